@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestRunMainExitCodes(t *testing.T) {
+	cases := []struct {
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{nil, exitUsage, "Commands:", ""},
+		{[]string{"help"}, 0, "version", ""},
+		{[]string{"nope"}, exitUsage, "", `unknown command "nope"`},
+		{[]string{"version", "--help"}, 0, "Usage: pixcdn version", ""},
+		{[]string{"version", "--bogus"}, exitUsage, "", "bogus"},
+	}
+	for _, tc := range cases {
+		var stdout, stderr bytes.Buffer
+		code := runMain(context.Background(), tc.args, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stdout.String(), tc.inStdout) || !strings.Contains(stderr.String(), tc.inStderr) {
+			t.Errorf("pixcdn %v: code %d, stdout %q, stderr %q; want code %d with %q / %q",
+				tc.args, code, stdout.String(), stderr.String(), tc.code, tc.inStdout, tc.inStderr)
+		}
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands() {
+		var stdout, stderr bytes.Buffer
+		if code := runMain(context.Background(), []string{c.name, "--help"}, &stdout, &stderr); code != 0 {
+			t.Errorf("pixcdn %s --help: exit %d, stderr %q", c.name, code, stderr.String())
+		}
+		if c.summary == "" || !strings.Contains(stdout.String(), "Usage: pixcdn "+c.name) {
+			t.Errorf("pixcdn %s: summary %q, help %q", c.name, c.summary, stdout.String())
+		}
+	}
+}
