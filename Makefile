@@ -1,0 +1,66 @@
+# pixcdn's front door. `make run` starts a local stack; `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/pixcdn
+FUZZTIME ?= 30s
+BENCHTIME ?= 1s
+export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
+
+.PHONY: all deps build run demo test race unit netns-test lint fuzz bench golden tidy corpus clean
+
+all: build
+
+## deps: install what is missing (Debian packages, the MinIO server, npm test packages)
+deps:
+	@bash scripts/deps.sh
+
+## build: compile bin/pixcdn
+build:
+	$(GO) build -o $(BIN) ./cmd/pixcdn
+
+## run: deps, build, then a local stack (PostgreSQL, MinIO, origin, three edges) under .run/
+run: deps build
+	$(BIN) demo
+
+## test: deps, vet, then every test with the race detector against real servers
+test: deps
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build ./edge/... ./cluster/... ./cachestore/... ./transform ./internal/config
+	$(GO) test -race -count=1 -timeout 30m ./...
+	@if [ -f scripts/netns-test.sh ] && [ "$$(id -u)" -eq 0 ]; then bash scripts/netns-test.sh; \
+	 elif [ -f scripts/netns-test.sh ]; then echo "netns-test: needs root, not run"; fi
+
+race: test
+
+## unit: the tests without the race detector (faster while editing)
+unit:
+	$(GO) test -count=1 ./...
+
+## netns-test: the multi-host cluster test in network namespaces (root)
+netns-test:
+	bash scripts/netns-test.sh
+
+## lint: gofmt, go vet and staticcheck (pinned)
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+## fuzz: every Fuzz target for FUZZTIME each (default 30s)
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+## bench: every Go benchmark, BENCHTIME each
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+## golden: rewrite the transform golden hashes (review the diff before committing)
+golden:
+	$(GO) test ./transform/... -run Golden -update
+
+## tidy: fail when go.mod or go.sum are not tidy
+tidy:
+	$(GO) mod tidy -diff
+
+clean:
+	rm -rf bin

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs what pixcdn needs to build, test and run, and only what is missing:
+# Debian packages (as root or through sudo), the MinIO server (go install,
+# pinned), and the npm packages of the upload tests. Safe to run again.
+set -euo pipefail
+
+MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
+
+# Debian packages and why pixcdn needs them.
+declare -A why=(
+  [libvips-dev]="libvips, the image library behind every transform (cgo via govips)"
+  [pkg-config]="lets cgo find libvips"
+  [gcc]="the C compiler cgo needs"
+  [postgresql]="the origin's catalog; tests start throwaway servers"
+  [nginx-light]="the static-file baseline of the hit-path benchmark"
+  [wrk]="the HTTP load generator of the hit-path benchmark"
+  [iproute2]="network namespaces for the multi-host cluster test"
+  [nodejs]="runs the tus-js-client resumable-upload tests"
+  [npm]="installs tus-js-client for the upload tests"
+  [ca-certificates]="TLS to the package registries"
+)
+
+say() { printf 'deps: %s\n' "$*"; }
+
+missing=()
+for pkg in "${!why[@]}"; do
+  # nodejs/npm may come from elsewhere (e.g. a preinstalled Node): accept the binaries.
+  case "$pkg" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  for pkg in "${missing[@]}"; do say "installing $pkg: ${why[$pkg]}"; done
+  if [ "$(id -u)" -eq 0 ]; then sudo=""
+  elif command -v sudo >/dev/null 2>&1; then sudo="sudo"
+  else
+    say "cannot install ${missing[*]}: run 'make deps' as root or install sudo"; exit 1
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "no apt-get here: install ${missing[*]} with your package manager"; exit 1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  say "Debian packages installed"
+else
+  say "Debian packages: all present"
+fi
+
+gobin="$(go env GOPATH)/bin"
+if command -v minio >/dev/null 2>&1 || [ -x "$gobin/minio" ]; then
+  say "MinIO server: present"
+else
+  say "building the MinIO server $MINIO_VERSION with go install (tests start throwaway"
+  say "MinIO servers; the first build takes several minutes, later runs reuse it)"
+  GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
+  say "MinIO server installed in $gobin"
+fi
+
+# npm packages of the resumable-upload tests (tus-js-client), pinned by package-lock.json.
+for dir in origin/uploads/testdata/js; do
+  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
+    say "installing the npm packages of $dir (tus-js-client for the upload tests)"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent)
+  fi
+done

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target in the module for FUZZTIME (default 30s) each,
+# one at a time (the fuzzer uses every core).
+set -euo pipefail
+FUZZTIME="${FUZZTIME:-30s}"
+status=0
+for pkg in $(go list ./...); do
+  for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+    echo "fuzz: $pkg $target for $FUZZTIME"
+    go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" || status=1
+  done
+done
+exit $status
