@@ -1,6 +1,168 @@
 package main
 
-// demoCommand is a placeholder until the demo lands.
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"pixcdn/internal/localserver"
+)
+
+// demoSettings configure `pixcdn demo`: a whole local stack on loopback.
+type demoSettings struct {
+	logSettings
+	Dir       string `flag:"dir" help:"state directory for PostgreSQL, MinIO, caches and keys; kept between runs"`
+	Tenant    string `flag:"tenant" help:"tenant created and filled with sample images"`
+	Edges     int    `flag:"edges" help:"number of edge nodes (1..9)"`
+	PortBase  int    `flag:"port-base" help:"first port: edges serve on BASE.., their internal ports BASE+100.., gossip BASE+200.., origin BASE+300, PostgreSQL BASE+301, MinIO BASE+302"`
+	NoSamples bool   `flag:"no-samples" help:"do not upload the sample images"`
+}
+
 func demoCommand() command {
-	return pendingCommand("demo", "run a local stack: PostgreSQL, MinIO, origin and three edges", "#2")
+	return command{
+		name:    "demo",
+		summary: "run a local stack: PostgreSQL, MinIO, origin and three edges",
+		usage:   "[flags]",
+		description: `Starts PostgreSQL and MinIO under --dir (data persists between runs), the origin,
+and --edges edge nodes joined into one cluster, uploads sample images to --tenant,
+and prints the URLs to open. Ctrl-C stops every process it started.`,
+		newSettings: func() any {
+			return &demoSettings{logSettings: defaultLogSettings(), Dir: ".run", Tenant: "demo", Edges: 3, PortBase: 8080}
+		},
+		run: func(ctx context.Context, s any, _ []string) error { return runDemo(ctx, s.(*demoSettings)) },
+	}
+}
+
+func (s *demoSettings) validate() error {
+	switch {
+	case s.Edges < 1 || s.Edges > 9:
+		return fmt.Errorf("edges: %d is out of range 1..9", s.Edges)
+	case s.PortBase < 1024 || s.PortBase > 65535-400:
+		return fmt.Errorf("port-base: %d is out of range 1024..65135", s.PortBase)
+	case s.Tenant == "" || strings.ContainsAny(s.Tenant, "/?# "):
+		return fmt.Errorf("tenant: %q is not a valid tenant id", s.Tenant)
+	}
+	return nil
+}
+
+// demoPorts are the loopback ports of every process of the demo.
+type demoPorts struct {
+	public, internal, gossip []int
+	origin, postgres, minio  int
+}
+
+func (s *demoSettings) ports() demoPorts {
+	p := demoPorts{origin: s.PortBase + 300, postgres: s.PortBase + 301, minio: s.PortBase + 302}
+	for i := range s.Edges {
+		p.public = append(p.public, s.PortBase+i)
+		p.internal = append(p.internal, s.PortBase+100+i)
+		p.gossip = append(p.gossip, s.PortBase+200+i)
+	}
+	return p
+}
+
+func runDemo(ctx context.Context, s *demoSettings) error {
+	if err := s.validate(); err != nil {
+		return badUsage(err)
+	}
+	log, err := s.newLogger(os.Stderr)
+	if err != nil {
+		return badUsage(err)
+	}
+	dir, err := filepath.Abs(s.Dir)
+	if err != nil {
+		return err
+	}
+	// 0755: PostgreSQL runs as its own user and must traverse this directory.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	ports := s.ports()
+	secrets, err := loadDemoSecrets(filepath.Join(dir, "secrets"))
+	if err != nil {
+		return err
+	}
+	pg, minio, err := startDemoStores(ctx, dir, ports, secrets, log)
+	if err != nil {
+		return err
+	}
+	defer minio.Stop(10 * time.Second)
+	defer pg.Stop(10 * time.Second)
+
+	sup := newSupervisor()
+	defer sup.stopAll(10 * time.Second)
+	stack := &demoStack{settings: s, dir: dir, ports: ports, secrets: secrets, pg: pg, minio: minio, sup: sup, log: log}
+	if err := stack.start(ctx); err != nil {
+		return err
+	}
+	stack.printURLs(os.Stdout)
+	select {
+	case <-ctx.Done():
+		log.Info("stopping the demo")
+		return nil
+	case name := <-sup.Exited():
+		return fmt.Errorf("%s exited; stopping the demo (its log lines above say why)", name)
+	}
+}
+
+func startDemoStores(ctx context.Context, dir string, ports demoPorts, sec demoSecrets, log *slog.Logger) (*localserver.Postgres, *localserver.MinIO, error) {
+	log.Info("starting PostgreSQL", "dir", filepath.Join(dir, "postgres"), "port", ports.postgres)
+	pg, err := localserver.StartPostgres(ctx, localserver.PostgresConfig{
+		Dir: filepath.Join(dir, "postgres"), Port: ports.postgres, Durable: true,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("PostgreSQL: %w", err)
+	}
+	log.Info("starting MinIO", "dir", filepath.Join(dir, "minio"), "port", ports.minio)
+	minio, err := localserver.StartMinIO(ctx, localserver.MinIOConfig{
+		Dir: filepath.Join(dir, "minio"), Port: ports.minio, AccessKey: "pixcdn", SecretKey: sec.MinIOSecret,
+	})
+	if err != nil {
+		pg.Stop(10 * time.Second)
+		return nil, nil, fmt.Errorf("MinIO: %w", err)
+	}
+	return pg, minio, nil
+}
+
+// demoSecrets are generated on the first run and kept in DIR/secrets so the
+// stack restarts with the same keys.
+type demoSecrets struct {
+	MinIOSecret, AdminKey, ClusterSecret, PurgeToken, SignKey, GossipKey string
+}
+
+func loadDemoSecrets(dir string) (demoSecrets, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return demoSecrets{}, err
+	}
+	read := func(name string, size int) (string, error) {
+		path := filepath.Join(dir, name)
+		if b, err := os.ReadFile(path); err == nil {
+			return strings.TrimSpace(string(b)), nil
+		}
+		buf := make([]byte, size)
+		_, _ = rand.Read(buf)
+		value := hex.EncodeToString(buf)
+		return value, os.WriteFile(path, []byte(value+"\n"), 0o600)
+	}
+	var s demoSecrets
+	var err error
+	for _, f := range []struct {
+		name string
+		size int
+		dst  *string
+	}{
+		{"minio-secret", 16, &s.MinIOSecret}, {"admin-key", 24, &s.AdminKey}, {"cluster-secret", 24, &s.ClusterSecret},
+		{"purge-token", 24, &s.PurgeToken}, {"sign-key", 24, &s.SignKey}, {"gossip-key", 16, &s.GossipKey},
+	} {
+		if *f.dst, err = read(f.name, f.size); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
 }

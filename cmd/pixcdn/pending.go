@@ -15,6 +15,7 @@ func pendingCommand(name, summary, issue string) command {
 		summary:     summary + " (not built yet)",
 		description: fmt.Sprintf("Not built yet: see issue %s.", issue),
 		newSettings: func() any { return &pendingSettings{} },
+		pending:     true,
 		run: func(context.Context, any, []string) error {
 			return fmt.Errorf("not built yet: this command lands with issue %s", issue)
 		},

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"pixcdn/internal/localserver"
+)
+
+// demoStack starts the origin and the edges of `pixcdn demo` as child
+// processes, once PostgreSQL and MinIO run.
+type demoStack struct {
+	settings *demoSettings
+	dir      string
+	ports    demoPorts
+	secrets  demoSecrets
+	pg       *localserver.Postgres
+	minio    *localserver.MinIO
+	sup      *supervisor
+	log      *slog.Logger
+	edgeKey  string
+}
+
+func (d *demoStack) originURL() string { return fmt.Sprintf("http://127.0.0.1:%d", d.ports.origin) }
+
+// start runs what has been built: a command that is still pending is
+// skipped with a log line, and so is everything that needs it.
+func (d *demoStack) start(ctx context.Context) error {
+	if cmd, _ := findCommand("origin"); cmd.pending {
+		d.log.Warn("the origin is not built yet: running PostgreSQL and MinIO only")
+		return nil
+	}
+	if err := d.startOrigin(ctx); err != nil {
+		return err
+	}
+	if err := d.bootstrap(ctx); err != nil {
+		return err
+	}
+	if cmd, _ := findCommand("edge"); cmd.pending {
+		d.log.Warn("the edge is not built yet: running PostgreSQL, MinIO and the origin only")
+		return nil
+	}
+	return d.startEdges(ctx)
+}
+
+func (d *demoStack) startOrigin(ctx context.Context) error {
+	var edges []string
+	for _, p := range d.ports.internal {
+		edges = append(edges, fmt.Sprintf("http://127.0.0.1:%d", p))
+	}
+	s3 := fmt.Sprintf("http://%s:%s@%s/pixcdn", d.minio.AccessKey, d.minio.SecretKey, d.minio.Endpoint)
+	env := []string{"PIXCDN_ORIGIN_ADMIN_KEY=" + d.secrets.AdminKey}
+	err := d.sup.start("origin", os.Stdout, env, "origin",
+		"--listen", fmt.Sprintf("127.0.0.1:%d", d.ports.origin),
+		"--postgres", d.pg.DSN("postgres"), "--s3", s3,
+		"--edges", strings.Join(edges, ","), "--purge-token", d.secrets.PurgeToken,
+		"--log-format", d.settings.LogFormat, "--log-level", d.settings.LogLevel)
+	if err != nil {
+		return err
+	}
+	d.log.Info("waiting for the origin", "url", d.originURL())
+	return d.waitReady(ctx, d.originURL()+"/readyz", "origin")
+}
+
+// waitReady waits for url, failing early when a child exits meanwhile.
+func (d *demoStack) waitReady(ctx context.Context, url, name string) error {
+	done := make(chan error, 1)
+	go func() { done <- waitHTTP(ctx, url, 60*time.Second) }()
+	select {
+	case err := <-done:
+		return err
+	case exited := <-d.sup.Exited():
+		return fmt.Errorf("%s exited while waiting for %s to start", exited, name)
+	}
+}
+
+// bootstrap creates the tenant and an edge key, and uploads the samples. It
+// is idempotent: an existing tenant and images are kept.
+func (d *demoStack) bootstrap(ctx context.Context) error {
+	t := d.settings.Tenant
+	if _, err := d.originCall(ctx, http.MethodPost, "/v1/tenants", map[string]string{"id": t}, http.StatusConflict); err != nil {
+		return fmt.Errorf("create tenant: %w", err)
+	}
+	keyPath := filepath.Join(d.dir, "secrets", "edge-key")
+	if b, err := os.ReadFile(keyPath); err == nil {
+		d.edgeKey = strings.TrimSpace(string(b))
+	} else {
+		body, err := d.originCall(ctx, http.MethodPost, "/v1/keys", map[string]string{"role": "edge"})
+		if err != nil {
+			return fmt.Errorf("create edge key: %w", err)
+		}
+		var key struct{ Key string }
+		if err := json.Unmarshal(body, &key); err != nil || key.Key == "" {
+			return fmt.Errorf("create edge key: unexpected answer %q", body)
+		}
+		d.edgeKey = key.Key
+		if err := os.WriteFile(keyPath, []byte(key.Key+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	if d.settings.NoSamples {
+		return nil
+	}
+	return d.uploadSamples(ctx)
+}
+
+func (d *demoStack) uploadSamples(ctx context.Context) error {
+	samples, err := demoSamples()
+	if err != nil {
+		return err
+	}
+	for _, s := range samples {
+		path := fmt.Sprintf("/v1/%s/images/%s?tags=%s", d.settings.Tenant, s.publicID, s.tags)
+		if _, err := d.originCall(ctx, http.MethodPut, path, s.body); err != nil {
+			return fmt.Errorf("upload %s: %w", s.publicID, err)
+		}
+	}
+	d.log.Info("uploaded sample images", "tenant", d.settings.Tenant, "count", len(samples))
+	return nil
+}
+
+// originCall sends body (JSON for values, raw for []byte) with the admin key
+// and returns the answer; 2xx and the statuses in alsoOK count as success.
+func (d *demoStack) originCall(ctx context.Context, method, path string, body any, alsoOK ...int) ([]byte, error) {
+	var payload []byte
+	if raw, ok := body.([]byte); ok {
+		payload = raw
+	} else if body != nil {
+		payload, _ = json.Marshal(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.originURL()+path, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+d.secrets.AdminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 == 2 || containsInt(alsoOK, resp.StatusCode) {
+		return answer, nil
+	}
+	return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(answer))
+}
+
+func (d *demoStack) startEdges(ctx context.Context) error {
+	var seeds []string
+	for _, p := range d.ports.gossip {
+		seeds = append(seeds, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	for i := range d.ports.public {
+		name := "edge" + strconv.Itoa(i+1)
+		err := d.sup.start(name, os.Stdout, nil, "edge",
+			"--name", name,
+			"--public", fmt.Sprintf("127.0.0.1:%d", d.ports.public[i]),
+			"--internal", fmt.Sprintf("127.0.0.1:%d", d.ports.internal[i]),
+			"--gossip", fmt.Sprintf("127.0.0.1:%d", d.ports.gossip[i]),
+			"--join", strings.Join(seeds, ","),
+			"--origin", d.originURL(), "--origin-key", d.edgeKey,
+			"--cache-dir", filepath.Join(d.dir, "cache", name), "--cache-size", "1GiB", "--mem-cache", "128MiB",
+			"--cluster-secret", d.secrets.ClusterSecret, "--gossip-key", d.secrets.GossipKey,
+			"--purge-token", d.secrets.PurgeToken, "--sign-key", d.secrets.SignKey,
+			"--log-format", d.settings.LogFormat, "--log-level", d.settings.LogLevel)
+		if err != nil {
+			return err
+		}
+	}
+	for i, p := range d.ports.internal {
+		if err := d.waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", p), "edge"+strconv.Itoa(i+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *demoStack) printURLs(w io.Writer) {
+	t, p := d.settings.Tenant, d.ports
+	fmt.Fprintf(w, "\n  PostgreSQL: %s\n  MinIO:      http://%s (access key %s, secret in %s)\n",
+		d.pg.DSN("postgres"), d.minio.Endpoint, d.minio.AccessKey, filepath.Join(d.dir, "secrets", "minio-secret"))
+	if cmd, _ := findCommand("edge"); cmd.pending {
+		return
+	}
+	edge := fmt.Sprintf("http://127.0.0.1:%d", p.public[0])
+	fmt.Fprintf(w, "\npixcdn demo is running. Open in a browser:\n\n")
+	fmt.Fprintf(w, "  %s/%s/photos/landscape.jpg?w=800            resized, AVIF/WebP/JPEG by Accept\n", edge, t)
+	fmt.Fprintf(w, "  %s/%s/photos/portrait.jpg?w=300&h=300&fit=cover&g=smart\n", edge, t)
+	fmt.Fprintf(w, "  %s/%s/logos/badge.png?w=200&fm=webp           alpha kept\n", edge, t)
+	fmt.Fprintf(w, "  http://127.0.0.1:%d/_cluster                    cluster members, ring share, cache\n", p.internal[0])
+	fmt.Fprintf(w, "  http://127.0.0.1:%d/metrics                     Prometheus metrics\n\n", p.internal[0])
+	for i := range p.public {
+		fmt.Fprintf(w, "  edge%d: public http://127.0.0.1:%d  internal http://127.0.0.1:%d\n", i+1, p.public[i], p.internal[i])
+	}
+	fmt.Fprintf(w, "  origin: %s (admin key in %s)\n", d.originURL(), filepath.Join(d.dir, "secrets", "admin-key"))
+	fmt.Fprintf(w, "  upload: pixcdn upload photo.jpg --origin %s --tenant %s --key $(cat %s)\n\n",
+		d.originURL(), t, filepath.Join(d.dir, "secrets", "admin-key"))
+	fmt.Fprintln(w, "Ctrl-C stops everything.")
+}
+
+func probeHTTP(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
