@@ -1,0 +1,221 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Sentinel errors of the upload ledger.
+var (
+	// ErrUploadNotFound: no such upload for this tenant (never created,
+	// terminated, swept, or another tenant's).
+	ErrUploadNotFound = errors.New("postgres: upload not found")
+	// ErrUploadConflict: the upload's offset moved since it was read, so
+	// another writer got there first and this chunk was not recorded.
+	ErrUploadConflict = errors.New("postgres: upload offset changed concurrently")
+)
+
+// UploadState is where a resumable upload is in its life.
+type UploadState string
+
+// Upload states, in order.
+const (
+	UploadReceiving UploadState = "receiving" // bytes still arriving
+	UploadAssembled UploadState = "assembled" // all bytes in one staging object
+	UploadCompleted UploadState = "completed" // ingested as an image version
+)
+
+// Upload is one resumable upload as the ledger records it. Offset always
+// equals the sum of the recorded parts' sizes plus the length of the tail.
+type Upload struct {
+	Tenant      string
+	ID          string
+	PublicID    string
+	Size        int64             // total bytes declared at creation
+	Offset      int64             // bytes durably received
+	Metadata    map[string]string // tus Upload-Metadata, decoded
+	ObjectKey   string            // staging object key in the bucket
+	MultipartID string            // S3 multipart upload ID ("" when none)
+	State       UploadState
+	PartCount   int // parts recorded so far
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// UploadPart is one S3 part recorded in the ledger.
+type UploadPart struct {
+	Number int    // 1-based
+	Size   int64  // bytes
+	ETag   string // from the S3 server
+}
+
+// UploadChunk is what one PATCH durably added: the parts it completed and
+// the new tail (received bytes not yet forming a part).
+type UploadChunk struct {
+	FromOffset int64        // offset the writer read; the commit fails if it moved
+	ToOffset   int64        // new offset
+	Parts      []UploadPart // parts completed by this chunk, ascending
+	Tail       []byte       // the whole new tail (replaces the old one); only read
+	State      UploadState  // new state
+}
+
+// UploadLedger records resumable uploads, their parts and their buffered
+// tails in PostgreSQL, so any origin process can continue an upload and an
+// upload survives a restart between two chunks. Every method runs in a
+// transaction scoped to one tenant by row-level security, except
+// ExpiredUploads. Safe for concurrent use.
+type UploadLedger struct {
+	pool *pgxpool.Pool
+}
+
+// NewUploadLedger returns the ledger in db, which must be migrated.
+func NewUploadLedger(db *DB) *UploadLedger {
+	return &UploadLedger{pool: db.pool}
+}
+
+// CreateUpload records a new upload at offset 0 with an empty tail.
+func (l *UploadLedger) CreateUpload(ctx context.Context, u Upload) error {
+	return inTenantTx(ctx, l.pool, u.Tenant, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO uploads
+			(tenant, id, public_id, size, metadata, object_key, multipart_id, state, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			u.Tenant, u.ID, u.PublicID, u.Size, u.Metadata, u.ObjectKey, u.MultipartID,
+			string(UploadReceiving), u.ExpiresAt)
+		if err != nil {
+			return fmt.Errorf("postgres: create upload: %w", err)
+		}
+		return nil
+	})
+}
+
+const uploadColumns = `tenant, id, public_id, size, "offset", metadata, object_key,
+	multipart_id, state, created_at, expires_at,
+	(SELECT count(*) FROM upload_parts p WHERE p.tenant = u.tenant AND p.upload_id = u.id)`
+
+func scanUpload(row pgx.Row) (Upload, error) {
+	var u Upload
+	var state string
+	var parts int64
+	err := row.Scan(&u.Tenant, &u.ID, &u.PublicID, &u.Size, &u.Offset, &u.Metadata, &u.ObjectKey,
+		&u.MultipartID, &state, &u.CreatedAt, &u.ExpiresAt, &parts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Upload{}, ErrUploadNotFound
+	}
+	if err != nil {
+		return Upload{}, fmt.Errorf("postgres: read upload: %w", err)
+	}
+	u.State, u.PartCount = UploadState(state), int(parts)
+	return u, nil
+}
+
+// Upload returns the tenant's upload id, or ErrUploadNotFound. An expired
+// upload the sweeper has not removed yet is still returned; callers compare
+// ExpiresAt.
+func (l *UploadLedger) Upload(ctx context.Context, tenant, id string) (Upload, error) {
+	var u Upload
+	err := inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
+		var err error
+		u, err = scanUpload(tx.QueryRow(ctx,
+			`SELECT `+uploadColumns+` FROM uploads u WHERE tenant = $1 AND id = $2`, tenant, id))
+		return err
+	})
+	return u, err
+}
+
+// Tail returns the buffered bytes of the upload that do not form a part
+// yet. The caller owns the returned slice.
+func (l *UploadLedger) Tail(ctx context.Context, tenant, id string) ([]byte, error) {
+	var tail []byte
+	err := inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT tail FROM uploads WHERE tenant = $1 AND id = $2`,
+			tenant, id).Scan(&tail)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrUploadNotFound
+		}
+		return err
+	})
+	return tail, err
+}
+
+// Parts returns the upload's recorded parts in ascending order.
+func (l *UploadLedger) Parts(ctx context.Context, tenant, id string) ([]UploadPart, error) {
+	var parts []UploadPart
+	err := inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT number, size, etag FROM upload_parts
+			WHERE tenant = $1 AND upload_id = $2 ORDER BY number`, tenant, id)
+		if err != nil {
+			return err
+		}
+		parts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (UploadPart, error) {
+			var p UploadPart
+			return p, r.Scan(&p.Number, &p.Size, &p.ETag)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: upload parts: %w", err)
+	}
+	return parts, nil
+}
+
+// CommitChunk records a chunk atomically: new parts, new tail, new offset
+// and state. It fails with ErrUploadConflict, recording nothing, when the
+// offset is no longer c.FromOffset.
+func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c UploadChunk) error {
+	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $3, tail = $4, state = $5,
+			updated_at = now() WHERE tenant = $1 AND id = $2 AND "offset" = $6 AND state = 'receiving'`,
+			tenant, id, c.ToOffset, c.Tail, string(c.State), c.FromOffset)
+		if err != nil {
+			return fmt.Errorf("postgres: commit chunk: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrUploadConflict
+		}
+		for _, p := range c.Parts {
+			if _, err := tx.Exec(ctx, `INSERT INTO upload_parts (tenant, upload_id, number, size, etag)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, upload_id, number)
+				DO UPDATE SET size = EXCLUDED.size, etag = EXCLUDED.etag`,
+				tenant, id, p.Number, p.Size, p.ETag); err != nil {
+				return fmt.Errorf("postgres: record part %d: %w", p.Number, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SetUploadState moves an upload from one state to another, failing with
+// ErrUploadConflict when it is not in state from.
+func (l *UploadLedger) SetUploadState(ctx context.Context, tenant, id string, from, to UploadState) error {
+	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE uploads SET state = $4, updated_at = now()
+			WHERE tenant = $1 AND id = $2 AND state = $3`, tenant, id, string(from), string(to))
+		if err != nil {
+			return fmt.Errorf("postgres: set upload state: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrUploadConflict
+		}
+		return nil
+	})
+}
+
+// DeleteUpload removes the upload and its parts from the ledger; deleting a
+// missing upload returns ErrUploadNotFound.
+func (l *UploadLedger) DeleteUpload(ctx context.Context, tenant, id string) error {
+	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE tenant = $1 AND id = $2`, tenant, id)
+		if err != nil {
+			return fmt.Errorf("postgres: delete upload: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrUploadNotFound
+		}
+		return nil
+	})
+}
