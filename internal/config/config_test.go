@@ -23,7 +23,7 @@ type settings struct {
 	Workers int           `flag:"workers" help:"count"`
 	Join    []string      `flag:"join" help:"seeds"`
 	Verbose bool          `flag:"verbose" help:"chatty"`
-	ignored string
+	Untagged string // no flag tag: not a setting
 }
 
 func defaults() *settings {
@@ -52,6 +52,9 @@ func TestLayersLaterWins(t *testing.T) {
 	want.Listen, want.Size, want.Workers, want.Join, want.Verbose = ":9000", 512<<20, 3, []string{"c:3", "d:4"}, true
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	if _, err := Load(Spec{Command: "t", Settings: defaults()}, []string{"--Untagged", "x"}); err == nil {
+		t.Fatal("an untagged field was settable")
 	}
 	if !reflect.DeepEqual(rest, []string{"x.jpg"}) {
 		t.Fatalf("rest = %v", rest)
