@@ -17,13 +17,13 @@ type logging struct {
 
 type settings struct {
 	logging
-	Listen  string        `flag:"listen" help:"address"`
-	Size    Bytes         `flag:"cache-size" help:"budget"`
-	Timeout time.Duration `flag:"timeout" help:"deadline"`
-	Workers int           `flag:"workers" help:"count"`
-	Join    []string      `flag:"join" help:"seeds"`
-	Verbose bool          `flag:"verbose" help:"chatty"`
-	Untagged string // no flag tag: not a setting
+	Listen   string        `flag:"listen" help:"address"`
+	Size     Bytes         `flag:"cache-size" help:"budget"`
+	Timeout  time.Duration `flag:"timeout" help:"deadline"`
+	Workers  int           `flag:"workers" help:"count"`
+	Join     []string      `flag:"join" help:"seeds"`
+	Verbose  bool          `flag:"verbose" help:"chatty"`
+	Untagged string        // no flag tag: not a setting
 }
 
 func defaults() *settings {
