@@ -1,0 +1,91 @@
+package cachestore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Badger key prefixes. Entry and index keys are the prefix and the 8-byte
+// big-endian xxhash of the caller's key.
+const (
+	prefixEntry = 'e' // → encoded record: headers, full key, body
+	prefixIndex = 'i' // → encoded record without key and body, for the sweeper
+	prefixGen   = 'g' // → 8-byte purge generation of a scope
+)
+
+// valueThreshold keeps index records and generations in the LSM tree and
+// sends bodies to the value log.
+const valueThreshold = 1 << 10
+
+func badgerOptions(cfg Config) badger.Options {
+	opts := badger.DefaultOptions(cfg.Dir).
+		WithMemTableSize(cfg.MemTableBytes).
+		WithValueThreshold(valueThreshold)
+	if cfg.Dir == "" {
+		// Memory mode has no value log: values live in the memtables and
+		// may not exceed the threshold, which may not exceed 1 MiB.
+		opts = opts.WithInMemory(true).WithMemTableSize(64 << 20).WithValueThreshold(1 << 20)
+	}
+	return opts.
+		WithLogger(badgerLogger{cfg.Logger}).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithNumCompactors(2).
+		WithValueLogFileSize(cfg.ValueLogFileBytes).
+		WithBlockCacheSize(cfg.BlockCacheBytes).
+		WithIndexCacheSize(cfg.IndexCacheBytes).
+		WithDetectConflicts(false).
+		WithMetricsEnabled(false).
+		WithNumGoroutines(4)
+}
+
+// openBadger opens cfg.Dir. If Badger cannot open it for a reason other
+// than a lock held by another process or a permission problem (typically a
+// crash left it damaged), the directory is renamed to Dir.broken-TIME, an
+// older such copy is removed, one warning is logged and an empty cache is
+// opened instead: the cache is disposable, the node is not.
+func openBadger(cfg Config) (*badger.DB, error) {
+	opts := badgerOptions(cfg)
+	db, err := badger.Open(opts)
+	if err == nil || cfg.Dir == "" || !recoverable(err) {
+		return db, err
+	}
+	aside := fmt.Sprintf("%s.broken-%s", cfg.Dir, time.Now().UTC().Format("20060102T150405.000"))
+	old, _ := filepath.Glob(cfg.Dir + ".broken-*")
+	if rerr := os.Rename(cfg.Dir, aside); rerr != nil {
+		return nil, fmt.Errorf("cachestore: open %s: %w (and moving it aside failed: %v)", cfg.Dir, err, rerr)
+	}
+	for _, o := range old {
+		_ = os.RemoveAll(o) // keep only the latest broken copy for post-mortems
+	}
+	cfg.Logger.Warn("cachestore: disk cache unreadable, moved aside, starting cold",
+		"dir", cfg.Dir, "moved_to", aside, "err", err)
+	return badger.Open(opts)
+}
+
+func recoverable(err error) bool {
+	return !errors.Is(err, fs.ErrPermission) &&
+		!strings.Contains(err.Error(), "Cannot acquire directory lock")
+}
+
+// badgerLogger passes Badger's warnings and errors to slog and drops its
+// info and debug chatter.
+type badgerLogger struct{ log *slog.Logger }
+
+func (l badgerLogger) Errorf(f string, a ...any) {
+	l.log.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Warningf(f string, a ...any) {
+	l.log.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}

@@ -1,0 +1,83 @@
+package cachestore
+
+import "time"
+
+// Entry is one cached object and what serving it needs.
+//
+// Times are wall-clock instants; their monotonic readings and locations are
+// not kept. A zero FreshUntil means fresh forever (immutable content); a
+// StaleUntil that is zero or before FreshUntil means no stale period.
+type Entry struct {
+	Body         []byte
+	ContentType  string
+	ETag         string
+	LastModified time.Time
+	Created      time.Time
+	FreshUntil   time.Time
+	StaleUntil   time.Time
+	Image        ImageRef
+}
+
+// ImageRef names the image an entry was made from; purges match on it.
+type ImageRef struct {
+	Tenant   string
+	PublicID string
+	Version  int64    // origin version of the image
+	Tags     []string // tags of the image, for purge by tag
+}
+
+// Freshness says how an entry may be served at some instant.
+type Freshness int
+
+const (
+	// Fresh entries are served as they are.
+	Fresh Freshness = iota
+	// Stale entries may be served while they are revalidated.
+	Stale
+	// Expired entries are never served; Get does not return them.
+	Expired
+)
+
+func (f Freshness) String() string {
+	switch f {
+	case Fresh:
+		return "fresh"
+	case Stale:
+		return "stale"
+	default:
+		return "expired"
+	}
+}
+
+// Freshness returns whether e is fresh, stale or expired at now.
+func (e Entry) Freshness(now time.Time) Freshness {
+	switch {
+	case e.FreshUntil.IsZero() || now.Before(e.FreshUntil):
+		return Fresh
+	case now.Before(e.StaleUntil):
+		return Stale
+	default:
+		return Expired
+	}
+}
+
+// expiresAt is the instant after which e is never served; zero means never.
+func (e Entry) expiresAt() time.Time {
+	if e.FreshUntil.IsZero() {
+		return time.Time{}
+	}
+	if e.StaleUntil.After(e.FreshUntil) {
+		return e.StaleUntil
+	}
+	return e.FreshUntil
+}
+
+// size is what e costs a budget: its body plus its headers, roughly.
+func (e Entry) size(keyLen int) int64 {
+	n := len(e.Body) + keyLen + len(e.ContentType) + len(e.ETag) +
+		len(e.Image.Tenant) + len(e.Image.PublicID) + 128
+	for _, t := range e.Image.Tags {
+		n += len(t) + 16
+	}
+	return int64(n)
+}

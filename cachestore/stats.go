@@ -1,0 +1,44 @@
+package cachestore
+
+// TierStats describes one tier.
+type TierStats struct {
+	Bytes     int64  // bytes of entries held, as charged to the budget
+	Entries   int    // entries held
+	Evictions uint64 // entries evicted to make room, since New
+	Capacity  int64  // current byte budget
+}
+
+// Stats is a snapshot of the store's counters. Counters count since New.
+type Stats struct {
+	Memory TierStats
+	// Disk.Capacity is the live budget, which the directory-size controller
+	// lowers when Badger's overhead would push Dir past DiskBytes.
+	Disk             TierStats
+	MemoryHits       uint64 // Gets served from the memory tier
+	DiskHits         uint64 // Gets served from the disk tier
+	Misses           uint64 // Gets that found nothing servable
+	ChecksumFailures uint64 // disk reads that failed verification (entry deleted)
+	DroppedFills     uint64 // Sets refused with ErrPurged
+	Swept            uint64 // purged, expired or orphaned entries the sweeper removed
+	GCRewrites       uint64 // value-log files rewritten by GC
+	DirBytes         int64  // disk space used by Dir at the last GC run
+	Generation       Generation
+}
+
+// Stats returns the current counters. Safe for concurrent use; cheap
+// enough to call on every metrics scrape.
+func (s *Store) Stats() Stats {
+	return Stats{
+		Memory:           s.mem.stats(),
+		Disk:             s.disk.stats(),
+		MemoryHits:       s.memHits.Load(),
+		DiskHits:         s.diskHits.Load(),
+		Misses:           s.misses.Load(),
+		ChecksumFailures: s.checksumFailures.Load(),
+		DroppedFills:     s.dropped.Load(),
+		Swept:            s.swept.Load(),
+		GCRewrites:       s.gcRewrites.Load(),
+		DirBytes:         s.dirBytes.Load(),
+		Generation:       s.Snapshot(),
+	}
+}

@@ -1,0 +1,231 @@
+package cachestore
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Errors returned by Set and Purge, wrapped with %w where there is more to say.
+var (
+	ErrClosed   = errors.New("cachestore: store closed")
+	ErrEmptyKey = errors.New("cachestore: empty key")
+	ErrTooLarge = errors.New("cachestore: entry larger than the cache")
+	ErrExpired  = errors.New("cachestore: entry already expired")
+	// ErrPurged means Set dropped an entry because its image was purged
+	// after the Generation the fill started from: storing it would
+	// resurrect purged content.
+	ErrPurged = errors.New("cachestore: image purged during fill")
+)
+
+// Store is a tiered, byte-bounded, crash-safe cache: a memory tier over a
+// Badger disk tier, each with an S3-FIFO byte budget, with O(1) purges by
+// generation. Keys are opaque bytes. All methods are safe for concurrent
+// use; none blocks for long except Purge (one fsync) and Close.
+type Store struct {
+	cfg  Config
+	mem  *memTier
+	disk *diskTier
+	gens *generations
+
+	purgeMu sync.Mutex // serialises purges so generations only grow
+	counters
+
+	closed    atomic.Bool
+	life      sync.RWMutex // held shared by disk operations, exclusively by Close
+	stop      chan struct{}
+	kick      chan struct{} // asks the sweeper for an early sweep
+	gcKick    chan struct{} // asks the GC loop for an early run
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type counters struct {
+	memHits, diskHits, misses atomic.Uint64
+	checksumFailures, dropped atomic.Uint64
+	swept, gcRewrites         atomic.Uint64
+	dirBytes, written         atomic.Int64
+}
+
+// New opens (or creates) the store described by cfg, rebuilds the disk
+// tier's index from what is on disk, and starts the GC and sweeper
+// goroutines, which Close stops. A directory Badger cannot open is moved
+// aside and the store starts empty (see Config.Dir).
+func New(cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	db, err := openBadger(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cachestore: open %q: %w", cfg.Dir, err)
+	}
+	s := &Store{cfg: cfg, mem: newMemTier(cfg.MemoryBytes),
+		stop: make(chan struct{}), kick: make(chan struct{}, 1), gcKick: make(chan struct{}, 1)}
+	if s.gens, err = loadGenerations(db); err == nil {
+		s.disk, err = loadIndex(db, cfg.liveBudget())
+	}
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	s.wg.Add(2)
+	go s.gcLoop()
+	go s.sweepLoop()
+	return s, nil
+}
+
+func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
+
+// Get returns the entry for key if it is present, intact, not purged and
+// not expired; stale entries are returned (check Entry.Freshness). The
+// returned Entry, its Body and Tags are shared with the cache and other
+// callers: they stay valid forever but must not be modified. A disk read
+// that fails its checksum is a miss, and the entry is deleted.
+func (s *Store) Get(key []byte) (Entry, bool) {
+	if s.closed.Load() {
+		return Entry{}, false
+	}
+	h := hashKey(key)
+	if it, ok := s.mem.get(h, key); ok {
+		if s.servable(&it.entry, it.stamp) {
+			s.memHits.Add(1)
+			s.disk.hit(h, false)
+			return it.entry, true
+		}
+		s.mem.remove(h, key)
+	}
+	it, ok := s.readDisk(h, key)
+	if !ok {
+		s.misses.Add(1)
+		return Entry{}, false
+	}
+	s.diskHits.Add(1)
+	s.mem.set(h, it)
+	return it.entry, true
+}
+
+func (s *Store) servable(e *Entry, stamp uint64) bool {
+	exp := e.expiresAt()
+	return (exp.IsZero() || s.cfg.Now().Before(exp)) && s.gens.alive(&e.Image, stamp)
+}
+
+// readDisk reads, verifies and decodes key's record from the disk tier,
+// deleting it when it is corrupt, purged or expired.
+func (s *Store) readDisk(h uint64, key []byte) (*memItem, bool) {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed.Load() {
+		return nil, false
+	}
+	val, ok, err := s.disk.read(h)
+	if !ok || err != nil {
+		return nil, false
+	}
+	rec, err := decode(val)
+	if err != nil {
+		s.checksumFailures.Add(1)
+		_ = s.disk.remove(h) // a failed delete is retried by the next read or sweep
+		return nil, false
+	}
+	if string(rec.key) != string(key) {
+		return nil, false // 64-bit hash collision: the other key keeps the slot
+	}
+	if !s.servable(&rec.entry, rec.stamp) {
+		_ = s.disk.remove(h)
+		return nil, false
+	}
+	s.disk.hit(h, true)
+	return &memItem{key: rec.key, stamp: rec.stamp, entry: rec.entry, size: rec.entry.size(len(key))}, true
+}
+
+// Snapshot returns the current purge generation. Take it before starting a
+// fill (fetching and transforming) and pass it to Set when the fill ends.
+func (s *Store) Snapshot() Generation { return Generation(s.gens.clock.Load()) }
+
+// Set stores e under key in both tiers, stamped with gen, the Generation
+// the caller took with Snapshot before it started producing e.
+//
+// The fill protocol: if a purge covering e.Image happens after gen was
+// taken, Set drops e and returns ErrPurged, and should Set instead win the
+// race with that purge, the stored entry is stamped older than the purge
+// and every Get treats it as absent. Either way a fill that started before
+// a purge never resurrects the purged variant. A gen newer than any
+// Snapshot is treated as the current one.
+//
+// Set copies key and e (Body and Tags included); the caller keeps
+// ownership of them. It returns ErrExpired for an entry already expired,
+// ErrTooLarge for one bigger than the disk budget, ErrClosed after Close.
+func (s *Store) Set(key []byte, e Entry, gen Generation) error {
+	if len(key) == 0 {
+		return ErrEmptyKey
+	}
+	stamp := min(uint64(gen), s.gens.clock.Load())
+	if !s.gens.alive(&e.Image, stamp) {
+		s.dropped.Add(1)
+		return ErrPurged
+	}
+	if exp := e.expiresAt(); !exp.IsZero() && !s.cfg.Now().Before(exp) {
+		return ErrExpired
+	}
+	e.Image.Tags = slices.Clone(e.Image.Tags)
+	val := encode(record{key: key, stamp: stamp, entry: e})
+	idx := encode(record{stamp: stamp, entry: Entry{FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil, Image: e.Image}})
+	h := hashKey(key)
+	if err := s.writeDisk(h, val, idx); err != nil {
+		s.mem.remove(h, nil)
+		return err
+	}
+	e.Body = val[len(val)-len(e.Body):] // the copy inside val, read-only from now on
+	s.mem.set(h, &memItem{key: slices.Clone(key), stamp: stamp, entry: e, size: e.size(len(key))})
+	return nil
+}
+
+func (s *Store) writeDisk(h uint64, val, idx []byte) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if err := s.disk.write(h, val, idx); err != nil {
+		return fmt.Errorf("cachestore: set: %w", err)
+	}
+	s.noteWritten(len(val) + len(idx))
+	return nil
+}
+
+// Delete removes key from both tiers. Deleting an absent key is not an error.
+func (s *Store) Delete(key []byte) error {
+	h := hashKey(key)
+	s.mem.remove(h, key)
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.disk.remove(h)
+}
+
+// Close stops the GC and sweeper goroutines, waits for them and for
+// in-flight operations, and closes Badger. It is idempotent: later calls
+// return the first call's result. After Close, Get misses and Set, Delete
+// and Purge return ErrClosed.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.stop)
+		s.wg.Wait()
+		s.life.Lock()
+		defer s.life.Unlock()
+		s.closeErr = s.disk.db.Close()
+	})
+	return s.closeErr
+}
+
+// db is for the package's own tests and loops; callers hold life.
+func (s *Store) db() *badger.DB { return s.disk.db }

@@ -1,0 +1,119 @@
+package cachestore
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// sweepBatch is how many dead entries the sweeper deletes per write batch,
+// and how often it checks for Close while iterating.
+const sweepBatch = 1024
+
+// sweepLoop sweeps every SweepInterval, and SweepDelay after a purge.
+func (s *Store) sweepLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		case <-s.kick:
+			if !s.wait(s.cfg.SweepDelay) {
+				return
+			}
+		}
+		s.sweep()
+	}
+}
+
+// wait sleeps for d and reports false if the store closes first.
+func (s *Store) wait(d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-s.stop:
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// sweep removes purged and expired entries from both tiers, and disk
+// records the policy no longer tracks (left by a failed delete). It
+// returns how many it removed.
+func (s *Store) sweep() int {
+	n := s.mem.sweep(func(it *memItem) bool { return !s.servable(&it.entry, it.stamp) })
+	n += s.sweepDisk()
+	s.swept.Add(uint64(n))
+	return n
+}
+
+func (s *Store) sweepDisk() int {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed.Load() {
+		return 0
+	}
+	dead := s.findDead()
+	for i := 0; i < len(dead); i += sweepBatch {
+		chunk := dead[i:min(i+sweepBatch, len(dead))]
+		for _, h := range chunk {
+			s.disk.forget(h)
+		}
+		if err := s.disk.deleteRecords(chunk); err != nil {
+			s.cfg.Logger.Warn("cachestore: sweeper could not delete", "err", err)
+			return i
+		}
+	}
+	return len(dead)
+}
+
+// findDead lists the hashes whose index records are unreadable, purged,
+// expired or unknown to the policy. It stops early if the store closes.
+func (s *Store) findDead() []uint64 {
+	var dead []uint64
+	_ = s.db().View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64,
+			Prefix: []byte{prefixIndex}})
+		defer it.Close()
+		seen := 0
+		for it.Rewind(); it.Valid(); it.Next() {
+			if seen++; seen%sweepBatch == 0 && s.closing() {
+				return nil
+			}
+			k := it.Item().Key()
+			if len(k) != 9 {
+				continue
+			}
+			h := binary.BigEndian.Uint64(k[1:])
+			if s.isDead(it.Item(), h) {
+				dead = append(dead, h)
+			}
+		}
+		return nil
+	})
+	return dead
+}
+
+func (s *Store) isDead(item *badger.Item, h uint64) bool {
+	dead := true
+	_ = item.Value(func(v []byte) error {
+		rec, err := decode(v)
+		dead = err != nil || !s.servable(&rec.entry, rec.stamp) || !s.disk.tracks(h)
+		return nil
+	})
+	return dead
+}
+
+func (s *Store) closing() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
