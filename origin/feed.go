@@ -1,0 +1,66 @@
+package origin
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// feed wakes long-polling readers when events are sequenced. Safe for
+// concurrent use.
+type feed struct {
+	mu      sync.Mutex
+	changed chan struct{}
+}
+
+func newFeed() *feed { return &feed{changed: make(chan struct{})} }
+
+// wait returns a channel closed at the next wake.
+func (f *feed) wait() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.changed
+}
+
+// wake closes the current channel and starts a new one.
+func (f *feed) wake() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// Events returns events with Seq > after, in order, at most
+// Config.EventBatch. When there are none it waits up to wait (capped at
+// Config.MaxEventWait) for some to be sequenced, woken by EventsChanged and
+// re-reading every Config.FeedPoll; it then returns what it found, possibly
+// nothing. It returns early with no error when ctx ends. Safe for
+// concurrent use; the returned slice is the caller's.
+func (s *Service) Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error) {
+	if after < 0 {
+		return nil, fmt.Errorf("%w: after must be ≥ 0", ErrInvalid)
+	}
+	wait = min(max(wait, 0), s.cfg.MaxEventWait)
+	deadline := time.Now().Add(wait)
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for {
+		woken := s.feed.wait() // taken before the read, so no wake is lost
+		evs, err := s.catalog.Events(ctx, after, s.cfg.EventBatch)
+		if err != nil || len(evs) > 0 {
+			return evs, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, nil
+		}
+		poll.Reset(min(left, s.cfg.FeedPoll))
+		select {
+		case <-woken:
+		case <-poll.C:
+		case <-ctx.Done():
+			return nil, nil
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package minio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	mc "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"pixcdn/origin"
+)
+
+// Config says how to reach the bucket.
+type Config struct {
+	Endpoint  string // host:port of the S3 API; required
+	AccessKey string // required
+	SecretKey string // required
+	Bucket    string // required; created by New when missing
+	Secure    bool   // HTTPS (default false)
+	Region    string // default "" (server default)
+}
+
+// DefaultConfig returns a Config with no endpoint, credentials or bucket.
+func DefaultConfig() Config { return Config{} }
+
+// Validate reports the first missing field.
+func (c Config) Validate() error {
+	switch {
+	case c.Endpoint == "":
+		return errors.New("minio: Endpoint is required")
+	case c.AccessKey == "" || c.SecretKey == "":
+		return errors.New("minio: AccessKey and SecretKey are required")
+	case c.Bucket == "":
+		return errors.New("minio: Bucket is required")
+	}
+	return nil
+}
+
+// Store is origin.Blobs over one MinIO bucket. Safe for concurrent use.
+type Store struct {
+	client *mc.Client
+	bucket string
+}
+
+var _ origin.Blobs = (*Store)(nil)
+
+// New connects and makes the bucket if it does not exist.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client, err := mc.New(cfg.Endpoint, &mc.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.Secure,
+		Region: cfg.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("minio: %w", err)
+	}
+	s := &Store{client: client, bucket: cfg.Bucket}
+	if err := s.ensureBucket(ctx, cfg.Region); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) ensureBucket(ctx context.Context, region string) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("minio: bucket %s: %w", s.bucket, err)
+	}
+	if ok {
+		return nil
+	}
+	err = s.client.MakeBucket(ctx, s.bucket, mc.MakeBucketOptions{Region: region})
+	if err != nil && mc.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+		return fmt.Errorf("minio: make bucket %s: %w", s.bucket, err)
+	}
+	return nil
+}
+
+// Client returns the underlying client (for the multipart adapter).
+func (s *Store) Client() *mc.Client { return s.client }
+
+// Bucket returns the bucket name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Put implements origin.Blobs.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	_, err := s.client.PutObject(ctx, s.bucket, key, r, size, mc.PutObjectOptions{
+		ContentType:      contentType,
+		DisableMultipart: size >= 0 && size <= 64<<20,
+		SendContentMd5:   false,
+	})
+	if err != nil {
+		return fmt.Errorf("minio: put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Open implements origin.Blobs. The object is fetched lazily: the first
+// Read or Seek issues the GET (a missing key fails there with
+// origin.ErrNotFound); a Seek to a new offset issues a ranged GET.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
+	obj, err := s.client.GetObject(ctx, s.bucket, key, mc.GetObjectOptions{})
+	if err != nil {
+		return nil, s.wrap("open", key, err)
+	}
+	return &object{Object: obj, store: s, key: key}, nil
+}
+
+// Delete implements origin.Blobs.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.client.RemoveObject(ctx, s.bucket, key, mc.RemoveObjectOptions{}); err != nil {
+		return s.wrap("delete", key, err)
+	}
+	return nil
+}
+
+// Exists reports whether key is stored.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.client.StatObject(ctx, s.bucket, key, mc.StatObjectOptions{})
+	if err == nil {
+		return true, nil
+	}
+	if err = s.wrap("stat", key, err); errors.Is(err, origin.ErrNotFound) {
+		return false, nil
+	}
+	return false, err
+}
+
+// Ping implements origin.Blobs: the bucket must exist and answer.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("minio: %w: %w", origin.ErrUnavailable, err)
+	}
+	if !ok {
+		return fmt.Errorf("minio: bucket %s is gone: %w", s.bucket, origin.ErrUnavailable)
+	}
+	return nil
+}
+
+func (s *Store) wrap(op, key string, err error) error {
+	resp := mc.ToErrorResponse(err)
+	if resp.Code == "NoSuchKey" || resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("minio: %s %s: %w", op, key, origin.ErrNotFound)
+	}
+	return fmt.Errorf("minio: %s %s: %w", op, key, err)
+}
+
+// object maps the errors of a lazily fetched object to origin sentinels.
+type object struct {
+	*mc.Object
+	store *Store
+	key   string
+}
+
+func (o *object) Read(p []byte) (int, error) {
+	n, err := o.Object.Read(p)
+	if err != nil && err != io.EOF {
+		err = o.store.wrap("read", o.key, err)
+	}
+	return n, err
+}
+
+func (o *object) Seek(offset int64, whence int) (int64, error) {
+	n, err := o.Object.Seek(offset, whence)
+	if err != nil {
+		err = o.store.wrap("seek", o.key, err)
+	}
+	return n, err
+}

@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixcdn/origin"
+)
+
+// NOTIFY channels: writers notify channelOutbox at commit; the sequencer
+// notifies channelEvents when it has numbered events.
+const (
+	channelOutbox = "pixcdn_outbox"
+	channelEvents = "pixcdn_events"
+)
+
+// Events implements origin.Catalog: sequenced events only, from every
+// tenant (system scope).
+func (c *Catalog) Events(ctx context.Context, after int64, limit int) ([]origin.Event, error) {
+	var out []origin.Event
+	err := c.db.InSystem(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT seq, tenant_id, public_id, version, kind, tags, prefix, at
+			FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (origin.Event, error) {
+			var ev origin.Event
+			err := r.Scan(&ev.Seq, &ev.Tenant, &ev.PublicID, &ev.Version, &ev.Kind, &ev.Tags, &ev.Prefix, &ev.At)
+			return ev, err
+		})
+		return err
+	})
+	return out, mapErr("events", err)
+}
+
+// LastSeq implements origin.Catalog.
+func (c *Catalog) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := c.db.InSystem(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&seq)
+	})
+	return seq, mapErr("last seq", err)
+}
+
+// Sequence numbers the outbox rows whose transactions are older than every
+// running transaction (xid < xmin of the current snapshot): those are
+// committed (or aborted, and invisible), so nothing older can still
+// appear. Rows are numbered in insertion (id) order, after the highest
+// seq so far, under an exclusive advisory lock, and the whole batch
+// commits at once; readers therefore only ever see a gap-free prefix, and a
+// row whose transaction commits late gets a later seq instead of being
+// skipped. It notifies channelEvents when it numbered anything. It returns
+// how many rows it numbered and how many committed rows still wait for an
+// older transaction to end. Safe to run from many processes at once.
+func (c *Catalog) Sequence(ctx context.Context) (numbered, waiting int64, err error) {
+	err = c.db.InSystem(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockSequencer); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `WITH base AS (SELECT coalesce(max(seq), 0) AS b FROM events),
+			ready AS (
+				SELECT id, row_number() OVER (ORDER BY id) AS n FROM events
+				WHERE seq IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot()))
+			UPDATE events e SET seq = base.b + ready.n FROM ready, base WHERE e.id = ready.id`)
+		if err != nil {
+			return err
+		}
+		numbered = tag.RowsAffected()
+		if numbered > 0 {
+			if _, err := tx.Exec(ctx, `SELECT pg_notify('`+channelEvents+`', '')`); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM events WHERE seq IS NULL`).Scan(&waiting)
+	})
+	return numbered, waiting, mapErr("sequence events", err)
+}
