@@ -1,0 +1,185 @@
+package uploads_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	mc "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"pixcdn/internal/testenv"
+	"pixcdn/origin/minio"
+	"pixcdn/origin/postgres"
+	"pixcdn/origin/uploads"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+// backend is one database and one bucket that several origin "processes"
+// (servers with their own pools) share.
+type backend struct {
+	pg       postgres.Config
+	bucket   string
+	client   *mc.Client
+	ingested *recorder
+}
+
+func newBackend(t *testing.T) *backend {
+	t.Helper()
+	ctx := testContext(t)
+	pg := postgres.DefaultConfig()
+	pg.DSN = testenv.Postgres(t)
+	if _, err := postgres.Migrate(ctx, pg); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	db := openDB(t, pg)
+	err := db.InSystem(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO tenants (id, cache_control) VALUES ('acme', 'x'), ('beta', 'x')`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testenv.MinIO(t)
+	client, err := mc.New(m.Endpoint, &mc.Options{Creds: credentials.NewStaticV4(m.AccessKey, m.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &backend{pg: pg, bucket: m.Bucket, client: client, ingested: newRecorder()}
+}
+
+func openDB(t *testing.T, cfg postgres.Config) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(testContext(t), cfg)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+// origin is one running upload server over the backend.
+type origin struct {
+	*httptest.Server
+	db      *postgres.DB
+	sweeper *uploads.Sweeper
+}
+
+func testConfig() uploads.Config {
+	cfg := uploads.DefaultConfig()
+	cfg.LockRenew = 100 * time.Millisecond
+	cfg.LockTTL = 2 * time.Second
+	return cfg
+}
+
+// start runs a new origin process over the backend; stop it with Close.
+func (b *backend) start(t *testing.T, cfg uploads.Config) *origin {
+	t.Helper()
+	db := openDB(t, b.pg)
+	deps := uploads.Deps{
+		Ledger:    postgres.NewUploadLedger(db),
+		Staging:   minio.NewMultipart(b.client, b.bucket),
+		Locks:     postgres.NewUploadLocks(db),
+		Authorize: authorize,
+		Ingester:  b.ingested,
+		Status:    refusedStatus,
+	}
+	h, err := uploads.New(cfg, deps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := uploads.NewSweeper(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &origin{Server: httptest.NewServer(h), db: db, sweeper: sw}
+	t.Cleanup(o.Close)
+	return o
+}
+
+// Close stops the server, dropping connections in flight, like a crash
+// between requests.
+func (o *origin) Close() {
+	o.CloseClientConnections()
+	o.Server.Close()
+	o.sweeper.Close()
+}
+
+func (o *origin) endpoint(tenant string) string { return o.URL + "/v1/" + tenant + "/uploads/" }
+
+// authorize accepts "key-T" as an editor of tenant T and "viewer-T" as a
+// viewer.
+func authorize(r *http.Request, tenant string) error {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	switch {
+	case !ok:
+		return uploads.ErrUnauthenticated
+	case key == "key-"+tenant:
+		return nil
+	case strings.HasPrefix(key, "key-") || strings.HasPrefix(key, "viewer-"):
+		return uploads.ErrForbidden
+	}
+	return uploads.ErrUnauthenticated
+}
+
+var errRefused = errors.New("not an image")
+
+func refusedStatus(err error) int {
+	if errors.Is(err, errRefused) {
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusInternalServerError
+}
+
+// recorder is the ingestion seam: it keeps what completed uploads carried.
+// Bodies starting with "BAD" are refused like a non-image.
+type recorder struct {
+	mu  sync.Mutex
+	got map[string][]byte
+}
+
+func newRecorder() *recorder { return &recorder{got: map[string][]byte{}} }
+
+func (r *recorder) IngestUpload(_ context.Context, in uploads.Ingestion) (uploads.Ingested, error) {
+	body, err := io.ReadAll(in.Body)
+	if err != nil {
+		return uploads.Ingested{}, err
+	}
+	if int64(len(body)) != in.Size {
+		return uploads.Ingested{}, fmt.Errorf("ingested %d bytes, upload declared %d", len(body), in.Size)
+	}
+	if bytes.HasPrefix(body, []byte("BAD")) {
+		return uploads.Ingested{}, errRefused
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got[in.Tenant+"/"+in.PublicID] = body
+	sum := sha256.Sum256(body)
+	return uploads.Ingested{Version: int64(len(r.got)), ETag: `"` + hex.EncodeToString(sum[:]) + `"`}, nil
+}
+
+func (r *recorder) bytes(tenant, publicID string) ([]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.got[tenant+"/"+publicID]
+	return b, ok
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,79 @@
+package uploads
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// extensions are the tus extensions pixcdn offers; tusd itself knows only
+// those it implements, the checksum and expiration ones are this package's.
+const extensions = "creation,creation-with-upload,termination,checksum,expiration"
+
+// exposed are headers browsers may read on cross-origin responses, beyond
+// tusd's own list.
+const exposed = "Upload-Expires, Tus-Checksum-Algorithm, ETag, Pixcdn-Version"
+
+// responseWriter adds pixcdn's headers when tusd sends its status: the
+// tenant's Location, the extensions, Upload-Expires and the ingested
+// image's ETag and version. It lives for one request.
+type responseWriter struct {
+	http.ResponseWriter
+	x       *exchange
+	tenant  string
+	id      string
+	written bool
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if !w.written {
+		w.written = true
+		w.decorate(code)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.written {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController (tusd's deadlines) reach the server.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *responseWriter) decorate(code int) {
+	h := w.Header()
+	if h.Get("Tus-Extension") != "" {
+		h.Set("Tus-Extension", extensions)
+		h.Set("Tus-Checksum-Algorithm", checksumAlgorithmList)
+	}
+	if loc := h.Get("Location"); loc != "" {
+		h.Set("Location", w.location(loc))
+	}
+	if h.Get("Access-Control-Expose-Headers") != "" {
+		h.Set("Access-Control-Expose-Headers", h.Get("Access-Control-Expose-Headers")+", "+exposed)
+	}
+	expires, ingested := w.x.snapshot()
+	if !expires.IsZero() && code < 300 {
+		h.Set("Upload-Expires", expires.UTC().Format(http.TimeFormat))
+	}
+	if ingested != nil && code < 300 {
+		h.Set("ETag", ingested.ETag)
+		h.Set("Pixcdn-Version", strconv.FormatInt(ingested.Version, 10))
+	}
+}
+
+// location turns tusd's /uploads/{id} URL into the tenant's own.
+func (w *responseWriter) location(loc string) string {
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	u, err := url.Parse(loc)
+	if err != nil {
+		u = &url.URL{}
+	}
+	u.Path = pathPrefix + url.PathEscape(w.tenant) + "/uploads/" + id
+	u.RawPath = ""
+	return u.String()
+}
