@@ -85,9 +85,9 @@ func (f IngesterFunc) IngestUpload(ctx context.Context, in Ingestion) (Ingested,
 // Deps are the collaborators of the upload handler; every field is required
 // except Authorize and Status.
 type Deps struct {
-	Ledger    Ledger
-	Staging   Staging
-	Locks     Locks
+	Ledger  Ledger
+	Staging Staging
+	Locks   Locks
 	// Authorize checks each request but OPTIONS; nil when the server that
 	// mounts the handler authorised it already (origin.HandlerOptions).
 	Authorize Authorizer
