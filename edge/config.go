@@ -1,0 +1,114 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"pixcdn/edge/imgurl"
+)
+
+// Config is the edge's request-path configuration. cmd/pixcdn fills it from
+// flags, env and YAML.
+type Config struct {
+	// NodeName names this node in /_cluster and logs. Default "edge".
+	NodeName string
+	// URL configures presets and signatures. Default: none.
+	URL imgurl.Config
+	// ClusterSecret authenticates node-to-node requests on the internal
+	// port. Required when the ring has other members. Default "".
+	ClusterSecret string
+	// PurgeToken authenticates POST /_purge. Empty disables the endpoint.
+	PurgeToken string
+	// RequestTimeout bounds one public request end to end. Default 10s.
+	RequestTimeout time.Duration
+	// FillTimeout bounds one fill (origin fetch + transform), which runs
+	// detached from the requests waiting on it. Default 15s.
+	FillTimeout time.Duration
+	// ForwardTimeout bounds a forward to the owner before falling back to
+	// serving locally. Default 5s.
+	ForwardTimeout time.Duration
+	// NegativeTTL is how long a 404 is remembered. Default 10s.
+	NegativeTTL time.Duration
+	// NegativeEntries bounds the 404 cache. Default 10000.
+	NegativeEntries int
+	// DefaultPolicy applies when the origin sends no Cache-Control.
+	DefaultPolicy Policy
+	// RetryAfter is the Retry-After sent with 503. Default 1s.
+	RetryAfter time.Duration
+	// Revalidations bounds concurrent background revalidations. Default 16.
+	Revalidations int
+	// Limits protect the public listener.
+	Limits Limits
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Limits protect a listener against abusive or slow clients.
+type Limits struct {
+	// MaxHeaderBytes bounds the request line plus headers. Default 8 KiB.
+	MaxHeaderBytes int
+	// MaxURLBytes bounds the request URI. Default 2048.
+	MaxURLBytes int
+	// MaxConnsPerIP bounds concurrent connections per client address.
+	// Default 512.
+	MaxConnsPerIP int
+	// MaxConns bounds concurrent connections in total. Default 65536.
+	MaxConns int
+	// ReadTimeout, WriteTimeout bound reading a request and writing a
+	// response. Defaults 10s, 30s. IdleTimeout bounds keep-alive idling.
+	// Default 60s.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults documented on each field.
+func DefaultConfig() Config {
+	return Config{
+		NodeName:        "edge",
+		RequestTimeout:  10 * time.Second,
+		FillTimeout:     15 * time.Second,
+		ForwardTimeout:  5 * time.Second,
+		NegativeTTL:     10 * time.Second,
+		NegativeEntries: 10000,
+		DefaultPolicy:   DefaultPolicy,
+		RetryAfter:      time.Second,
+		Revalidations:   16,
+		Limits: Limits{
+			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
+		},
+	}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	if err := c.URL.Validate(); err != nil {
+		return err
+	}
+	if c.NodeName == "" {
+		return errors.New("edge: NodeName is empty")
+	}
+	durations := map[string]time.Duration{
+		"RequestTimeout": c.RequestTimeout, "FillTimeout": c.FillTimeout,
+		"ForwardTimeout": c.ForwardTimeout, "NegativeTTL": c.NegativeTTL,
+		"ReadTimeout": c.Limits.ReadTimeout, "WriteTimeout": c.Limits.WriteTimeout,
+		"IdleTimeout": c.Limits.IdleTimeout,
+	}
+	for name, d := range durations {
+		if d <= 0 {
+			return fmt.Errorf("edge: %s must be positive", name)
+		}
+	}
+	l := c.Limits
+	if c.NegativeEntries < 1 || c.Revalidations < 1 || l.MaxConnsPerIP < 1 || l.MaxConns < 1 {
+		return errors.New("edge: NegativeEntries, Revalidations, MaxConnsPerIP and MaxConns must be ≥ 1")
+	}
+	if l.MaxHeaderBytes < 1024 || l.MaxURLBytes < 64 || l.MaxURLBytes > l.MaxHeaderBytes {
+		return errors.New("edge: need MaxHeaderBytes ≥ 1024 and 64 ≤ MaxURLBytes ≤ MaxHeaderBytes")
+	}
+	if c.ClusterSecret != "" && len(c.ClusterSecret) < 16 {
+		return errors.New("edge: ClusterSecret shorter than 16 bytes")
+	}
+	return nil
+}

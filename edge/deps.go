@@ -1,0 +1,107 @@
+package edge
+
+import (
+	"context"
+	"time"
+)
+
+// This file lists every dependency of the edge as the small interfaces it
+// needs. cmd/pixcdn adapts the real packages (cachestore, cluster,
+// origin/client, transform/libvips) to them; tests use one-line fakes.
+
+// Cache is the tiered byte cache (cachestore). Implementations are safe for
+// concurrent use and never block on the network.
+type Cache interface {
+	// Get returns the entry under key. The caller must not modify
+	// Entry.Body; it stays valid after later cache operations.
+	Get(key []byte) (Entry, bool)
+	// Guard is taken before a fill starts; Set with it drops the entry if a
+	// purge covering ref happened in between, so a slow fill never
+	// resurrects a purged image.
+	Guard(ref ImageRef) Guard
+	// Set stores e under key unless g was invalidated by a purge. The cache
+	// owns e.Body afterwards.
+	Set(key []byte, e Entry, g Guard)
+	// Delete removes key.
+	Delete(key []byte)
+	// Purge invalidates every entry matching p; it is idempotent and O(1).
+	Purge(p Purge)
+	// Stats reports the cache's size by tier.
+	Stats() CacheStats
+}
+
+// Guard is an opaque purge-generation snapshot returned by Cache.Guard.
+type Guard any
+
+// Ring answers which node owns a key. Owner is lock-free and cheap.
+type Ring interface {
+	// Owner returns the owning peer, and self=true when this node owns key
+	// or when the ring is not agreed yet (then the node serves it itself).
+	Owner(key []byte) (p Peer, self bool)
+	// Members returns the current members, for /_cluster and metrics.
+	Members() []Peer
+}
+
+// Peer is another edge node, reachable on its internal address.
+type Peer struct {
+	Name         string
+	InternalAddr string
+	// Share is the fraction of the ring the peer owns (0..1), for /_cluster.
+	Share float64
+}
+
+// Broadcaster sends a message to every other node (cluster gossip). The
+// edge receives broadcasts through Server.HandleBroadcast.
+type Broadcaster interface {
+	Broadcast(msg []byte) error
+}
+
+// Origin fetches originals. Implementations are safe for concurrent use and
+// honour ctx. Errors wrap ErrNotFound, ErrOriginTimeout, ErrSourceTooLarge or
+// ErrOrigin so the edge can pick a status.
+type Origin interface {
+	// Fetch returns the original; with ifNoneMatch set and unchanged it
+	// returns an Original with NotModified and no Body.
+	Fetch(ctx context.Context, tenant, publicID, ifNoneMatch string) (Original, error)
+}
+
+// Original is an image as the origin serves it.
+type Original struct {
+	Body         []byte
+	ETag         string // strong, quoted
+	ContentType  string
+	CacheControl string // the tenant's policy
+	Visibility   string // "public" or "signed"
+	LastModified time.Time
+	Version      int64
+	Tags         []string
+	NotModified  bool
+}
+
+// Codec is the edge's view of the transform package: option parsing,
+// negotiation and the (admitted, bounded) processor.
+type Codec interface {
+	// Parse parses an option query (presets already expanded). Errors wrap
+	// ErrInvalidOption with a short user-facing message.
+	Parse(query string) (Variant, error)
+	// Negotiate returns the output format name for a variant whose format is
+	// auto, from the client's Accept header only (the key must not depend on
+	// the source).
+	Negotiate(accept string) string
+	// Transform makes the variant in format from src. Errors wrap
+	// ErrUnsupported, ErrSourceTooLarge, ErrUndecodable, ErrOverloaded or a
+	// context error.
+	Transform(ctx context.Context, src []byte, v Variant, format string) (body []byte, contentType string, err error)
+}
+
+// Variant is a parsed option set.
+type Variant struct {
+	// Canonical is the deterministic option string (defaults omitted).
+	Canonical string
+	// Format is the requested output format name, "auto" to negotiate.
+	Format string
+	// Original reports that there are no options: serve the original bytes.
+	Original bool
+	// Opts is the codec's own parsed value, passed back to Transform.
+	Opts any
+}

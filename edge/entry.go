@@ -1,0 +1,65 @@
+package edge
+
+import "time"
+
+// Entry is a cached response: a variant or an original.
+type Entry struct {
+	Body         []byte
+	ContentType  string
+	ETag         string // strong, quoted; for variants derived from OriginETag
+	LastModified time.Time
+	Created      time.Time // when the entry was filled or last revalidated
+	FreshUntil   time.Time
+	StaleUntil   time.Time // end of stale-if-error; the cache drops it after
+	Image        ImageRef
+	Policy       Policy
+	// OriginETag is the original's ETag, used to revalidate with the origin.
+	OriginETag string
+}
+
+// ImageRef names the image an entry was made from, for purges.
+type ImageRef struct {
+	Tenant, PublicID string
+	Version          int64
+	Tags             []string
+	Signed           bool // the origin marked the image visibility=signed
+}
+
+// Purge selects entries to invalidate. A purge with only Tenant (or All)
+// covers the whole tenant; an empty Tenant with All covers everything.
+type Purge struct {
+	Tenant    string
+	PublicIDs []string
+	Tags      []string
+	Prefix    string
+	All       bool
+}
+
+// CacheStats is the cache's size, for metrics and /_cluster.
+type CacheStats struct {
+	MemoryBytes, DiskBytes         int64
+	MemoryEntries, DiskEntries     int64
+	MemoryEvictions, DiskEvictions int64
+}
+
+// state is where an entry stands at a moment.
+type state int
+
+const (
+	fresh         state = iota
+	staleServable       // within stale-while-revalidate: serve, revalidate in background
+	staleOnError        // within stale-if-error only: serve only if the origin fails
+	expired
+)
+
+func (e *Entry) state(now time.Time) state {
+	switch {
+	case now.Before(e.FreshUntil):
+		return fresh
+	case now.Before(e.FreshUntil.Add(e.Policy.SWR)):
+		return staleServable
+	case now.Before(e.StaleUntil):
+		return staleOnError
+	}
+	return expired
+}

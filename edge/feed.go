@@ -1,0 +1,137 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EventSource is the origin's invalidation feed (origin/client.Events).
+type EventSource interface {
+	// Events long-polls for events with Seq > after, waiting up to wait.
+	Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error)
+}
+
+// Event is one origin event.
+type Event struct {
+	Seq      int64     `json:"seq"`
+	Tenant   string    `json:"tenant"`
+	PublicID string    `json:"public_id"`
+	Version  int64     `json:"version"`
+	Kind     string    `json:"kind"` // updated|deleted|visibility|purge-tag|purge-prefix
+	Tags     []string  `json:"tags"`
+	Prefix   string    `json:"prefix"`
+	At       time.Time `json:"at"`
+}
+
+// SeqStore persists the last applied event sequence number.
+type SeqStore interface {
+	Load() (int64, error)
+	Save(seq int64) error
+}
+
+// feedWait is the long-poll duration asked of the origin.
+const feedWait = 25 * time.Second
+
+// followEvents applies the origin's feed until ctx ends, persisting the last
+// applied sequence so a restarted or partitioned node catches up.
+func (s *Server) followEvents(ctx context.Context) {
+	after, err := s.deps.FeedState.Load()
+	if err != nil {
+		s.log.Warn("cannot load feed position, starting from 0", "err", err)
+	}
+	backoff := time.Second
+	for ctx.Err() == nil {
+		events, err := s.deps.Events.Events(ctx, after, feedWait)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("event feed failed", "err", err, "retry_in", backoff)
+			}
+			sleepCtx(ctx, backoff)
+			backoff = min(backoff*2, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+		for i := range events {
+			s.applyEvent(&events[i])
+			after = max(after, events[i].Seq)
+		}
+		if len(events) > 0 {
+			if err := s.deps.FeedState.Save(after); err != nil {
+				s.log.Warn("cannot save feed position", "err", err)
+			}
+		}
+	}
+}
+
+// applyEvent turns one origin event into a purge.
+func (s *Server) applyEvent(ev *Event) {
+	p := PurgeRequest{Tenant: ev.Tenant, Seq: ev.Seq, At: ev.At}
+	switch ev.Kind {
+	case "purge-tag":
+		p.Tags = ev.Tags
+	case "purge-prefix":
+		p.Prefix = ev.Prefix
+	default: // updated, deleted, visibility and kinds added later
+		p.IDs = []string{ev.PublicID}
+	}
+	if err := p.validate(); err != nil {
+		s.log.Warn("ignoring bad event", "seq", ev.Seq, "err", err)
+		return
+	}
+	s.applyPurge(&p, "feed")
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// FileSeq is a SeqStore in a small text file, replaced atomically.
+type FileSeq struct{ Path string }
+
+// Load returns the stored sequence, 0 if the file does not exist.
+func (f FileSeq) Load() (int64, error) {
+	b, err := os.ReadFile(f.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	seq, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("feed position %s: %w", f.Path, err)
+	}
+	return seq, nil
+}
+
+// Save writes seq durably (write, fsync, rename).
+func (f FileSeq) Save(seq int64) error {
+	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".seq-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(strconv.FormatInt(seq, 10) + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), f.Path)
+}

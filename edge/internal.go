@@ -1,0 +1,133 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"github.com/valyala/fasthttp/pprofhandler"
+
+	"pixcdn/edge/imgurl"
+	"pixcdn/edge/peer"
+)
+
+// internalServer builds the fasthttp server of the internal port: metrics,
+// health, cluster status, purges, peer endpoints and pprof. It must never
+// be exposed publicly.
+func (s *Server) internalServer() *fasthttp.Server {
+	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(
+		promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return &fasthttp.Server{
+		Name:               "pixcdn-internal",
+		ReadBufferSize:     s.cfg.Limits.MaxHeaderBytes,
+		MaxRequestBodySize: 1 << 20,
+		ReadTimeout:        s.cfg.Limits.ReadTimeout,
+		WriteTimeout:       s.cfg.Limits.WriteTimeout,
+		IdleTimeout:        s.cfg.Limits.IdleTimeout,
+		Logger:             fasthttpLogger{s.log},
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			s.serveInternal(ctx, metricsHandler)
+		},
+	}
+}
+
+func (s *Server) serveInternal(ctx *fasthttp.RequestCtx, metricsHandler fasthttp.RequestHandler) {
+	path := ctx.Path()
+	switch {
+	case bytes.HasPrefix(path, []byte(peer.PathVariant+"/")):
+		s.servePeerVariant(ctx)
+	case bytes.HasPrefix(path, []byte(peer.PathOriginal+"/")):
+		s.servePeerOriginal(ctx)
+	case string(path) == "/metrics":
+		s.refreshGauges()
+		metricsHandler(ctx)
+	case string(path) == "/healthz":
+		writeText(ctx, fasthttp.StatusOK, "ok")
+	case string(path) == "/readyz":
+		s.serveReady(ctx)
+	case string(path) == "/_cluster":
+		s.serveCluster(ctx)
+	case string(path) == "/_purge":
+		s.servePurge(ctx)
+	case bytes.HasPrefix(path, []byte("/debug/pprof")):
+		pprofhandler.PprofHandler(ctx)
+	default:
+		writeText(ctx, fasthttp.StatusNotFound, "not found")
+	}
+}
+
+func (s *Server) serveReady(ctx *fasthttp.RequestCtx) {
+	select {
+	case <-s.ready:
+	default:
+		writeText(ctx, fasthttp.StatusServiceUnavailable, "starting")
+		return
+	}
+	if s.ctx.Err() != nil {
+		writeText(ctx, fasthttp.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	writeText(ctx, fasthttp.StatusOK, "ready")
+}
+
+// servePeerVariant serves a public request forwarded by a peer, locally.
+func (s *Server) servePeerVariant(ctx *fasthttp.RequestCtx) {
+	if !peer.Authorized(&ctx.Request.Header, s.cfg.ClusterSecret) {
+		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
+		return
+	}
+	start := time.Now()
+	uri := ctx.Request.Header.RequestURI()
+	ctx.Request.Header.SetRequestURIBytes(append([]byte(nil), uri[len(peer.PathVariant):]...))
+	res := s.handle(ctx, true, start)
+	s.metrics.observe(res, ctx.Response.StatusCode(), time.Since(start))
+}
+
+// servePeerOriginal serves an original this node owns to a peer.
+func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
+	if !peer.Authorized(&ctx.Request.Header, s.cfg.ClusterSecret) {
+		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
+		return
+	}
+	rawPath := string(ctx.Request.Header.RequestURI()[len(peer.PathOriginal):])
+	rawPath, _, _ = strings.Cut(rawPath, "?")
+	tenant, id, err := imgurl.Split(rawPath)
+	if err != nil {
+		s.writeError(ctx, err)
+		return
+	}
+	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	if s.neg.has(imgurl.OriginalKey(tenant, id), s.now()) {
+		s.writeError(ctx, ErrNotFound)
+		return
+	}
+	revalidate := string(ctx.Request.Header.Peek(fasthttp.HeaderCacheControl)) == "no-cache"
+	e, err := s.ownOriginal(fctx, tenant, id, revalidate)
+	if err != nil {
+		s.writeError(ctx, err)
+		return
+	}
+	writePeerOriginal(ctx, &e)
+}
+
+func writePeerOriginal(ctx *fasthttp.RequestCtx, e *Entry) {
+	visibility := "public"
+	if e.Image.Signed {
+		visibility = "signed"
+	}
+	o := peer.Original{
+		ETag: e.ETag, ContentType: e.ContentType, CacheControl: e.Policy.Header(),
+		Visibility: visibility, LastModified: e.LastModified, Version: e.Image.Version, Tags: e.Image.Tags,
+	}
+	peer.WriteOriginalHeaders(&ctx.Response.Header, &o)
+	if inm := ctx.Request.Header.Peek(fasthttp.HeaderIfNoneMatch); len(inm) > 0 && etagListMatches(inm, []byte(e.ETag)) {
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	ctx.Response.SetBodyRaw(e.Body)
+}

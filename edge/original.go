@@ -1,0 +1,145 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"pixcdn/edge/imgurl"
+	"pixcdn/edge/peer"
+)
+
+// originalFor returns the original for making a variant: from this node's
+// cache, from the original's ring owner (which fetches it from the origin
+// once for the whole cluster), or, if the owner fails, from the origin
+// directly. With revalidate (the variant is being revalidated) only a fresh
+// original will do, and origin failures are returned, not papered over with
+// a stale original.
+func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
+	key := imgurl.OriginalKey(tenant, publicID)
+	if e, ok := s.deps.Cache.Get(key); ok {
+		if st := e.state(s.now()); st == fresh || (st == staleServable && !revalidate) {
+			return e, nil
+		}
+	}
+	if owner, self := s.deps.Ring.Owner(key); !self && s.deps.Peers != nil {
+		o, err := s.deps.Peers.FetchOriginal(ctx, owner.InternalAddr, tenant, publicID, revalidate)
+		switch {
+		case err == nil:
+			s.metrics.forwards.WithLabelValues("ok").Inc()
+			return s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o)), nil
+		case errors.Is(err, peer.ErrNotFound):
+			s.neg.add(key, s.now().Add(s.cfg.NegativeTTL))
+			return Entry{}, ErrNotFound
+		}
+		s.metrics.forwards.WithLabelValues("fallback").Inc()
+		s.log.Debug("original owner failed, fetching from origin", "owner", owner.Name, "err", err)
+	}
+	return s.ownOriginal(ctx, tenant, publicID, revalidate)
+}
+
+// ownOriginal returns the original as this node holds it, revalidating or
+// fetching it from the origin when needed. Unless revalidate is set, a
+// stale entry is served while the origin fails, up to stale-if-error.
+func (s *Server) ownOriginal(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
+	key := imgurl.OriginalKey(tenant, publicID)
+	prev, ok := s.deps.Cache.Get(key)
+	if !ok {
+		return s.original(ctx, tenant, publicID, nil)
+	}
+	st := prev.state(s.now())
+	if st == fresh || (st == staleServable && !revalidate) {
+		return prev, nil
+	}
+	e, err := s.original(ctx, tenant, publicID, &prev)
+	if err != nil && !revalidate && isOriginFailure(err) && st <= staleOnError {
+		s.metrics.staleIfError.Inc()
+		return prev, nil
+	}
+	return e, err
+}
+
+// original fetches the original from the origin once per key on this node
+// (conditionally when prev is given) and caches it.
+func (s *Server) original(ctx context.Context, tenant, publicID string, prev *Entry) (Entry, error) {
+	key := imgurl.OriginalKey(tenant, publicID)
+	ch := s.flights.DoChan("o"+string(key), func() (any, error) {
+		// Re-check inside the flight: a fetch that just finished may have
+		// stored the original; fetching again would double origin load.
+		if e, ok := s.deps.Cache.Get(key); ok && e.state(s.now()) == fresh {
+			return e, nil
+		}
+		fctx, cancel := context.WithTimeout(s.ctx, s.cfg.FillTimeout)
+		defer cancel()
+		return s.fetchOriginal(fctx, key, tenant, publicID, prev)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return Entry{}, res.Err
+		}
+		return res.Val.(Entry), nil
+	case <-ctx.Done():
+		return Entry{}, fmt.Errorf("%w: %w", ErrOriginTimeout, ctx.Err())
+	}
+}
+
+func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID string, prev *Entry) (Entry, error) {
+	guard := s.deps.Cache.Guard(ImageRef{Tenant: tenant, PublicID: publicID})
+	inm := ""
+	if prev != nil {
+		inm = prev.ETag
+	}
+	o, err := s.deps.Origin.Fetch(ctx, tenant, publicID, inm)
+	s.metrics.originFetch.WithLabelValues(fetchResult(o, err)).Inc()
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			s.neg.add(key, s.now().Add(s.cfg.NegativeTTL))
+		}
+		return Entry{}, err
+	}
+	var e Entry
+	if o.NotModified && prev != nil {
+		e = *prev
+		e.Policy = ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy)
+		e.stamp(s.now())
+	} else {
+		e = s.entryFromOriginal(tenant, publicID, o)
+	}
+	s.deps.Cache.Set(key, e, guard)
+	return e, nil
+}
+
+func fetchResult(o Original, err error) string {
+	switch {
+	case err == nil && o.NotModified:
+		return "not_modified"
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrOriginTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, ErrSourceTooLarge):
+		return "too_large"
+	}
+	return "error"
+}
+
+// entryFromOriginal builds the cache entry of an original.
+func (s *Server) entryFromOriginal(tenant, publicID string, o Original) Entry {
+	e := Entry{
+		Body: o.Body, ContentType: o.ContentType, ETag: o.ETag, LastModified: o.LastModified,
+		Image: ImageRef{
+			Tenant: tenant, PublicID: publicID, Version: o.Version, Tags: o.Tags,
+			Signed: strings.EqualFold(o.Visibility, "signed"),
+		},
+		Policy: ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy), OriginETag: o.ETag,
+	}
+	e.stamp(s.now())
+	return e
+}
+
+// toEdge converts a peer's original.
+func toEdgeOriginal(o peer.Original) Original { return Original(o) }

@@ -1,0 +1,86 @@
+package peer
+
+import (
+	"crypto/subtle"
+	"errors"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Protocol constants. Every peer request carries the cluster secret as a
+// bearer token and the hop header naming the sender; a request with the hop
+// header is served by the receiver itself and never forwarded again.
+const (
+	// PathVariant prefixes a forwarded public request:
+	// /_peer/v/{tenant}/{public_id}?{query as sent}.
+	PathVariant = "/_peer/v"
+	// PathOriginal prefixes an original fetch: /_peer/o/{tenant}/{public_id}.
+	PathOriginal = "/_peer/o"
+	// HeaderHop names the node that forwarded the request.
+	HeaderHop = "Pixcdn-Hop"
+	// Headers describing an original (same meaning as the origin's).
+	HeaderVersion    = "Pixcdn-Version"
+	HeaderVisibility = "Pixcdn-Visibility"
+	HeaderTags       = "Pixcdn-Tags"
+)
+
+// Sentinel errors returned by Client.
+var (
+	// ErrNotFound: the peer answered 404 for an original.
+	ErrNotFound = errors.New("peer: not found")
+	// ErrPeer: the peer could not be reached or answered with an error.
+	ErrPeer = errors.New("peer: request failed")
+)
+
+// Config configures a Client.
+type Config struct {
+	// Secret is the cluster secret sent to peers. Required.
+	Secret string
+	// MaxBodyBytes bounds a response body. Default 64 MiB.
+	MaxBodyBytes int
+	// DialTimeout bounds connecting to a peer, so a dead peer fails fast.
+	// Default 300ms.
+	DialTimeout time.Duration
+	// MaxConnsPerPeer bounds connections to one peer. Default 512.
+	MaxConnsPerPeer int
+	// Dial replaces TCP dialing (in-memory tests). Default nil: TCP.
+	Dial fasthttp.DialFunc
+	// Self is this node's name, sent in the hop header. Default "edge".
+	Self string
+}
+
+// DefaultConfig returns the documented defaults (Secret still required).
+func DefaultConfig() Config {
+	return Config{MaxBodyBytes: 64 << 20, DialTimeout: 300 * time.Millisecond, MaxConnsPerPeer: 512, Self: "edge"}
+}
+
+// Validate reports an invalid config.
+func (c Config) Validate() error {
+	switch {
+	case c.Secret == "":
+		return errors.New("peer: Secret is empty")
+	case c.MaxBodyBytes < 1, c.DialTimeout <= 0, c.MaxConnsPerPeer < 1:
+		return errors.New("peer: MaxBodyBytes, DialTimeout and MaxConnsPerPeer must be positive")
+	case c.Self == "":
+		return errors.New("peer: Self is empty")
+	}
+	return nil
+}
+
+// Authorized reports whether a request carries the cluster secret. The
+// comparison is constant-time.
+func Authorized(h *fasthttp.RequestHeader, secret string) bool {
+	if secret == "" {
+		return false
+	}
+	got := h.Peek(fasthttp.HeaderAuthorization)
+	const prefix = "Bearer "
+	if len(got) <= len(prefix) || string(got[:len(prefix)]) != prefix {
+		return false
+	}
+	return subtle.ConstantTimeCompare(got[len(prefix):], []byte(secret)) == 1
+}
+
+// IsHop reports whether a request was forwarded by a peer.
+func IsHop(h *fasthttp.RequestHeader) bool { return len(h.Peek(HeaderHop)) > 0 }

@@ -1,0 +1,118 @@
+package edge
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"pixcdn/edge/peer"
+)
+
+// fixedRing says that owner owns every key.
+type fixedRing struct {
+	owner Peer
+	self  bool
+}
+
+func (r fixedRing) Owner([]byte) (Peer, bool) { return r.owner, r.self }
+func (r fixedRing) Members() []Peer           { return []Peer{r.owner} }
+
+// twoNodes starts node a (non-owner) and node b (owner of every key), with
+// real peer clients over in-memory listeners. Both share one origin.
+func twoNodes(t *testing.T) (a, b *testNode) {
+	t.Helper()
+	mn := &memNet{lns: map[string]interface{ Dial() (net.Conn, error) }{}}
+	client := func(name string) *peer.Client {
+		cfg := peer.DefaultConfig()
+		cfg.Secret, cfg.Self, cfg.Dial = testSecret, name, mn.dial
+		c, err := peer.NewClient(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	owner := Peer{Name: "b", InternalAddr: "b:9"}
+	b = newTestNode(t, func(_ *Config, d *Deps) { d.Ring, d.Peers = fixedRing{owner: owner, self: true}, client("b") })
+	a = newTestNode(t, func(_ *Config, d *Deps) {
+		d.Ring, d.Peers, d.Origin = fixedRing{owner: owner}, client("a"), b.origin
+	})
+	mn.lns["b:9"] = b.internal
+	mn.lns["a:9"] = a.internal
+	return a, b
+}
+
+func TestForwardToOwner(t *testing.T) {
+	a, b := twoNodes(t)
+	r := a.get("/acme/cat.jpg?w=40", "Accept", "image/webp")
+	if r.code != 200 || r.h("X-Cache") != "PEER" || r.body != "CATBYTES|w=40|webp" || r.h("Vary") != "Accept" {
+		t.Fatalf("forwarded: %d %+v %q", r.code, r.headers, r.body)
+	}
+	etag := r.h("ETag")
+	if r := a.get("/acme/cat.jpg?w=40", "Accept", "image/webp", "If-None-Match", etag); r.code != 304 {
+		t.Fatalf("forwarded conditional: %d", r.code)
+	}
+	if r := a.do(a.client, "HEAD", "/acme/cat.jpg?w=40", "", "Accept", "image/webp"); r.code != 200 || r.h("Content-Length") != "18" {
+		t.Fatalf("forwarded HEAD: %d %+v", r.code, r.headers)
+	}
+	if a.codec.transforms.Load() != 0 || b.codec.transforms.Load() != 1 || b.origin.fetches.Load() != 1 {
+		t.Fatalf("transforms a=%d b=%d, fetches %d", a.codec.transforms.Load(), b.codec.transforms.Load(), b.origin.fetches.Load())
+	}
+	if r := a.get("/acme/ghost.jpg?w=1"); r.code != 404 {
+		t.Fatalf("forwarded 404: %d", r.code)
+	}
+}
+
+func TestPeerEndpointsNeedSecret(t *testing.T) {
+	_, b := twoNodes(t)
+	for _, p := range []string{"/_peer/v/acme/cat.jpg", "/_peer/o/acme/cat.jpg"} {
+		if r := b.internalDo("GET", p, ""); r.code != 401 {
+			t.Errorf("%s without secret: %d", p, r.code)
+		}
+		if r := b.internalDo("GET", p, "", "Authorization", "Bearer wrong-secret-0123456789"); r.code != 401 {
+			t.Errorf("%s with wrong secret: %d", p, r.code)
+		}
+	}
+	if r := b.internalDo("GET", "/_peer/o/acme/cat.jpg", "", "Authorization", "Bearer "+testSecret); r.code != 200 || r.body != "CATBYTES" {
+		t.Errorf("original with secret: %d %q", r.code, r.body)
+	}
+}
+
+func TestOwnerDownFallsBackLocally(t *testing.T) {
+	a, b := twoNodes(t)
+	b.internal.Close()
+	r := a.get("/acme/cat.jpg?w=41&fm=png")
+	if r.code != 200 || r.h("X-Cache") != "MISS" || r.body != "CATBYTES|w=41|png" {
+		t.Fatalf("fallback: %d %+v", r.code, r.headers)
+	}
+	if got := counterValue(t, a.srv.metrics.forwards); got < 2 { // variant forward + original fetch
+		t.Fatalf("forward fallbacks = %v", got)
+	}
+}
+
+func TestInternalEndpoints(t *testing.T) {
+	n := newTestNode(t)
+	n.get("/acme/cat.jpg?w=1&fm=png")
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/_cluster": 200, "/nope": 404, "/debug/pprof/": 200} {
+		if r := n.internalDo("GET", path, ""); r.code != want {
+			t.Errorf("%s: %d, want %d", path, r.code, want)
+		}
+	}
+	if r := n.internalDo("GET", "/_cluster", "", "Accept", "text/html"); r.code != 200 || r.h("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("/_cluster HTML: %d %q", r.code, r.h("Content-Type"))
+	}
+	m := n.internalDo("GET", "/metrics", "")
+	for _, name := range []string{
+		"pixcdn_requests_total", "pixcdn_request_duration_seconds", "pixcdn_transforms_total",
+		"pixcdn_transform_duration_seconds", "pixcdn_origin_fetches_total", "pixcdn_cluster_members",
+		"pixcdn_cache_bytes", "pixcdn_cache_entries", "pixcdn_cache_evictions_total",
+	} {
+		if !contains(m.body, name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if !contains(m.body, `pixcdn_requests_total{cache="miss",code="200"} 1`) {
+		t.Errorf("request counter missing:\n%s", m.body)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

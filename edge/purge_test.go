@@ -1,0 +1,141 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+func counterValue(t *testing.T, c prometheus.Collector) float64 {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 16)
+	c.Collect(ch)
+	close(ch)
+	total := 0.0
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case d.Counter != nil:
+			total += d.Counter.GetValue()
+		case d.Histogram != nil:
+			total += float64(d.Histogram.GetSampleCount())
+		}
+	}
+	return total
+}
+
+type recordingBroadcaster struct {
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func (b *recordingBroadcaster) Broadcast(m []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.msgs = append(b.msgs, append([]byte(nil), m...))
+	return nil
+}
+
+func TestPurgeEndpoint(t *testing.T) {
+	bc := &recordingBroadcaster{}
+	n := newTestNode(t, func(_ *Config, d *Deps) { d.Broadcaster = bc })
+	n.get("/acme/cat.jpg?w=1&fm=png")
+	auth := []string{"Authorization", "Bearer purge-token"}
+	if r := n.internalDo("POST", "/_purge", `{"tenant":"acme","ids":["cat.jpg"]}`); r.code != 401 {
+		t.Fatalf("no token: %d", r.code)
+	}
+	if r := n.internalDo("POST", "/_purge", `{"tenant":"acme"`, auth...); r.code != 400 {
+		t.Fatalf("bad JSON: %d", r.code)
+	}
+	if r := n.internalDo("POST", "/_purge", `{"tenant":"acme"}`, auth...); r.code != 400 {
+		t.Fatalf("empty purge: %d", r.code)
+	}
+	at := time.Now().Add(-50 * time.Millisecond).Format(time.RFC3339Nano)
+	if r := n.internalDo("POST", "/_purge", `{"tenant":"acme","tags":["pets"],"seq":7,"at":"`+at+`"}`, auth...); r.code != 200 {
+		t.Fatalf("purge: %d %q", r.code, r.body)
+	}
+	if r := n.get("/acme/cat.jpg?w=1&fm=png"); r.h("X-Cache") != "MISS" {
+		t.Fatalf("after purge: %q", r.h("X-Cache"))
+	}
+	if len(bc.msgs) != 1 || bc.msgs[0][0] != broadcastPrefix {
+		t.Fatalf("broadcasts: %q", bc.msgs)
+	}
+	if lag := counterValue(t, n.srv.metrics.purgeLag); lag != 1 {
+		t.Fatalf("purge lag observations = %v", lag)
+	}
+	// The same purge by gossip is applied (idempotent) but counted once.
+	n.srv.HandleBroadcast(bc.msgs[0])
+	n.srv.HandleBroadcast([]byte("garbage"))
+	if lag := counterValue(t, n.srv.metrics.purgeLag); lag != 1 {
+		t.Fatalf("purge lag observations after duplicate = %v", lag)
+	}
+}
+
+func TestBroadcastPurgeApplies(t *testing.T) {
+	n := newTestNode(t)
+	n.get("/acme/cat.jpg?w=2&fm=png")
+	msg, _ := json.Marshal(PurgeRequest{Tenant: "acme", Prefix: "ca"})
+	n.srv.HandleBroadcast(append([]byte{broadcastPrefix}, msg...))
+	if r := n.get("/acme/cat.jpg?w=2&fm=png"); r.h("X-Cache") != "MISS" {
+		t.Fatalf("after gossip purge: %q", r.h("X-Cache"))
+	}
+}
+
+// feed serves a fixed list of events once, then blocks until ctx ends.
+type feed struct {
+	mu     sync.Mutex
+	events []Event
+	afters []int64
+}
+
+func (f *feed) Events(ctx context.Context, after int64, _ time.Duration) ([]Event, error) {
+	f.mu.Lock()
+	f.afters = append(f.afters, after)
+	var out []Event
+	for _, e := range f.events {
+		if e.Seq > after {
+			out = append(out, e)
+		}
+	}
+	f.mu.Unlock()
+	if len(out) == 0 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return out, nil
+}
+
+func TestEventFeed(t *testing.T) {
+	store := FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+	if err := store.Save(4); err != nil {
+		t.Fatal(err)
+	}
+	f := &feed{events: []Event{
+		{Seq: 3, Tenant: "acme", PublicID: "dog.jpg", Kind: "updated"}, // already applied
+		{Seq: 5, Tenant: "acme", PublicID: "cat.jpg", Kind: "updated", At: time.Now()},
+		{Seq: 6, Tenant: "acme", Kind: "purge-tag", Tags: []string{"x"}},
+	}}
+	n := newTestNode(t, func(_ *Config, d *Deps) { d.Events, d.FeedState = f, store })
+	n.get("/acme/cat.jpg?w=9&fm=png") // may race with the feed; the wait below settles it
+	waitFor(t, "feed position 6", func() bool { s, _ := store.Load(); return s == 6 })
+	f.mu.Lock()
+	first := f.afters[0]
+	f.mu.Unlock()
+	if first != 4 {
+		t.Fatalf("feed resumed after %d, want 4", first)
+	}
+	n.get("/acme/cat.jpg?w=9&fm=png")
+	n.srv.applyPurge(&PurgeRequest{Tenant: "acme", IDs: []string{"cat.jpg"}}, "push")
+	if r := n.get("/acme/cat.jpg?w=9&fm=png"); r.h("X-Cache") != "MISS" {
+		t.Fatalf("after purge: %q", r.h("X-Cache"))
+	}
+}

@@ -1,0 +1,111 @@
+package edge
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+var (
+	hdrXCache       = []byte("X-Cache")
+	hdrNoSniff      = []byte("X-Content-Type-Options")
+	hdrServerTiming = []byte("Server-Timing")
+	hdrAge          = []byte("Age")
+	valNoSniff      = []byte("nosniff")
+	valAccept       = []byte("Accept")
+)
+
+// respond writes e as a 200 or, when the request's validators match, a 304.
+// The body is shared with the cache and never modified.
+func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cacheResult, start time.Time) {
+	h := &ctx.Response.Header
+	now := s.now()
+	var buf [64]byte
+	h.SetBytesV(fasthttp.HeaderETag, s2b(e.ETag))
+	if !e.LastModified.IsZero() {
+		h.SetBytesV(fasthttp.HeaderLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
+	}
+	h.SetBytesV(fasthttp.HeaderCacheControl, s2b(policyHeader(e.Policy)))
+	if r.vary {
+		h.SetBytesV(fasthttp.HeaderVary, valAccept)
+	}
+	age := max(int64(now.Sub(e.Created)/time.Second), 0)
+	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
+	h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
+	h.SetCanonical(hdrNoSniff, valNoSniff)
+	h.SetCanonical(hdrServerTiming, serverTiming(buf[:0], res, time.Since(start)))
+	if notModified(&ctx.Request.Header, e) {
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	h.SetContentType(e.ContentType)
+	ctx.Response.SetBodyRaw(e.Body)
+}
+
+// serverTiming renders `edge;desc=HIT;dur=0.042` (milliseconds).
+func serverTiming(b []byte, res cacheResult, d time.Duration) []byte {
+	b = append(b, "edge;desc="...)
+	b = append(b, resultLabels[res]...)
+	b = append(b, ";dur="...)
+	return strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', 3, 64)
+}
+
+// notModified evaluates If-None-Match (a list, weak comparison, "*") and,
+// only when it is absent, If-Modified-Since (RFC 9110 §13.2.2).
+func notModified(h *fasthttp.RequestHeader, e *Entry) bool {
+	if inm := h.Peek(fasthttp.HeaderIfNoneMatch); len(inm) > 0 {
+		return etagListMatches(inm, s2b(e.ETag))
+	}
+	ims := h.Peek(fasthttp.HeaderIfModifiedSince)
+	if len(ims) == 0 || e.LastModified.IsZero() {
+		return false
+	}
+	t, err := fasthttp.ParseHTTPDate(ims)
+	return err == nil && !e.LastModified.Truncate(time.Second).After(t)
+}
+
+// etagListMatches reports whether any entity tag of the list weakly matches
+// etag (W/ prefixes ignored on both sides).
+func etagListMatches(list, etag []byte) bool {
+	etag = bytes.TrimPrefix(etag, []byte("W/"))
+	for len(list) > 0 {
+		var item []byte
+		item, list, _ = bytes.Cut(list, []byte(","))
+		item = bytes.TrimSpace(item)
+		if len(item) == 1 && item[0] == '*' {
+			return true
+		}
+		if bytes.Equal(bytes.TrimPrefix(item, []byte("W/")), etag) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers with the status and short plain-text body of err.
+// Errors are never cached as successes.
+func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
+	code, msg := statusFor(err)
+	if code == fasthttp.StatusServiceUnavailable {
+		secs := max(int64(s.cfg.RetryAfter/time.Second), 1)
+		ctx.Response.Header.Set(fasthttp.HeaderRetryAfter, strconv.FormatInt(secs, 10))
+	}
+	if code >= 500 && code != fasthttp.StatusServiceUnavailable {
+		s.log.Warn("request failed", "uri", string(ctx.RequestURI()), "status", code, "err", err)
+	}
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	if code == fasthttp.StatusNotFound {
+		ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "public, max-age=10")
+	}
+	writeText(ctx, code, msg)
+}
+
+// writeText writes a short plain-text response.
+func writeText(ctx *fasthttp.RequestCtx, code int, msg string) {
+	ctx.SetStatusCode(code)
+	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+	ctx.Response.SetBodyString(msg + "\n")
+}

@@ -1,0 +1,156 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"golang.org/x/sync/singleflight"
+
+	"pixcdn/edge/imgurl"
+	"pixcdn/edge/peer"
+)
+
+// Deps are the edge's collaborators. Cache, Ring, Origin and Codec are
+// required; Peers, Broadcaster and Events are optional (single node, no
+// gossip, no origin feed).
+type Deps struct {
+	Cache       Cache
+	Ring        Ring
+	Origin      Origin
+	Codec       Codec
+	Peers       PeerClient
+	Broadcaster Broadcaster
+	Events      EventSource
+	// FeedState persists the last applied event sequence; required with Events.
+	FeedState SeqStore
+}
+
+// PeerClient talks to other edge nodes (edge/peer.Client).
+type PeerClient interface {
+	Forward(ctx context.Context, addr string, req *fasthttp.Request, resp *fasthttp.Response) error
+	FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool) (peer.Original, error)
+}
+
+// Server is one edge node's request path: a public handler and an internal
+// handler. It is safe for concurrent use. Close stops its background work.
+type Server struct {
+	cfg     Config
+	deps    Deps
+	log     *slog.Logger
+	parser  *imgurl.Parser
+	metrics *metrics
+	neg     *negCache
+	flights singleflight.Group
+	purges  *purgeLog
+	now     func() time.Time
+
+	ctx    context.Context // cancelled by Close; parent of fills and background work
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+	revals chan struct{} // semaphore bounding background revalidations
+
+	mu        sync.Mutex
+	servers   []*fasthttp.Server
+	closeOnce sync.Once
+	ready     chan struct{}
+}
+
+// New returns a Server for a valid cfg and complete deps. It starts no
+// goroutines until Start or Serve* is called.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Cache == nil || deps.Ring == nil || deps.Origin == nil || deps.Codec == nil {
+		return nil, errors.New("edge: Cache, Ring, Origin and Codec are required")
+	}
+	if deps.Events != nil && deps.FeedState == nil {
+		return nil, errors.New("edge: Events needs FeedState")
+	}
+	parser, err := imgurl.New(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{
+		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
+		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096), now: time.Now,
+		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.registerCacheMetrics()
+	return s, nil
+}
+
+// Start launches the background work (the origin event follower, if any).
+// Call it once; Close stops it.
+func (s *Server) Start() {
+	if s.deps.Events != nil {
+		s.goBackground(s.followEvents)
+	}
+	close(s.ready)
+}
+
+// goBackground runs f in a goroutine owned by the server; Close waits for it.
+func (s *Server) goBackground(f func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		f(s.ctx)
+	}()
+}
+
+// ServePublic serves the public port on ln until Close. It blocks.
+func (s *Server) ServePublic(ln net.Listener) error {
+	return s.serve(ln, s.publicServer())
+}
+
+// ServeInternal serves the internal port on ln until Close. It blocks.
+func (s *Server) ServeInternal(ln net.Listener) error {
+	return s.serve(ln, s.internalServer())
+}
+
+func (s *Server) serve(ln net.Listener, srv *fasthttp.Server) error {
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		return errors.New("edge: server closed")
+	}
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	return srv.Serve(ln)
+}
+
+// Close stops accepting requests, waits up to ctx for in-flight requests
+// and background work, and returns. It is idempotent.
+func (s *Server) Close(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.cancel()
+		servers := s.servers
+		s.mu.Unlock()
+		for _, srv := range servers {
+			// Only running out of time matters: a listener that is already
+			// closed (its owner closed it) is not a failure to shut down.
+			if e := srv.ShutdownWithContext(ctx); ctx.Err() != nil && err == nil {
+				err = e
+			}
+		}
+		done := make(chan struct{})
+		go func() { s.bg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	})
+	return err
+}

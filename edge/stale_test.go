@@ -1,0 +1,86 @@
+package edge
+
+import (
+	"testing"
+	"time"
+
+	"pixcdn/edge/imgurl"
+)
+
+func TestStaleWhileRevalidate(t *testing.T) {
+	n := newTestNode(t)
+	const uri = "/acme/cat.jpg?w=20&fm=png"
+	first := n.get(uri)
+	n.advance(70 * time.Second) // past max-age=60, within swr=30
+	stale := n.get(uri)
+	if stale.code != 200 || stale.h("X-Cache") != "STALE" || stale.body != first.body {
+		t.Fatalf("stale: %+v", stale)
+	}
+	// The background revalidation asks the origin conditionally; its 304
+	// refreshes the entry without a new transform.
+	waitFor(t, "background revalidation", func() bool {
+		e, ok := n.cache.Get(imgurl.VariantKey("acme", "cat.jpg", "w=20", "png"))
+		return ok && e.state(n.srv.now()) == fresh
+	})
+	if r := n.get(uri); r.h("X-Cache") != "HIT" || r.h("Age") != "0" {
+		t.Fatalf("after revalidation: %+v", r.headers)
+	}
+	if f, tr := n.origin.fetches.Load(), n.codec.transforms.Load(); f != 2 || tr != 1 {
+		t.Fatalf("origin fetches %d, transforms %d; want 2, 1", f, tr)
+	}
+}
+
+func TestStaleIfError(t *testing.T) {
+	n := newTestNode(t)
+	const uri = "/acme/cat.jpg?w=21&fm=png"
+	n.get(uri)
+	n.advance(200 * time.Second) // past swr, within stale-if-error=600
+	n.origin.fail.Store(true)
+	r := n.get(uri)
+	if r.code != 200 || r.h("X-Cache") != "STALE" {
+		t.Fatalf("stale-if-error: %d %q", r.code, r.h("X-Cache"))
+	}
+	if got := counterValue(t, n.srv.metrics.staleIfError); got < 1 {
+		t.Fatalf("stale-if-error counter = %v", got)
+	}
+	n.origin.fail.Store(false)
+	if r := n.get(uri); r.h("X-Cache") != "REVALIDATED" {
+		t.Fatalf("origin back: X-Cache %q", r.h("X-Cache"))
+	}
+	n.advance(2000 * time.Second) // past stale-if-error: nothing servable
+	n.origin.fail.Store(true)
+	if r := n.get(uri); r.code != 502 {
+		t.Fatalf("past stale-if-error with origin down: %d", r.code)
+	}
+}
+
+func TestSignedImages(t *testing.T) {
+	key := []byte("sign-key-0123456789abcdef")
+	n := newTestNode(t, func(c *Config, _ *Deps) { c.URL.SignKeys = [][]byte{key} })
+	n.origin.put("acme", "secret.jpg", Original{Body: []byte("S"), ETag: `"s"`, Visibility: "signed"})
+	if r := n.get("/acme/secret.jpg?w=5"); r.code != 403 {
+		t.Fatalf("unsigned URL of a signed image: %d", r.code)
+	}
+	if r := n.get(imgurl.SignURL(key, "/acme/secret.jpg", "w=5")); r.code != 200 {
+		t.Fatalf("signed URL: %d %q", r.code, r.body)
+	}
+	if r := n.get("/acme/secret.jpg?w=5&s=AAAA"); r.code != 403 {
+		t.Fatalf("bad signature: %d", r.code)
+	}
+	if r := n.get("/acme/cat.jpg?w=5"); r.code != 200 {
+		t.Fatalf("public image without signature: %d", r.code)
+	}
+}
+
+func TestRequireSignature(t *testing.T) {
+	key := []byte("sign-key-0123456789abcdef")
+	n := newTestNode(t, func(c *Config, _ *Deps) {
+		c.URL.SignKeys, c.URL.RequireSignature = [][]byte{key}, true
+	})
+	if r := n.get("/acme/cat.jpg?w=5"); r.code != 403 || n.origin.fetches.Load() != 0 {
+		t.Fatalf("unsigned: %d, fetches %d", r.code, n.origin.fetches.Load())
+	}
+	if r := n.get(imgurl.SignURL(key, "/acme/cat.jpg", "")); r.code != 200 {
+		t.Fatalf("signed original: %d", r.code)
+	}
+}

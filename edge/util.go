@@ -1,0 +1,34 @@
+package edge
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"unsafe"
+)
+
+// b2s views b as a string without copying; b must not change while the
+// string is in use, and the string must not outlive the handler.
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// s2b views s as bytes without copying; the bytes must not be modified.
+func s2b(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// fasthttpLogger adapts slog to fasthttp's logger.
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
+}
+
+// policyHeaders memoises Policy.Header: there are few distinct policies.
+var policyHeaders sync.Map // Policy → string
+
+func policyHeader(p Policy) string {
+	if v, ok := policyHeaders.Load(p); ok {
+		return v.(string)
+	}
+	h := p.Header()
+	policyHeaders.Store(p, h)
+	return h
+}
