@@ -79,19 +79,27 @@ type Original struct {
 }
 
 // Codec is the edge's view of the transform package: option parsing,
-// negotiation and the (admitted, bounded) processor.
+// negotiation and the (admitted, bounded) processor. NewCodec adapts a
+// transform.Processor.
 type Codec interface {
 	// Parse parses an option query (presets already expanded). Errors wrap
 	// ErrInvalidOption with a short user-facing message.
 	Parse(query string) (Variant, error)
-	// Negotiate returns the output format name for a variant whose format is
-	// auto, from the client's Accept header only (the key must not depend on
-	// the source).
+	// Negotiate returns the format part of the variant key for a variant
+	// whose format is auto, from the client's Accept header only: the key
+	// must not depend on the source, which is unknown before the fill.
 	Negotiate(accept string) string
-	// Transform makes the variant in format from src. Errors wrap
-	// ErrUnsupported, ErrSourceTooLarge, ErrUndecodable, ErrOverloaded or a
-	// context error.
-	Transform(ctx context.Context, src []byte, v Variant, format string) (body []byte, contentType string, err error)
+	// Transform makes the variant from src; format is the variant's format
+	// or what Negotiate returned. Errors wrap ErrUnsupported,
+	// ErrSourceTooLarge, ErrUndecodable, ErrOverloaded or a context error.
+	Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error)
+}
+
+// Rendered is a transform's output.
+type Rendered struct {
+	Body        []byte
+	ContentType string
+	Format      string // the format actually produced ("webp", "jpeg", …)
 }
 
 // Variant is a parsed option set.

@@ -164,12 +164,13 @@ func (c *fakeCodec) Negotiate(accept string) string {
 	return "jpeg"
 }
 
-func (c *fakeCodec) Transform(ctx context.Context, src []byte, v Variant, format string) ([]byte, string, error) {
+func (c *fakeCodec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
 	if c.overloaded.Load() {
-		return nil, "", ErrOverloaded
+		return Rendered{}, ErrOverloaded
 	}
 	c.transforms.Add(1)
-	return []byte(fmt.Sprintf("%s|%s|%s", src, v.Canonical, format)), "image/" + format, nil
+	body := []byte(fmt.Sprintf("%s|%s|%s", src, v.Canonical, format))
+	return Rendered{Body: body, ContentType: "image/" + format, Format: format}, nil
 }
 
 // memNet dials in-memory listeners by address.

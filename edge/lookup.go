@@ -113,12 +113,12 @@ func (s *Server) fillVariant(ctx context.Context, r *request, prev *Entry) (Entr
 		s.deps.Cache.Set(r.key, e, guard)
 		return e, nil
 	}
-	body, ctype, err := s.transform(ctx, r, orig.Body)
+	out, err := s.transform(ctx, r, orig.Body)
 	if err != nil {
 		return Entry{}, err
 	}
 	e := Entry{
-		Body: body, ContentType: ctype, ETag: variantETag(&orig, r.variant.Canonical, r.format),
+		Body: out.Body, ContentType: out.ContentType, ETag: variantETag(&orig, r.variant.Canonical, r.format),
 		LastModified: orig.LastModified, Image: orig.Image, Policy: orig.Policy, OriginETag: orig.ETag,
 	}
 	e.inheritTimes(&orig)
@@ -126,15 +126,15 @@ func (s *Server) fillVariant(ctx context.Context, r *request, prev *Entry) (Entr
 	return e, nil
 }
 
-func (s *Server) transform(ctx context.Context, r *request, src []byte) ([]byte, string, error) {
+func (s *Server) transform(ctx context.Context, r *request, src []byte) (Rendered, error) {
 	start := time.Now()
-	body, ctype, err := s.deps.Codec.Transform(ctx, src, r.variant, r.format)
+	out, err := s.deps.Codec.Transform(ctx, src, r.variant, r.format)
 	if err != nil {
-		return nil, "", err
+		return Rendered{}, err
 	}
-	s.metrics.transforms.WithLabelValues(r.format).Inc()
-	s.metrics.transformDur.WithLabelValues(r.format).Observe(time.Since(start).Seconds())
-	return body, ctype, nil
+	s.metrics.transforms.WithLabelValues(out.Format).Inc()
+	s.metrics.transformDur.WithLabelValues(out.Format).Observe(time.Since(start).Seconds())
+	return out, nil
 }
 
 // variantETag is strong and per variant: origin version and ETag, canonical

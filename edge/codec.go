@@ -1,0 +1,134 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"pixcdn/transform"
+)
+
+// NewCodec adapts a transform.Processor (transform/libvips) to the edge's
+// Codec. Safe for concurrent use.
+//
+// Negotiation: the variant key of an auto-format request holds the set of
+// formats the client accepts ("auto:jpeg,png,webp,avif,gif"), not the raw
+// Accept header and not the final format, which for animations and alpha
+// depends on the source; Transform picks the final format with
+// transform.Negotiate and lets the processor keep the source bytes when
+// they are smaller and acceptable (Options.Accepts, which the key covers).
+func NewCodec(p transform.Processor) Codec { return &codec{p: p} }
+
+type codec struct {
+	p       transform.Processor
+	classes sync.Map // transform.FormatSet → "auto:…" key string
+}
+
+const autoPrefix = "auto:"
+
+func (c *codec) Parse(query string) (Variant, error) {
+	if query == "" {
+		return Variant{Original: true}, nil
+	}
+	o, err := transform.Parse(query)
+	if err != nil {
+		return Variant{}, mapTransformError(err)
+	}
+	if o.IsZero() {
+		return Variant{Original: true}, nil
+	}
+	return Variant{Canonical: o.Canonical(), Format: o.Format.String(), Opts: o.Normalize()}, nil
+}
+
+func (c *codec) Negotiate(accept string) string {
+	set := transform.ParseAccept(accept)
+	if v, ok := c.classes.Load(set); ok {
+		return v.(string)
+	}
+	class := autoPrefix + set.String()
+	c.classes.Store(set, class)
+	return class
+}
+
+func (c *codec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
+	o, ok := v.Opts.(transform.Options)
+	if !ok {
+		return Rendered{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
+	}
+	if err := c.chooseFormat(&o, src, format); err != nil {
+		return Rendered{}, err
+	}
+	body, meta, err := c.p.Process(ctx, src, o)
+	if err != nil {
+		return Rendered{}, mapTransformError(err)
+	}
+	return Rendered{Body: body, ContentType: meta.Format.ContentType(), Format: meta.Format.String()}, nil
+}
+
+// chooseFormat sets o.Format (and o.Accepts for negotiated variants).
+func (c *codec) chooseFormat(o *transform.Options, src []byte, format string) error {
+	if !strings.HasPrefix(format, autoPrefix) {
+		f, ok := transform.ParseFormat(format)
+		if !ok || f == transform.FormatAuto {
+			return fmt.Errorf("%w: fm: unknown format", ErrInvalidOption)
+		}
+		o.Format = f
+		return nil
+	}
+	var set transform.FormatSet
+	for _, name := range strings.Split(format[len(autoPrefix):], ",") {
+		if f, ok := transform.ParseFormat(name); ok {
+			set = set.With(f)
+		} else if name == "heif" {
+			set = set.With(transform.HEIF)
+		}
+	}
+	meta, err := transform.Probe(src)
+	if err != nil {
+		return mapTransformError(err)
+	}
+	o.Format = transform.Negotiate(acceptFor(set), meta, transform.FormatAuto)
+	o.Accepts = set
+	return nil
+}
+
+// acceptFor renders the explicit formats of set as an Accept header.
+func acceptFor(set transform.FormatSet) string {
+	var parts []string
+	for _, f := range []transform.Format{transform.AVIF, transform.WebP, transform.HEIF} {
+		if set.Has(f) {
+			parts = append(parts, f.ContentType())
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// mapTransformError wraps a transform error with the edge sentinel that
+// picks its status, keeping the transform's user-facing text.
+func mapTransformError(err error) error {
+	var sentinel error
+	switch {
+	case errors.Is(err, transform.ErrInvalidOption):
+		sentinel = ErrInvalidOption
+	case errors.Is(err, transform.ErrUnsupported):
+		sentinel = ErrUnsupported
+	case errors.Is(err, transform.ErrTooLarge):
+		sentinel = ErrSourceTooLarge
+	case errors.Is(err, transform.ErrTooManyPixels), errors.Is(err, transform.ErrCorrupt):
+		sentinel = ErrUndecodable
+	case errors.Is(err, transform.ErrOverloaded):
+		sentinel = ErrOverloaded
+	default:
+		return err // context errors and anything unexpected
+	}
+	return &codecError{sentinel: sentinel, err: err}
+}
+
+// codecError is a transform error classified for the edge. Its text is the
+// transform's (safe for clients), and it matches both sentinels.
+type codecError struct{ sentinel, err error }
+
+func (e *codecError) Error() string   { return e.err.Error() }
+func (e *codecError) Unwrap() []error { return []error{e.sentinel, e.err} }

@@ -1,0 +1,91 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"testing"
+
+	"pixcdn/transform"
+)
+
+// echoProcessor records the options it was given and returns fixed bytes.
+type echoProcessor struct {
+	got transform.Options
+	err error
+}
+
+func (p *echoProcessor) Process(_ context.Context, src []byte, o transform.Options) ([]byte, transform.Meta, error) {
+	p.got = o
+	return []byte("out"), transform.Meta{Format: o.Format}, p.err
+}
+
+func pngBytes(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 4, 3))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestCodecParse(t *testing.T) {
+	c := NewCodec(&echoProcessor{})
+	a, err1 := c.Parse("w=200&dpr=2&fm=webp")
+	b, err2 := c.Parse("fm=webp&w=400")
+	if err1 != nil || err2 != nil || a.Canonical != b.Canonical || a.Format != "webp" {
+		t.Fatalf("equivalent options: %+v %v / %+v %v", a, err1, b, err2)
+	}
+	if v, err := c.Parse(""); err != nil || !v.Original {
+		t.Fatalf("no options: %+v %v", v, err)
+	}
+	if v, err := c.Parse("fm=auto"); err != nil || !v.Original {
+		t.Fatalf("only defaults: %+v %v", v, err)
+	}
+	_, err := c.Parse("w=0")
+	if !errors.Is(err, ErrInvalidOption) || err.Error() != "w: must be an integer 1..8192" {
+		t.Fatalf("bad option: %v", err)
+	}
+	if code, msg := statusFor(err); code != 400 || msg != "w: must be an integer 1..8192" {
+		t.Fatalf("statusFor: %d %q", code, msg)
+	}
+}
+
+func TestCodecNegotiatesFromAcceptClass(t *testing.T) {
+	p := &echoProcessor{}
+	c := NewCodec(p)
+	chrome := c.Negotiate("image/avif,image/webp,image/apng,*/*;q=0.8")
+	if chrome != c.Negotiate("image/webp, image/avif") || chrome == c.Negotiate("*/*") {
+		t.Fatalf("classes: %q %q %q", chrome, c.Negotiate("image/webp, image/avif"), c.Negotiate("*/*"))
+	}
+	v, _ := c.Parse("w=2")
+	out, err := c.Transform(context.Background(), pngBytes(t), v, chrome)
+	if err != nil || p.got.Format != transform.AVIF || !p.got.Accepts.Has(transform.WebP) || out.Format != "avif" {
+		t.Fatalf("chrome: %+v %v (opts %+v)", out, err, p.got)
+	}
+	// An alpha PNG for a client without modern formats stays PNG.
+	if _, err := c.Transform(context.Background(), pngBytes(t), v, c.Negotiate("")); err != nil || p.got.Format != transform.PNG {
+		t.Fatalf("legacy client: %v, format %v", err, p.got.Format)
+	}
+}
+
+func TestCodecErrorMapping(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		code int
+	}{
+		{transform.ErrOverloaded, 503}, {transform.ErrUnsupported, 415}, {transform.ErrTooLarge, 413},
+		{transform.ErrCorrupt, 422}, {transform.ErrTooManyFrames, 422}, {context.DeadlineExceeded, 504},
+	} {
+		codec := NewCodec(&echoProcessor{err: c.err})
+		v, _ := codec.Parse("w=2&fm=jpeg")
+		_, err := codec.Transform(context.Background(), pngBytes(t), v, "jpeg")
+		if code, _ := statusFor(err); code != c.code {
+			t.Errorf("%v → %d, want %d", c.err, code, c.code)
+		}
+	}
+	if _, err := NewCodec(&echoProcessor{}).Transform(context.Background(), []byte("junk"), Variant{Opts: transform.Options{Width: 1}}, "auto:jpeg"); err == nil {
+		t.Error("junk source accepted")
+	}
+}
