@@ -3,7 +3,10 @@ package origin
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+
+	"pixcdn/transform"
 )
 
 // imageInfo is what ingestion reads from an image's header.
@@ -17,6 +20,8 @@ type imageInfo struct {
 var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
 // sniffFormat names the image type of head from its magic bytes, or "".
+// It runs on the first bytes of an upload, before the body is stored, to
+// refuse other types early; probeImage has the final word.
 func sniffFormat(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xff, 0xd8, 0xff}):
@@ -58,35 +63,20 @@ var contentTypes = map[string]string{
 	"webp": "image/webp", "avif": "image/avif", "heif": "image/heif",
 }
 
-// probeImage reads format and dimensions from the header of b without
-// decoding pixels. It returns ErrUnsupportedType for other types and
-// ErrUndecodable for a header it cannot read. Safe for concurrent use.
+// probeImage reads format and dimensions from b's header and container
+// structure with transform.Probe (no pixel is decoded). It returns
+// ErrUnsupportedType for other types and ErrUndecodable for a header it
+// cannot read. Safe for concurrent use.
 func probeImage(b []byte) (imageInfo, error) {
-	format := sniffFormat(b)
-	var w, h int
-	var ok bool
-	switch format {
-	case "":
-		return imageInfo{}, ErrUnsupportedType
-	case "jpeg":
-		w, h, ok = jpegSize(b)
-	case "png":
-		ok = len(b) >= 24 && string(b[12:16]) == "IHDR"
-		if ok {
-			w, h = int(binary.BigEndian.Uint32(b[16:])), int(binary.BigEndian.Uint32(b[20:]))
-		}
-	case "gif":
-		ok = len(b) >= 10
-		if ok {
-			w, h = int(binary.LittleEndian.Uint16(b[6:])), int(binary.LittleEndian.Uint16(b[8:]))
-		}
-	case "webp":
-		w, h, ok = webpSize(b)
-	default:
-		w, h, ok = heifSize(b)
+	m, err := transform.Probe(b)
+	switch {
+	case errors.Is(err, transform.ErrUnsupported):
+		return imageInfo{}, fmt.Errorf("%w: %w", ErrUnsupportedType, err)
+	case errors.Is(err, transform.ErrTooManyPixels):
+		return imageInfo{}, fmt.Errorf("%w: %w", ErrTooManyPixels, err)
+	case err != nil:
+		return imageInfo{}, fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
-	if !ok || w <= 0 || h <= 0 || w > 1<<20 || h > 1<<20 {
-		return imageInfo{}, fmt.Errorf("%w: unreadable %s header", ErrUndecodable, format)
-	}
-	return imageInfo{Format: format, ContentType: contentTypes[format], Width: w, Height: h}, nil
+	format := m.Format.String()
+	return imageInfo{Format: format, ContentType: m.Format.ContentType(), Width: m.Width, Height: m.Height}, nil
 }
