@@ -39,7 +39,7 @@ func TestValidationRefusesAndLeavesNothingBehind(t *testing.T) {
 	h := newHarness(t, func(c *origin.Config) { c.MaxUploadBytes = 64 << 10; c.MaxPixels = 1000 * 1000 })
 	_, editor, _ := h.tenant("acme")
 	hugePNG := pngImage(t, 8, 8, 1)
-	binary.BigEndian.PutUint32(hugePNG[16:], 5000) // header claims 5000×8… 
+	binary.BigEndian.PutUint32(hugePNG[16:], 5000) // header claims 5000×8…
 	binary.BigEndian.PutUint32(hugePNG[20:], 5000) // …×5000 pixels
 	for _, c := range []struct {
 		name string
