@@ -1,0 +1,211 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+)
+
+func testConfig(targets ...string) Config {
+	cfg := DefaultConfig()
+	cfg.Targets = targets
+	cfg.Connections = 8
+	cfg.Duration = 0
+	cfg.Timeout = 5 * time.Second
+	return cfg
+}
+
+func smallSynthetic(t *testing.T) *Synthetic {
+	t.Helper()
+	sc := DefaultSyntheticConfig()
+	sc.Images = 50
+	sc.RevisitShare = 0.3
+	wl, err := NewSynthetic(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wl
+}
+
+func TestRunCountsMatchServer(t *testing.T) {
+	for _, clientName := range []string{ClientFastHTTP, ClientNetHTTP} {
+		t.Run(clientName, func(t *testing.T) {
+			edge := startTestEdge(t)
+			cfg := testConfig(edge.url)
+			cfg.Client = clientName
+			cfg.Requests = 3000
+			cfg.MetricsURLs = []string{edge.url + "/metrics"}
+			rep, err := Run(context.Background(), cfg, smallSynthetic(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requests, hits, misses, notModified, conditional := edge.tally()
+			if rep.Requests != 3000 || requests != 3000 || rep.Errors != 0 {
+				t.Fatalf("report %d requests (%d errors), server saw %d; want 3000", rep.Requests, rep.Errors, requests)
+			}
+			if rep.Cache[CacheHit] != hits || rep.Cache[CacheMiss] != misses {
+				t.Errorf("x-cache %v, server sent %d HIT %d MISS", rep.Cache, hits, misses)
+			}
+			if rep.NotModified != notModified || rep.Conditional != conditional || notModified == 0 {
+				t.Errorf("304s %d conditional %d, server %d/%d (want some)", rep.NotModified, rep.Conditional, notModified, conditional)
+			}
+			if rep.Status["200"]+rep.Status["304"] != 3000 || rep.Bytes != rep.Status["200"]*int64(len(testBody)) {
+				t.Errorf("status %v bytes %d", rep.Status, rep.Bytes)
+			}
+			wantRatio := float64(hits) / float64(hits+misses)
+			if rep.HitRatio == nil || *rep.HitRatio != wantRatio {
+				t.Errorf("hit ratio %v, want %v", rep.HitRatio, wantRatio)
+			}
+			m := rep.Metrics
+			if m == nil || len(m.Errors) > 0 || m.OriginFetches != float64(misses) || m.Transforms != float64(misses) || m.EdgeRequests != 3000 {
+				t.Errorf("metrics %+v, want %d origin fetches and transforms, 3000 requests", m, misses)
+			}
+		})
+	}
+}
+
+func TestRunPercentiles(t *testing.T) {
+	edge := startTestEdge(t)
+	reqs := []Request{{Path: "/sleep/1ms"}, {Path: "/sleep/40ms"}}
+	wl, err := NewTrace("alternating", reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(edge.url)
+	cfg.Connections = 4
+	cfg.Requests = 200
+	rep, err := Run(context.Background(), cfg, wl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := rep.Latency
+	if l.P50 < 1 || l.P50 >= 40 {
+		t.Errorf("p50 %.3fms, want in [1, 40) for half 1ms and half 40ms", l.P50)
+	}
+	if l.P90 < 40 || l.P99 < 40 || l.Max < 40 || l.P90 > 400 {
+		t.Errorf("p90/p99/max %.3f/%.3f/%.3fms, want at least 40 (and p90 under 400)", l.P90, l.P99, l.Max)
+	}
+	if l.P50 > l.P90 || l.P90 > l.P99 || l.P99 > l.P999 || l.P999 > l.Max {
+		t.Errorf("percentiles not monotonic: %+v", l)
+	}
+}
+
+func TestRunOpenLoopKeepsScheduleAndChargesStalls(t *testing.T) {
+	edge := startTestEdge(t)
+	edge.pauseFor = 300 * time.Millisecond
+	// Request 20 stalls the server for 300ms; at 200/s about 60 requests
+	// are scheduled during the stall and must be charged for their wait.
+	reqs := make([]Request, 200)
+	for i := range reqs {
+		reqs[i].Path = "/x"
+	}
+	reqs[20].Path = "/pause"
+	wl, _ := NewTrace("pause", reqs)
+	cfg := testConfig(edge.url)
+	cfg.Connections = 1
+	cfg.Rate = 200
+	cfg.Requests = 200
+	rep, err := Run(context.Background(), cfg, wl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 200 || rep.Mode != "open" {
+		t.Fatalf("requests %d mode %s", rep.Requests, rep.Mode)
+	}
+	if rep.ElapsedSeconds < 0.99 {
+		t.Errorf("200 requests at 200/s took %.3fs, want about 1s", rep.ElapsedSeconds)
+	}
+	if rep.Latency.P90 < 100 || rep.MaxSendLagMs < 200 {
+		t.Errorf("p90 %.1fms, max send lag %.1fms: the stall's queued requests were not charged", rep.Latency.P90, rep.MaxSendLagMs)
+	}
+}
+
+func TestRunDurationBound(t *testing.T) {
+	edge := startTestEdge(t)
+	cfg := testConfig(edge.url)
+	cfg.Duration = 300 * time.Millisecond
+	cfg.Warmup = 100 * time.Millisecond
+	rep, err := Run(context.Background(), cfg, smallSynthetic(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests, _, _, _, _ := edge.tally()
+	if rep.ElapsedSeconds < 0.3 || rep.ElapsedSeconds > 0.3+cfg.Timeout.Seconds() {
+		t.Errorf("elapsed %.3fs for a 300ms run", rep.ElapsedSeconds)
+	}
+	if rep.Requests == 0 || rep.Requests >= requests {
+		t.Errorf("measured %d of %d requests: want the warmup's left out", rep.Requests, requests)
+	}
+}
+
+func TestRunSpreadsOverTargets(t *testing.T) {
+	a, b := startTestEdge(t), startTestEdge(t)
+	cfg := testConfig(a.url, b.url)
+	cfg.Requests = 1000
+	if _, err := Run(context.Background(), cfg, smallSynthetic(t)); err != nil {
+		t.Fatal(err)
+	}
+	na, _, _, _, _ := a.tally()
+	nb, _, _, _, _ := b.tally()
+	if na+nb != 1000 || na-nb > int64(cfg.Connections) || nb-na > int64(cfg.Connections) {
+		t.Errorf("targets got %d and %d requests, want 1000 split evenly", na, nb)
+	}
+}
+
+func TestRunRefusesRemoteTargets(t *testing.T) {
+	cfg := testConfig("http://8.8.8.8:80")
+	cfg.Requests = 1
+	if _, err := Run(context.Background(), cfg, smallSynthetic(t)); !errors.Is(err, ErrRemoteTarget) {
+		t.Fatalf("err = %v, want ErrRemoteTarget", err)
+	}
+	edge := startTestEdge(t)
+	cfg = testConfig(edge.url)
+	cfg.Requests = 1
+	cfg.MetricsURLs = []string{"http://1.1.1.1:9080/metrics"}
+	if _, err := Run(context.Background(), cfg, smallSynthetic(t)); !errors.Is(err, ErrRemoteTarget) {
+		t.Fatalf("remote metrics URL: err = %v, want ErrRemoteTarget", err)
+	}
+	if n, _, _, _, _ := edge.tally(); n != 0 {
+		t.Fatalf("%d requests sent before refusing", n)
+	}
+}
+
+func TestRunCountsConnectionErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	for _, clientName := range []string{ClientFastHTTP, ClientNetHTTP} {
+		cfg := testConfig("http://" + addr)
+		cfg.Client = clientName
+		cfg.Connections = 2
+		cfg.Requests = 20
+		rep, err := Run(context.Background(), cfg, smallSynthetic(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Errors != 20 || rep.ErrorKinds[ErrKindRefused] != 20 || rep.Responses != 0 {
+			t.Errorf("%s: errors %d kinds %v samples %v, want 20 refused", clientName, rep.Errors, rep.ErrorKinds, rep.ErrorSamples)
+		}
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	edge := startTestEdge(t)
+	cfg := testConfig(edge.url)
+	cfg.Duration = time.Hour
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	rep, err := Run(ctx, cfg, smallSynthetic(t))
+	if !errors.Is(err, context.DeadlineExceeded) || rep == nil || rep.Requests == 0 {
+		t.Fatalf("rep %v err %v: want a partial report and the context's error", rep, err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatalf("took %v to stop", time.Since(start))
+	}
+}
