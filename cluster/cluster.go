@@ -19,20 +19,22 @@ var ErrClosed = errors.New("cluster: closed")
 // an immutable ring snapshot through an atomic pointer: they never lock and
 // never block.
 type Cluster struct {
-	cfg     Config
-	log     *slog.Logger
-	params  RingParams
-	fp      uint64 // params.fingerprint()
-	ml      *memberlist.Memberlist
-	ring    atomic.Pointer[Ring]
-	ids     *idSource
-	dedup   *dedup
-	queue   *memberlist.TransmitLimitedQueue
-	handler func(msg []byte)
-	inbox   chan []byte
-	subs    subscribers
-	stats   counters
-	reconn  reconnects
+	cfg      Config
+	log      *slog.Logger
+	params   RingParams
+	fp       uint64 // params.fingerprint()
+	ml       *memberlist.Memberlist
+	ring     atomic.Pointer[Ring]
+	ids      *idSource
+	dedup    *dedup
+	queue    *memberlist.TransmitLimitedQueue
+	handler  func(msg []byte)
+	inbox    chan []byte
+	subs     subscribers
+	stats    counters
+	reconn   reconnects
+	view     view   // live nodes, copied in memberlist callbacks
+	selfAddr string // our gossip host:port, fixed after Create
 
 	advertised atomic.Uint64 // ring version in our metadata
 	leaving    atomic.Bool   // Leave called: advertise the leaving flag
@@ -69,6 +71,7 @@ func Join(ctx context.Context, cfg Config, opts ...Option) (*Cluster, error) {
 	if c.ml, err = memberlist.Create(mlc); err != nil {
 		return nil, fmt.Errorf("cluster: start gossip on %s: %w", cfg.BindAddr, err)
 	}
+	c.selfAddr = c.view.snapshot()[cfg.NodeName].addr
 	c.rebuild() // self-only ring with the real gossip address
 	c.wg.Add(3)
 	go c.rebuildLoop()

@@ -48,6 +48,7 @@ func (d *delegate) NotifyAlive(n *memberlist.Node) error {
 
 // NotifyJoin marks the ring dirty and stops reconnect attempts to n.
 func (d *delegate) NotifyJoin(n *memberlist.Node) {
+	d.c.view.set(n)
 	d.c.reconn.forget(n.Name)
 	d.c.markChanged()
 }
@@ -55,6 +56,7 @@ func (d *delegate) NotifyJoin(n *memberlist.Node) {
 // NotifyLeave marks the ring dirty; a node that failed (rather than left
 // gracefully) is remembered for reconnect attempts to heal partitions.
 func (d *delegate) NotifyLeave(n *memberlist.Node) {
+	d.c.view.remove(n.Name)
 	if m, err := decodeMeta(n.Meta); err == nil && !m.Leaving && n.Name != d.c.cfg.NodeName {
 		d.c.reconn.remember(n.Name, n.Address(), time.Now())
 	}
@@ -63,7 +65,10 @@ func (d *delegate) NotifyLeave(n *memberlist.Node) {
 
 // NotifyUpdate marks the ring dirty (ring versions and leaving flags travel
 // in metadata).
-func (d *delegate) NotifyUpdate(*memberlist.Node) { d.c.markChanged() }
+func (d *delegate) NotifyUpdate(n *memberlist.Node) {
+	d.c.view.set(n)
+	d.c.markChanged()
+}
 
 // NotifyConflict logs a name claimed from two addresses. When the name is
 // ours, the cluster still holds our previous incarnation (we restarted on a

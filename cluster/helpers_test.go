@@ -55,7 +55,7 @@ func startN(t testing.TB, n int, opts ...Option) []*Cluster {
 	return nodes
 }
 
-func gossipAddr(c *Cluster) string { return c.ml.LocalNode().Address() }
+func gossipAddr(c *Cluster) string { return c.selfAddr }
 
 // waitFor polls cond every 10ms until it holds or timeout passes; it returns
 // the time taken.

@@ -1,10 +1,6 @@
 package cluster
 
-import (
-	"time"
-
-	"github.com/hashicorp/memberlist"
-)
+import "time"
 
 // rebuildLoop rebuilds the ring after membership has been quiet for
 // RebuildDebounce, or at most RebuildMaxDelay after the first change. It is
@@ -78,28 +74,22 @@ func (c *Cluster) withSelfVersion(r *Ring) *Ring {
 	return r
 }
 
-// liveMembers converts memberlist's alive nodes, skipping nodes that are
-// leaving or whose metadata cannot be read.
+// liveMembers converts the live nodes, skipping nodes that are leaving or
+// whose metadata cannot be read.
 func (c *Cluster) liveMembers() []Member {
-	nodes := c.ml.Members()
+	nodes := c.view.snapshot()
 	out := make([]Member, 0, len(nodes))
-	for _, n := range nodes {
-		if m, ok := c.memberOf(n); ok {
-			out = append(out, m)
+	for name, n := range nodes {
+		meta, err := decodeMeta(n.meta)
+		if err != nil || meta.Leaving || meta.Fingerprint != c.fp {
+			continue
 		}
+		out = append(out, Member{
+			Name: name, InternalAddr: meta.InternalAddr,
+			GossipAddr: n.addr, RingVersion: meta.RingVersion,
+		})
 	}
 	return out
-}
-
-func (c *Cluster) memberOf(n *memberlist.Node) (Member, bool) {
-	meta, err := decodeMeta(n.Meta)
-	if err != nil || meta.Leaving || meta.Fingerprint != c.fp {
-		return Member{}, false
-	}
-	return Member{
-		Name: n.Name, InternalAddr: meta.InternalAddr,
-		GossipAddr: n.Address(), RingVersion: meta.RingVersion,
-	}, true
 }
 
 func (c *Cluster) notify(evs []Event) {

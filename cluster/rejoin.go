@@ -90,8 +90,7 @@ func (c *Cluster) joinSeeds(ctx context.Context) error {
 
 // otherSeeds drops our own advertised address from the seed list.
 func (c *Cluster) otherSeeds() []string {
-	self := c.ml.LocalNode().Address()
-	return slices.DeleteFunc(slices.Clone(c.cfg.Seeds), func(s string) bool { return s == self })
+	return slices.DeleteFunc(slices.Clone(c.cfg.Seeds), func(s string) bool { return s == c.selfAddr })
 }
 
 // rejoinLoop, every RejoinInterval, push/pulls with seeds and recently failed
@@ -134,10 +133,10 @@ func (c *Cluster) rejoin(addrs []string) {
 func (c *Cluster) rejoinTargets(now time.Time) []string {
 	alive := map[string]bool{}
 	var live []string
-	for _, n := range c.ml.Members() {
-		alive[n.Address()] = true
-		if n.Name != c.cfg.NodeName {
-			live = append(live, n.Address())
+	for name, n := range c.view.snapshot() {
+		alive[n.addr] = true
+		if name != c.cfg.NodeName {
+			live = append(live, n.addr)
 		}
 	}
 	failed, conflict := c.reconn.targets(now, c.cfg.ReconnectWindow)
