@@ -10,6 +10,7 @@
 //                resume it (a new tus.Upload on the same URL), in order
 //   exitAfterAbort  stop after the first abort instead of resuming
 //   badChecksum  send a wrong Upload-Checksum (sha1) with every PATCH
+//   trace        also print {"event":"response",...} for every response
 // It prints one JSON object per line: {"event":"url"|"aborted"|"success"|
 // "error", ...} and exits 0 unless an error occurred.
 import fs from 'node:fs';
@@ -37,8 +38,17 @@ function attempt(abortAt) {
       metadata: opts.metadata || {},
       storeFingerprintForResuming: false,
       onBeforeRequest(req) {
+        if (opts.trace) {
+          emit({ event: 'request', method: req.getMethod(), at: Date.now() });
+        }
         if (opts.badChecksum && req.getMethod() === 'PATCH') {
           req.setHeader('Upload-Checksum', 'sha1 ' + Buffer.alloc(20).toString('base64'));
+        }
+      },
+      onAfterResponse(req, res) {
+        if (opts.trace) {
+          emit({ event: 'response', method: req.getMethod(), status: res.getStatus(), at: Date.now(),
+            offset: res.getHeader('Upload-Offset') });
         }
       },
       onUploadUrlAvailable() {
@@ -63,6 +73,9 @@ function attempt(abortAt) {
 }
 
 async function main() {
+  if (opts.trace) {
+    emit({ event: 'start', at: Date.now() });
+  }
   const stops = [...(opts.abortAt || []), null];
   for (const stop of stops) {
     const result = await attempt(stop);
