@@ -44,10 +44,10 @@ type Ring interface {
 
 // Peer is another edge node, reachable on its internal address.
 type Peer struct {
-	Name         string
-	InternalAddr string
+	Name         string `json:"name"`
+	InternalAddr string `json:"internal_addr"`
 	// Share is the fraction of the ring the peer owns (0..1), for /_cluster.
-	Share float64
+	Share float64 `json:"share"`
 }
 
 // Broadcaster sends a message to every other node (cluster gossip). The

@@ -37,9 +37,12 @@ type Purge struct {
 
 // CacheStats is the cache's size, for metrics and /_cluster.
 type CacheStats struct {
-	MemoryBytes, DiskBytes         int64
-	MemoryEntries, DiskEntries     int64
-	MemoryEvictions, DiskEvictions int64
+	MemoryBytes     int64 `json:"memory_bytes"`
+	DiskBytes       int64 `json:"disk_bytes"`
+	MemoryEntries   int64 `json:"memory_entries"`
+	DiskEntries     int64 `json:"disk_entries"`
+	MemoryEvictions int64 `json:"memory_evictions"`
+	DiskEvictions   int64 `json:"disk_evictions"`
 }
 
 // state is where an entry stands at a moment.
