@@ -86,6 +86,10 @@ func (s *Service) authorize(r *http.Request, a Action, tenant string) (Principal
 	return p, nil
 }
 
+// StatusFor is the HTTP status of an error of this package (for handlers
+// mounted beside the API, such as tus uploads, that call Ingest).
+func StatusFor(err error) int { return statusFor(err) }
+
 // statusFor maps an error to its HTTP status: the one place that does.
 func statusFor(err error) int {
 	switch {
