@@ -1,6 +1,9 @@
 package transform
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Format is an image file format. The zero value is FormatAuto: "negotiate
 // from the client's Accept header".
@@ -97,4 +100,18 @@ func (s FormatSet) String() string {
 		}
 	}
 	return strings.Join(names, ",")
+}
+
+// MarshalText encodes f by name ("webp"), for JSON and logs.
+func (f Format) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText decodes a name written by MarshalText.
+func (f *Format) UnmarshalText(b []byte) error {
+	for i, name := range formatNames {
+		if string(b) == name {
+			*f = Format(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("transform: unknown format %q", b)
 }

@@ -1,0 +1,117 @@
+package libvips
+
+import (
+	"math"
+
+	"github.com/davidbyttow/govips/v2/vips"
+
+	"pixcdn/transform"
+)
+
+// plan is the geometry of one transform, computed from the source size (as
+// displayed) and the normalized options before anything is decoded.
+type plan struct {
+	thumbW, thumbH int              // box given to vips_thumbnail (shrink-on-load)
+	size           vips.Size        // SizeDown (never enlarge), SizeBoth or SizeForce
+	crop           vips.Interesting // libvips' own crop: none, centre or attention
+	boxW, boxH     int              // final size after the crop or embed step; 0 = as resized
+	extract        bool             // crop the resized image to box per gravity
+	embed          bool             // letterbox the resized image into box
+}
+
+// newPlan maps fit onto vips_thumbnail: inside → size down; contain → size
+// both then embed; fill → force; outside → the cover scale, no crop; cover →
+// libvips' centre or attention crop for stills, else a forced resize to
+// cover the box then an extract per gravity (also for animations, whose
+// frames libvips' crop would not respect).
+func newPlan(srcW, srcH int, o transform.Options, animated bool) plan {
+	w, h := o.Width, o.Height
+	if w == 0 && h == 0 {
+		return plan{thumbW: transform.MaxSide, thumbH: transform.MaxSide, size: vips.SizeDown}
+	}
+	if w == 0 {
+		w = sideFor(h, srcW, srcH)
+	}
+	if h == 0 {
+		h = sideFor(w, srcH, srcW)
+	}
+	p := plan{thumbW: w, thumbH: h, size: vips.SizeBoth}
+	switch o.Fit {
+	case transform.FitInside:
+		p.size = vips.SizeDown
+	case transform.FitContain:
+		p.boxW, p.boxH, p.embed = w, h, true
+	case transform.FitFill:
+		p.size = vips.SizeForce
+	case transform.FitOutside:
+		p.thumbW, p.thumbH = coverSize(srcW, srcH, w, h)
+	case transform.FitCover:
+		p = coverPlan(p, srcW, srcH, o.Gravity.Kind, animated)
+	}
+	return p
+}
+
+func coverPlan(p plan, srcW, srcH int, g transform.GravityKind, animated bool) plan {
+	switch {
+	case g == transform.GravityCenter && !animated:
+		p.crop = vips.InterestingCentre
+	case g == transform.GravitySmart && !animated:
+		p.crop = vips.InterestingAttention
+	default:
+		p.boxW, p.boxH, p.extract = p.thumbW, p.thumbH, true
+		p.thumbW, p.thumbH = coverSize(srcW, srcH, p.thumbW, p.thumbH)
+		p.size = vips.SizeForce
+	}
+	return p
+}
+
+// sideFor returns the other side for one given side, keeping the source
+// aspect ratio: round(given × num / den), within 1..MaxSide.
+func sideFor(given, num, den int) int {
+	s := int(math.Round(float64(given) * float64(num) / float64(den)))
+	return min(max(s, 1), transform.MaxSide)
+}
+
+// coverSize returns the smallest size with the source aspect ratio that
+// covers w×h, capped at MaxSide a side (then it may not quite cover).
+func coverSize(srcW, srcH, w, h int) (int, int) {
+	s := math.Max(float64(w)/float64(srcW), float64(h)/float64(srcH))
+	s = math.Min(s, transform.MaxSide/float64(max(srcW, srcH)))
+	cw := max(w, int(math.Ceil(float64(srcW)*s-1e-9)))
+	ch := max(h, int(math.Ceil(float64(srcH)*s-1e-9)))
+	return min(cw, transform.MaxSide), min(ch, transform.MaxSide)
+}
+
+// gravityOffset returns the top-left corner of a w×h window in an iw×ih
+// image per gravity g.
+func gravityOffset(iw, ih, w, h int, g transform.Gravity) (x, y int) {
+	fx, fy := 0.5, 0.5
+	switch g.Kind {
+	case transform.GravityNorth:
+		fy = 0
+	case transform.GravitySouth:
+		fy = 1
+	case transform.GravityEast:
+		fx = 1
+	case transform.GravityWest:
+		fx = 0
+	case transform.GravityNorthEast:
+		fx, fy = 1, 0
+	case transform.GravityNorthWest:
+		fx, fy = 0, 0
+	case transform.GravitySouthEast:
+		fx, fy = 1, 1
+	case transform.GravitySouthWest:
+		fx, fy = 0, 1
+	case transform.GravityFocal:
+		return focalOffset(iw, w, g.X), focalOffset(ih, h, g.Y)
+	}
+	return int(math.Round(float64(iw-w) * fx)), int(math.Round(float64(ih-h) * fy))
+}
+
+// focalOffset centres the window on the focal point f (0..1) as far as the
+// image edges allow.
+func focalOffset(size, window int, f float64) int {
+	o := int(math.Round(f*float64(size) - float64(window)/2))
+	return min(max(o, 0), size-window)
+}

@@ -1,0 +1,116 @@
+package libvips
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"pixcdn/transform"
+)
+
+// Processor is a transform.Processor over libvips. It is safe for concurrent
+// use; at most Config.Workers transforms run at once, Config.QueueDepth more
+// wait, and any further call fails at once with transform.ErrOverloaded.
+type Processor struct {
+	cfg   Config
+	admit *admission
+
+	mu     sync.RWMutex // guards closed and inflight.Add
+	closed bool
+	wg     sync.WaitGroup
+}
+
+var _ transform.Processor = (*Processor)(nil)
+
+// New validates cfg, starts libvips (once per process; later calls share it)
+// and returns a Processor.
+func New(cfg Config) (*Processor, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := startup(); err != nil {
+		return nil, err
+	}
+	return &Processor{cfg: cfg, admit: newAdmission(cfg.Workers, cfg.QueueDepth)}, nil
+}
+
+// Close stops accepting work (later calls get ErrOverloaded) and waits for
+// transforms in flight. It is idempotent. libvips stays initialised: it
+// cannot be restarted within a process.
+func (p *Processor) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.wg.Wait()
+	return nil
+}
+
+// Process implements transform.Processor. The source is probed and checked
+// against Config.Limits before it takes a worker; the whole call, queueing
+// included, is bounded by Config.Deadline. A libvips operation already
+// running is not interrupted: the context is checked between steps, and the
+// limits bound how long one step can take.
+func (p *Processor) Process(ctx context.Context, src []byte, opts transform.Options) ([]byte, transform.Meta, error) {
+	if !p.enter() {
+		return nil, transform.Meta{}, fmt.Errorf("%w: processor closed", transform.ErrOverloaded)
+	}
+	defer p.wg.Done()
+	j, err := p.newJob(ctx, src, opts)
+	if err != nil {
+		return nil, transform.Meta{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Deadline)
+	defer cancel()
+	j.ctx = ctx
+	if err := p.admit.acquire(ctx); err != nil {
+		return nil, transform.Meta{}, err
+	}
+	defer p.admit.release()
+	if err := runSafely(j); err != nil {
+		return nil, transform.Meta{}, err
+	}
+	return j.out, j.meta, nil
+}
+
+func (p *Processor) enter() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	return true
+}
+
+// newJob validates the options and probes the source, before any decoding.
+func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Options) (*job, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if !opts.Format.Writable() {
+		return nil, &transform.OptionError{Param: "fm", Reason: "must be a concrete output format"}
+	}
+	if len(src) > p.cfg.Limits.MaxSourceBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", transform.ErrTooLarge, p.cfg.Limits.MaxSourceBytes)
+	}
+	in, err := transform.Probe(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.cfg.Limits.Check(in); err != nil {
+		return nil, err
+	}
+	return &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: opts.Normalize()}, nil
+}
+
+// runSafely runs the pipeline, turning a Go panic in it into ErrCorrupt so
+// that one bad image cannot take the process down.
+func runSafely(j *job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.close()
+			err = corrupt("panic", fmt.Errorf("%v", r))
+		}
+	}()
+	return j.run()
+}
