@@ -19,7 +19,8 @@ type HandlerOptions struct {
 	// unauthenticated), with the Principal in the request context
 	// (PrincipalFrom) and the path unchanged. Nil: 404.
 	Uploads http.Handler
-	// Metrics serves /metrics (nil: promhttp over the default gatherer).
+	// Metrics serves /metrics (nil: the registry given to New, when it is
+	// a Gatherer, else the default gatherer).
 	Metrics http.Handler
 }
 
@@ -51,7 +52,7 @@ func (s *Service) Handler(opts HandlerOptions) http.Handler {
 	}
 	metricsH := opts.Metrics
 	if metricsH == nil {
-		metricsH = promhttp.Handler()
+		metricsH = promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
 	}
 	mux.Handle("GET /metrics", metricsH)
 	return mux

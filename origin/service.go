@@ -18,10 +18,12 @@ type Service struct {
 	feed     *feed
 	metrics  *metrics
 	policies policyCache
+	gatherer prometheus.Gatherer // serves /metrics by default
 }
 
 // New returns a Service. reg receives the origin's metrics (nil: a
-// private registry, as tests want).
+// private registry, as tests want); when reg is also a Gatherer (a
+// *prometheus.Registry), the default /metrics serves it.
 func New(cfg Config, catalog Catalog, blobs Blobs, reg prometheus.Registerer) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -36,8 +38,12 @@ func New(cfg Config, catalog Catalog, blobs Blobs, reg prometheus.Registerer) (*
 	if err != nil {
 		return nil, err
 	}
+	gatherer, ok := reg.(prometheus.Gatherer)
+	if !ok {
+		gatherer = prometheus.DefaultGatherer
+	}
 	return &Service{
-		cfg: cfg, catalog: catalog, blobs: blobs,
+		cfg: cfg, catalog: catalog, blobs: blobs, gatherer: gatherer,
 		keys:    newKeyCache(catalog, cfg.KeyCacheTTL),
 		feed:    newFeed(),
 		metrics: m,

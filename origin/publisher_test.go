@@ -1,0 +1,81 @@
+package origin_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pixcdn/origin"
+)
+
+// fakeEdge is a stand-in for an edge's internal /_purge (the seam under
+// test is the origin's push): it refuses the first failures requests.
+func fakeEdge(t *testing.T, failures int32) (*httptest.Server, <-chan origin.PurgeRequest) {
+	got := make(chan origin.PurgeRequest, 16)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_purge" || r.Header.Get("Authorization") != "Bearer purge-tok" {
+			t.Errorf("push to %s with %q", r.URL.Path, r.Header.Get("Authorization"))
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		if calls.Add(1) <= failures {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var p origin.PurgeRequest
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Errorf("bad push body %s: %v", b, err)
+		}
+		got <- p
+	}))
+	t.Cleanup(srv.Close)
+	return srv, got
+}
+
+func TestPublisherPushesEachEventWithRetries(t *testing.T) {
+	h := newHarness(t)
+	_, editor, _ := h.tenant("acme")
+	edge, got := fakeEdge(t, 2)
+	cfg := origin.DefaultPublisherConfig()
+	cfg.Edges, cfg.PurgeToken, cfg.Backoff = []string{edge.URL}, "purge-tok", 10*time.Millisecond
+	pub, err := origin.StartPublisher(testContext(t), cfg, h.svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	h.mustDo(http.StatusCreated, "PUT", "/v1/acme/images/cats/tom.png", editor, bytes.NewReader(pngImage(t, 3, 3, 1)))
+	h.mustDo(http.StatusAccepted, "POST", "/v1/acme/purge", editor, strings.NewReader(`{"tags":["summer"]}`))
+	want := []string{`acme [cats/tom.png] [] "" 1`, `acme [] [summer] "" 2`}
+	for i, w := range want {
+		select {
+		case p := <-got:
+			if s := sprintf("%s %v %v %q %d", p.Tenant, p.IDs, p.Tags, p.Prefix, p.Seq); s != w || p.At.IsZero() {
+				t.Errorf("push %d = %s (at %v), want %s", i, s, p.At, w)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("push %d not delivered within 15s", i)
+		}
+	}
+	_, b := h.mustDo(http.StatusOK, "GET", "/metrics", "", nil)
+	if !bytes.Contains(b, []byte(`pixcdn_origin_pushes_total{result="retry"} 2`)) {
+		t.Errorf("metrics do not count 2 retries:\n%s", grepLines(b, "pixcdn_origin_pushes"))
+	}
+}
+
+func grepLines(b []byte, substr string) string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
