@@ -28,6 +28,10 @@ func TestRingProperties(t *testing.T) {
 		}
 		versions[r.Version()] = n
 		checkShares(t, p, r)
+		checkOwners(t, r, keys, n)
+		if n > 8 && n%7 != 0 && n != 64 {
+			continue // order independence on a sample: a build is costly under -race
+		}
 		shuffled := slices.Clone(ms)
 		rand.New(rand.NewPCG(uint64(n), 1)).Shuffle(n, func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 		r2, err := buildRing(p, shuffled, ms[n-1].Name)
@@ -37,7 +41,6 @@ func TestRingProperties(t *testing.T) {
 		if r2.Version() != r.Version() || !slices.Equal(r2.owner, r.owner) {
 			t.Fatalf("n=%d: placement depends on member order", n)
 		}
-		checkOwners(t, r, keys, n)
 	}
 }
 
