@@ -46,7 +46,7 @@ type SeedConfig struct {
 	// Tenant is the tenant folder. Default "bench".
 	Tenant string
 	// Images is how many images to write, named ImageID(0..Images-1).
-	// Default 100, at most MaxZipfItems.
+	// Default 1000 (as the synthetic workload), at most MaxZipfItems.
 	Images int
 	// Sizes are the pixel sizes, used in turn (image i gets
 	// Sizes[i%len(Sizes)]). Default 1600x1200, 1024x768, 640x480.
@@ -64,7 +64,7 @@ type SeedConfig struct {
 // DefaultSeedConfig returns the defaults documented on the fields.
 func DefaultSeedConfig() SeedConfig {
 	return SeedConfig{
-		Tenant: "bench", Images: 100, Format: "jpeg", Quality: 85, Seed: 1,
+		Tenant: "bench", Images: 1000, Format: "jpeg", Quality: 85, Seed: 1,
 		Sizes:   []Size{{1600, 1200}, {1024, 768}, {640, 480}},
 		Workers: runtime.GOMAXPROCS(0),
 	}
@@ -188,7 +188,7 @@ func SyntheticImage(size Size, seed uint64, i int) *image.RGBA {
 			noise ^= noise << 13
 			noise ^= noise >> 7
 			noise ^= noise << 17
-			n := uint8(noise&15) - 8
+			n := uint8(noise&7) - 4
 			o := img.PixOffset(x, y)
 			img.Pix[o] = uint8(x*255/size.W) + n
 			img.Pix[o+1] = uint8(y*255/size.H) + n
