@@ -30,7 +30,9 @@ type Config struct {
 	InternalAddr string
 	// Seeds are gossip host:port addresses of existing nodes. Join tries
 	// them JoinAttempts times, then keeps retrying in the background while
-	// seeds are not members. Empty starts a new cluster.
+	// seeds are not members. Use IP addresses: a host name never matches a
+	// member's address, so it is re-contacted (one push/pull) every
+	// RejoinInterval. Empty starts a new cluster.
 	Seeds []string
 	// SecretKey is the shared gossip encryption key: 16, 24 or 32 bytes
 	// (AES-128/192/256). Required unless Insecure is set.

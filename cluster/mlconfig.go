@@ -60,6 +60,9 @@ func (w *slogWriter) Write(p []byte) (int, error) {
 		}
 	}
 	line = strings.TrimPrefix(line, "memberlist: ")
+	if strings.HasPrefix(line, "Conflicting address") {
+		level = slog.LevelWarn // expected while a restarted node is re-admitted
+	}
 	w.log.Log(context.Background(), level, line, "source", "memberlist")
 	return len(p), nil
 }

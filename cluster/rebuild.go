@@ -56,7 +56,9 @@ func (c *Cluster) rebuild() {
 	prev := c.ring.Swap(next)
 	c.stats.rebuilds.Add(1)
 	c.notify(diffRings(prev, next))
-	if next.Version() != c.advertised.Load() {
+	// After Leave memberlist ignores our alive messages, so an update would
+	// only wait out its timeout.
+	if next.Version() != c.advertised.Load() && !c.leaving.Load() {
 		c.advertised.Store(next.Version())
 		c.log.Info("ring changed", "members", next.Len(), "version", next.Version())
 		if err := c.ml.UpdateNode(c.cfg.Timings.TCPTimeout); err != nil {
