@@ -2,14 +2,18 @@ package libvips
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/davidbyttow/govips/v2/vips"
+
+	"pixcdn/transform"
 )
 
 // Fixtures are made by the tests themselves: a synthetic "photo" (gradients,
@@ -182,4 +186,38 @@ func writeChunk(b *bytes.Buffer, typ string, data []byte) {
 	b.WriteString(typ)
 	b.Write(data)
 	_ = binary.Write(b, binary.BigEndian, crc(append([]byte(typ), data...)))
+}
+
+// reencode is the 640×480 photo in another format (via the processor's
+// encoder, no resize).
+func reencode(t testing.TB, f transform.Format) []byte {
+	p, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := p.Process(context.Background(), fixture(t, "photo"), transform.Options{Format: f, Quality: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func animatedWebP(t testing.TB) []byte {
+	p, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := p.Process(context.Background(), animatedGIF(t, 120, 80, 5), transform.Options{Format: transform.WebP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func readFile(t testing.TB, name string) []byte {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

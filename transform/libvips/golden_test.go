@@ -57,16 +57,28 @@ var fixtureMakers = map[string]func(testing.TB) []byte{
 	"anim":        func(t testing.TB) []byte { return animatedGIF(t, 120, 80, 5) },
 	"tiny":        func(t testing.TB) []byte { return pngBytes(t, pattern(1, 1, 0, false)) },
 	"wide":        func(t testing.TB) []byte { return pngBytes(t, pattern(4000, 10, 0, false)) },
+	"heic":        func(t testing.TB) []byte { return readFile(t, "../testdata/still.heic") },
+}
+
+// Fixtures derived from other fixtures are registered here, which breaks the
+// initialization cycle fixtureMakers → fixture → fixtureMakers.
+func init() {
+	fixtureMakers["webp"] = func(t testing.TB) []byte { return reencode(t, transform.WebP) }
+	fixtureMakers["avif"] = func(t testing.TB) []byte { return reencode(t, transform.AVIF) }
+	fixtureMakers["anim-webp"] = animatedWebP
 }
 
 func fixture(t testing.TB, name string) []byte {
 	fixtures.Lock()
-	defer fixtures.Unlock()
-	if b, ok := fixtures.m[name]; ok {
+	b, ok := fixtures.m[name]
+	fixtures.Unlock()
+	if ok {
 		return b
 	}
-	b := fixtureMakers[name](t)
+	b = fixtureMakers[name](t) // unlocked: makers may use other fixtures
+	fixtures.Lock()
 	fixtures.m[name] = b
+	fixtures.Unlock()
 	return b
 }
 
@@ -118,6 +130,10 @@ var goldenCases = []goldenCase{
 	{"tiny-cover-enlarges", "tiny", "w=16&h=16&fit=cover&fm=jpeg"},
 	{"wide-png", "wide", "w=400&fm=png"},
 	{"wide-webp", "wide", "h=5&fm=webp"},
+	{"webp-source", "webp", "w=200&fm=jpeg"},
+	{"avif-source", "avif", "w=200&fm=jpeg"},
+	{"heic-source", "heic", "w=20&fm=png"},
+	{"animated-webp-source", "anim-webp", "w=60&fm=gif"},
 }
 
 func newTestProcessor(t testing.TB, mutate func(*Config)) *Processor {

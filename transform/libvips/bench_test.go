@@ -1,0 +1,132 @@
+package libvips
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"pixcdn/transform"
+)
+
+// corpusFiles lists the images with the given extension under
+// $PIXCDN_CORPUS (see `make corpus`: Debian's mate-backgrounds and
+// ukui-wallpapers photos and artworks, 1.3-18 megapixels).
+func corpusFiles(b *testing.B, ext string) [][]byte {
+	dir := os.Getenv("PIXCDN_CORPUS")
+	if dir == "" {
+		if os.Getenv("CI") == "true" {
+			b.Fatal("PIXCDN_CORPUS is not set (run make corpus)")
+		}
+		b.Skip("PIXCDN_CORPUS is not set (run make corpus)")
+	}
+	var names []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(path), ext) {
+			names = append(names, path)
+		}
+		return err
+	})
+	if err != nil || len(names) == 0 {
+		b.Fatalf("no %s files under %s: %v", ext, dir, err)
+	}
+	sort.Strings(names)
+	files := make([][]byte, len(names))
+	for i, n := range names {
+		if files[i], err = os.ReadFile(n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return files
+}
+
+// BenchmarkCold measures the cold path, one transform at a time on one
+// worker: decode (with shrink-on-load), resize to 400 px wide, encode, for
+// each output format, cycling through the corpus JPEGs (src=jpg) or PNGs
+// (src=png). Besides ns/op it reports results/s (wall clock), cpu-ms/op and
+// results/cpu-s (process CPU time, so "per core" even on a shared machine)
+// and peak-rss-MB (VmHWM of the whole test process: run one sub-benchmark
+// per process for a per-format figure).
+func BenchmarkCold(b *testing.B) {
+	for _, src := range []string{".jpg", ".png"} {
+		for _, f := range []transform.Format{transform.JPEG, transform.WebP, transform.AVIF, transform.PNG} {
+			b.Run("src="+src[1:]+"/fm="+f.String(), func(b *testing.B) {
+				benchCold(b, corpusFiles(b, src), f)
+			})
+		}
+	}
+}
+
+func benchCold(b *testing.B, files [][]byte, f transform.Format) {
+	p := newTestProcessor(b, func(c *Config) {
+		c.Workers, c.Deadline = 1, time.Minute
+		if e, err := strconv.Atoi(os.Getenv("PIXCDN_AVIF_EFFORT")); err == nil {
+			c.AVIFEffort = e
+		}
+	})
+	opts := transform.Options{Width: 400, Format: f}
+	ctx := context.Background()
+	var outBytes int64
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		src := files[i%len(files)]
+		out, _, err := p.Process(ctx, src, opts)
+		if err != nil {
+			b.Fatalf("file %d: %v (%s)", i%len(files), err, Detail(err))
+		}
+		outBytes += int64(len(out))
+	}
+	n := float64(b.N)
+	cpu := (cpuTime() - cpu0).Seconds()
+	b.ReportMetric(n/b.Elapsed().Seconds(), "results/s")
+	b.ReportMetric(cpu*1000/n, "cpu-ms/op")
+	b.ReportMetric(n/cpu, "results/cpu-s")
+	b.ReportMetric(float64(outBytes)/n, "out-B/op")
+	b.ReportMetric(peakRSSMB(), "peak-rss-MB")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSSMB reads VmHWM (peak resident set) from /proc/self/status.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkProcessParallel is the micro benchmark beside the code: small
+// transforms of one in-memory photo on every worker.
+func BenchmarkProcessParallel(b *testing.B) {
+	p := newTestProcessor(b, nil)
+	src := photoJPEG(b, 1600, 1200, false)
+	opts := transform.Options{Width: 400, Format: transform.WebP}
+	b.SetBytes(int64(len(src)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := p.Process(context.Background(), src, opts); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
