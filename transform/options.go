@@ -111,7 +111,8 @@ type Options struct {
 // Normalize returns the equivalent options in canonical form: dpr folded into
 // Width and Height (scaled by one factor, capped so neither exceeds MaxSide),
 // defaults replaced by zero values, options that cannot apply dropped (fit and
-// gravity without a box, a centred focal point). o must be valid.
+// gravity without a box, a centred focal point, q for PNG and GIF). o must
+// be valid.
 func (o Options) Normalize() Options {
 	if o.DPR > 1 && (o.Width > 0 || o.Height > 0) {
 		f := o.DPR
@@ -129,6 +130,9 @@ func (o Options) Normalize() Options {
 	}
 	if o.Background == White {
 		o.Background = Color{}
+	}
+	if o.Format == PNG || o.Format == GIF { // lossless encoders: q changes nothing
+		o.Quality = 0
 	}
 	return o
 }

@@ -22,6 +22,7 @@ func TestParseValid(t *testing.T) {
 		{"w=10&h=10&fit=cover&g=fp:0.250,1", "w=10&h=10&fit=cover&g=fp:0.25,1"},
 		{"w=10&h=10&fit=cover&g=fp%3A0.1%2C0.9", "w=10&h=10&fit=cover&g=fp:0.1,0.9"},
 		{"fm=JPG", "fm=jpeg"},
+		{"fm=png&q=50", "fm=png"},
 		{"fm=webp&q=75&blur=2.50&sharpen=0.3&rot=270&flip=v&bg=FF000080",
 			"fm=webp&q=75&blur=2.5&sharpen=0.3&rot=270&flip=v&bg=ff000080"},
 		{"bg=00ff00ff", "bg=00ff00"},
