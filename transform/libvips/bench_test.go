@@ -50,8 +50,9 @@ func corpusFiles(b *testing.B, ext string) [][]byte {
 // each output format, cycling through the corpus JPEGs (src=jpg) or PNGs
 // (src=png). Besides ns/op it reports results/s (wall clock), cpu-ms/op and
 // results/cpu-s (process CPU time, so "per core" even on a shared machine)
-// and peak-rss-MB (VmHWM of the whole test process: run one sub-benchmark
-// per process for a per-format figure).
+// peak-rss-MB (VmHWM of the whole test process: run one sub-benchmark per
+// process for a per-format figure) and start-rss-MB (VmRSS with the corpus
+// loaded, before the first transform).
 func BenchmarkCold(b *testing.B) {
 	for _, src := range []string{".jpg", ".png"} {
 		for _, f := range []transform.Format{transform.JPEG, transform.WebP, transform.AVIF, transform.PNG} {
@@ -72,6 +73,7 @@ func benchCold(b *testing.B, files [][]byte, f transform.Format) {
 	opts := transform.Options{Width: 400, Format: f}
 	ctx := context.Background()
 	var outBytes int64
+	baseRSS := procStatusMB("VmRSS:")
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -88,7 +90,8 @@ func benchCold(b *testing.B, files [][]byte, f transform.Format) {
 	b.ReportMetric(cpu*1000/n, "cpu-ms/op")
 	b.ReportMetric(n/cpu, "results/cpu-s")
 	b.ReportMetric(float64(outBytes)/n, "out-B/op")
-	b.ReportMetric(peakRSSMB(), "peak-rss-MB")
+	b.ReportMetric(procStatusMB("VmHWM:"), "peak-rss-MB")
+	b.ReportMetric(baseRSS, "start-rss-MB")
 }
 
 func cpuTime() time.Duration {
@@ -99,14 +102,15 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// peakRSSMB reads VmHWM (peak resident set) from /proc/self/status.
-func peakRSSMB() float64 {
+// procStatusMB reads a kB field of /proc/self/status in MB: VmHWM (peak
+// resident set) or VmRSS (current).
+func procStatusMB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
 			return kb / 1024
 		}
