@@ -48,6 +48,9 @@ func (s *Service) Events(ctx context.Context, after int64, wait time.Duration) (
 	for {
 		woken := s.feed.wait() // taken before the read, so no wake is lost
 		evs, err := s.catalog.Events(ctx, after, s.cfg.EventBatch)
+		if ctx.Err() != nil {
+			return nil, nil // the reader went away
+		}
 		if err != nil || len(evs) > 0 {
 			return evs, err
 		}

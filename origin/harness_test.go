@@ -30,7 +30,7 @@ const adminKey = "test-admin-key-0123456789"
 // harness is one origin over a fresh database and bucket, served by an
 // httptest server.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	svc     *origin.Service
 	db      *postgres.DB
 	catalog *postgres.Catalog
@@ -38,7 +38,7 @@ type harness struct {
 	srv     *httptest.Server
 }
 
-func newHarness(t *testing.T, mutate ...func(*origin.Config)) *harness {
+func newHarness(t testing.TB, mutate ...func(*origin.Config)) *harness {
 	t.Helper()
 	ctx := testContext(t)
 	pcfg := postgres.DefaultConfig()

@@ -43,10 +43,11 @@ func (c *Catalog) CreateTenant(ctx context.Context, t origin.Tenant) error {
 // Tenant implements origin.Catalog (ErrNotFound when unknown).
 func (c *Catalog) Tenant(ctx context.Context, id string) (origin.Tenant, error) {
 	var t origin.Tenant
-	err := c.db.InTenant(ctx, id, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, cache_control, created_at FROM tenants WHERE id = $1`, id).
-			Scan(&t.ID, &t.CacheControl, &t.CreatedAt)
-	})
+	err := readInScope(ctx, c.db.pool, id, `SELECT id, cache_control, created_at FROM tenants WHERE id = $1`,
+		[]any{id}, func(rows pgx.Rows) (err error) {
+			t, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[origin.Tenant])
+			return err
+		})
 	return t, mapErr("tenant "+id, err)
 }
 
@@ -68,10 +69,13 @@ func (c *Catalog) CreateKey(ctx context.Context, k origin.KeyRecord) error {
 // LookupKey implements origin.Catalog (ErrUnauthorized when unknown).
 func (c *Catalog) LookupKey(ctx context.Context, hash []byte) (origin.KeyRecord, error) {
 	k := origin.KeyRecord{Hash: hash}
-	err := c.db.InSystem(ctx, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT coalesce(tenant_id, ''), role FROM api_keys WHERE hash = $1`, hash).
-			Scan(&k.Tenant, &k.Role)
-	})
+	err := readInScope(ctx, c.db.pool, SystemScope, `SELECT coalesce(tenant_id, ''), role FROM api_keys WHERE hash = $1`,
+		[]any{hash}, func(rows pgx.Rows) error {
+			if !rows.Next() {
+				return pgx.ErrNoRows
+			}
+			return rows.Scan(&k.Tenant, &k.Role)
+		})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return k, origin.ErrUnauthorized
 	}

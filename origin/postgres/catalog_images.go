@@ -32,8 +32,9 @@ func scanImage(row pgx.Row) (origin.Image, error) {
 // Image implements origin.Catalog.
 func (c *Catalog) Image(ctx context.Context, tenant, publicID string) (origin.Image, error) {
 	var im origin.Image
-	err := c.db.InTenant(ctx, tenant, func(tx pgx.Tx) (err error) {
-		im, err = currentImage(ctx, tx, tenant, publicID)
+	err := readInScope(ctx, c.db.pool, tenant, `SELECT `+imageColumns+` FROM images
+		WHERE tenant_id = $1 AND public_id = $2`, []any{tenant, publicID}, func(rows pgx.Rows) (err error) {
+		im, err = pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (origin.Image, error) { return scanImage(r) })
 		return err
 	})
 	return im, mapErr("image", err)

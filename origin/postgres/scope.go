@@ -56,3 +56,28 @@ func inScope(ctx context.Context, pool *pgxpool.Pool, scope string, fn func(pgx.
 		return fn(tx)
 	})
 }
+
+// readInScope runs one read-only query in a single round trip: the scope
+// settings and the query are pipelined in one batch, which PostgreSQL runs
+// as one implicit transaction (local settings end at its Sync). read gets
+// the query's rows and must consume them before returning.
+func readInScope(ctx context.Context, pool *pgxpool.Pool, scope, sql string, args []any, read func(pgx.Rows) error) error {
+	if scope != SystemScope && !tenantPattern.MatchString(scope) {
+		return fmt.Errorf("%w: %q", ErrBadScope, scope)
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT set_config('pixcdn.tenant', $1, true), set_config('role', $2, true)`, scope, AppRole)
+	batch.Queue(sql, args...)
+	br := pool.SendBatch(ctx, batch)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return fmt.Errorf("postgres: set scope: %w", err)
+	}
+	rows, err := br.Query()
+	if err == nil {
+		err = read(rows)
+		rows.Close()
+		err = errors.Join(err, rows.Err())
+	}
+	return errors.Join(err, br.Close())
+}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixcdn/internal/testenv"
+	"pixcdn/origin"
 	"pixcdn/origin/postgres"
 )
 
@@ -86,5 +88,37 @@ func mustExec(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPipelinedReadsDoNotLeakScope(t *testing.T) {
+	ctx := testContext(t)
+	cfg := postgres.DefaultConfig()
+	cfg.DSN, cfg.MaxConns = testenv.Postgres(t), 1
+	if _, err := postgres.Migrate(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := postgres.NewCatalog(db)
+	if err := c.CreateTenant(ctx, origin.Tenant{ID: "acme", CacheControl: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if tn, err := c.Tenant(ctx, "acme"); err != nil || tn.ID != "acme" {
+		t.Fatalf("tenant: %+v, %v", tn, err)
+	}
+	if _, err := c.Image(ctx, "acme", "none"); !errors.Is(err, origin.ErrNotFound) {
+		t.Fatalf("image: %v", err)
+	}
+	var scope, role string
+	err = db.Pool().QueryRow(ctx, `SELECT coalesce(current_setting('pixcdn.tenant', true), ''), current_user`).Scan(&scope, &role)
+	if err != nil || scope != "" || role == postgres.AppRole {
+		t.Fatalf("after pipelined reads the only connection has scope %q role %q (err %v)", scope, role, err)
+	}
+	if _, err := c.Tenant(ctx, "beta"); !errors.Is(err, origin.ErrNotFound) {
+		t.Fatalf("tenant beta: %v", err)
 	}
 }
