@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/davidbyttow/govips/v2/vips"
+
 	"pixcdn/transform"
 )
 
@@ -133,4 +135,34 @@ func BenchmarkProcessParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkColdBaseline is the floor to compare BenchmarkCold with, in the
+// same process and conditions: bare govips calls (vips_thumbnail to 400 px
+// wide, then the encoder with the same settings), no probe, limits, colour
+// management, admission or Meta.
+func BenchmarkColdBaseline(b *testing.B) {
+	for _, f := range []transform.Format{transform.JPEG, transform.WebP, transform.AVIF} {
+		b.Run("src=jpg/fm="+f.String(), func(b *testing.B) {
+			files := corpusFiles(b, ".jpg")
+			newTestProcessor(b, nil) // starts libvips with the same settings
+			cfg := DefaultConfig()
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				img, err := vips.NewThumbnailWithSizeFromBuffer(files[i%len(files)], 400, transform.MaxSide, vips.InterestingNone, vips.SizeDown)
+				if err != nil {
+					b.Fatal(err)
+				}
+				j := &job{cfg: &cfg, img: img, opts: transform.Options{Format: f}}
+				if err := encode(j); err != nil {
+					b.Fatal(err)
+				}
+				img.Close()
+			}
+			cpu := (cpuTime() - cpu0).Seconds()
+			b.ReportMetric(cpu*1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(b.N)/cpu, "results/cpu-s")
+		})
+	}
 }
