@@ -55,7 +55,14 @@ func badgerOptions(cfg Config) badger.Options {
 // opened instead: the cache is disposable, the node is not.
 func openBadger(cfg Config) (*badger.DB, error) {
 	opts := badgerOptions(cfg)
+	if cfg.Dir != "" {
+		removeEmptyLogs(cfg.Dir)
+	}
 	db, err := badger.Open(opts)
+	if err != nil && strings.Contains(err.Error(), emptyFileErr) {
+		// badger#2207: the first attempt sized the empty file; a second succeeds.
+		db, err = badger.Open(opts)
+	}
 	if err == nil || cfg.Dir == "" || !recoverable(err) {
 		return db, err
 	}
@@ -70,6 +77,25 @@ func openBadger(cfg Config) (*badger.DB, error) {
 	cfg.Logger.Warn("cachestore: disk cache unreadable, moved aside, starting cold",
 		"dir", cfg.Dir, "moved_to", aside, "err", err)
 	return badger.Open(opts)
+}
+
+// emptyFileErr is the text of ristretto's z.NewFile, which Badger v4.9.6
+// returns from Open when a crash left a zero-length .mem or .vlog file
+// (dgraph-io/badger#2207).
+const emptyFileErr = "Create a new file"
+
+// removeEmptyLogs deletes zero-length memtable and value-log files, which
+// a crash between creating and sizing one leaves behind and which Badger
+// refuses to open (badger#2207). They hold no entries, so nothing can
+// point into them; this is what the upstream fix (badger#2331) skips too.
+func removeEmptyLogs(dir string) {
+	mems, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	vlogs, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
+	for _, m := range append(mems, vlogs...) {
+		if info, err := os.Stat(m); err == nil && info.Size() == 0 {
+			_ = os.Remove(m)
+		}
+	}
 }
 
 func recoverable(err error) bool {

@@ -38,7 +38,8 @@ type Config struct {
 	// 0 means DiskBytes/4096 clamped to [64 KiB, 64 MiB].
 	MemTableBytes int64
 	// ValueLogFileBytes is the size of one value-log file, the unit GC
-	// rewrites. 0 means DiskBytes/64 clamped to [1 MiB, 256 MiB].
+	// rewrites; writes to the store wait while a file is rewritten (see
+	// diskTier.gate). 0 means DiskBytes/64 clamped to [1 MiB, 64 MiB].
 	ValueLogFileBytes int64
 	// GCInterval is how often value-log GC runs and the directory size is
 	// checked against DiskBytes. Default 1 minute.
@@ -107,7 +108,7 @@ func (c Config) withDefaults() Config {
 		c.MemTableBytes = clamp(c.DiskBytes/4096, 64<<10, 64<<20)
 	}
 	if c.ValueLogFileBytes == 0 {
-		c.ValueLogFileBytes = clamp(c.DiskBytes/64, 1<<20, 256<<20)
+		c.ValueLogFileBytes = clamp(c.DiskBytes/64, 1<<20, 64<<20)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -18,6 +18,25 @@ type diskTier struct {
 	nominal int64 // live budget when the directory is within DiskBytes
 	mu      sync.Mutex
 	policy  *s3fifo.Policy
+	// gate is held shared by every write to Badger and exclusively by a
+	// value-log GC rewrite: Badger v4.9.6 reads memtable versions without
+	// synchronisation when a rewrite starts (DB.MaxVersion, racing
+	// memTable.Put), so no write may run concurrently with one.
+	gate sync.RWMutex
+}
+
+// runGC rewrites at most one value-log file, with writes held off.
+func (d *diskTier) runGC(discardRatio float64) error {
+	d.gate.Lock()
+	defer d.gate.Unlock()
+	return d.db.RunValueLogGC(discardRatio)
+}
+
+// update runs fn in a read-write transaction, outside GC rewrites.
+func (d *diskTier) update(fn func(txn *badger.Txn) error) error {
+	d.gate.RLock()
+	defer d.gate.RUnlock()
+	return d.db.Update(fn)
 }
 
 // indexCost is what an entry's index record and keys are charged against
@@ -75,7 +94,7 @@ func (d *diskTier) write(h uint64, val, idx []byte) error {
 	if !admitted {
 		return errors.Join(ErrTooLarge, d.deleteRecords([]uint64{h}))
 	}
-	err := d.db.Update(func(txn *badger.Txn) error {
+	err := d.update(func(txn *badger.Txn) error {
 		if err := txn.Set(diskKey(prefixEntry, h), val); err != nil {
 			return err
 		}
@@ -85,6 +104,18 @@ func (d *diskTier) write(h uint64, val, idx []byte) error {
 		d.forget(h)
 	}
 	return errors.Join(err, d.deleteRecords(victims))
+}
+
+// discard forgets h and deletes its records unless a GC rewrite holds
+// writes off, in which case the records are left for the sweeper (which
+// deletes records the policy does not know). For the read path, which
+// must not wait for a rewrite.
+func (d *diskTier) discard(h uint64) {
+	d.forget(h)
+	if d.gate.TryRLock() {
+		defer d.gate.RUnlock()
+		_ = d.deleteLocked([]uint64{h})
+	}
 }
 
 // remove forgets h and deletes its records.
@@ -105,6 +136,13 @@ func (d *diskTier) deleteRecords(hs []uint64) error {
 	if len(hs) == 0 {
 		return nil
 	}
+	d.gate.RLock()
+	defer d.gate.RUnlock()
+	return d.deleteLocked(hs)
+}
+
+// deleteLocked is deleteRecords for a caller holding gate.
+func (d *diskTier) deleteLocked(hs []uint64) error {
 	wb := d.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, h := range hs {

@@ -52,7 +52,7 @@ func (s *Store) collectGarbage() {
 		return
 	}
 	for i := 0; i < maxRewritesPerRun; i++ {
-		err := s.db().RunValueLogGC(s.cfg.GCDiscardRatio)
+		err := s.disk.runGC(s.cfg.GCDiscardRatio)
 		if err != nil {
 			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
 				s.cfg.Logger.Warn("cachestore: value-log GC failed", "dir", s.cfg.Dir, "err", err)

@@ -130,14 +130,14 @@ func (s *Store) readDisk(h uint64, key []byte) (*memItem, bool) {
 	rec, err := decode(val)
 	if err != nil {
 		s.checksumFailures.Add(1)
-		_ = s.disk.remove(h) // a failed delete is retried by the next read or sweep
+		s.disk.discard(h)
 		return nil, false
 	}
 	if string(rec.key) != string(key) {
 		return nil, false // 64-bit hash collision: the other key keeps the slot
 	}
 	if !s.servable(&rec.entry, rec.stamp) {
-		_ = s.disk.remove(h)
+		s.disk.discard(h)
 		return nil, false
 	}
 	s.disk.hit(h, true)

@@ -171,10 +171,12 @@ func TestMemoryBudget(t *testing.T) {
 }
 
 func TestTooLarge(t *testing.T) {
-	s := openStore(t, testConfig(t.TempDir()))
-	err := s.Set([]byte("big"), testEntry("t", "i", nil, make([]byte, 60<<20)), s.Snapshot())
+	cfg := testConfig(t.TempDir())
+	cfg.DiskBytes = 16 << 20
+	s := openStore(t, cfg)
+	err := s.Set([]byte("big"), testEntry("t", "i", nil, make([]byte, 12<<20)), s.Snapshot())
 	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("Set(60 MiB) = %v, want ErrTooLarge", err)
+		t.Fatalf("Set(12 MiB) = %v, want ErrTooLarge", err)
 	}
 	wantMiss(t, s, "big")
 }

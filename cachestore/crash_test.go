@@ -1,0 +1,217 @@
+package cachestore
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	crashDirEnv  = "CACHESTORE_CRASH_DIR"
+	crashSeedEnv = "CACHESTORE_CRASH_SEED"
+	crashKeys    = 3000
+)
+
+// TestCrashRecovery starts a child process (this test binary, running
+// TestCrashChild) that writes, deletes and purges under load, kills it with
+// SIGKILL at a random moment, reopens the store and checks that every entry
+// it reads back is byte-for-byte what some write stored, that nothing a
+// completed purge covered comes back, and that entries survive. Repeated.
+func TestCrashRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes repeatedly")
+	}
+	dir := t.TempDir()
+	var lastPurge int64
+	survivors := 0
+	for round := 0; round < 6; round++ {
+		lastPurge = max(lastPurge, runAndKill(t, dir, round))
+		survivors += verifyAfterCrash(t, dir, lastPurge)
+	}
+	if survivors == 0 {
+		t.Fatal("no entry survived any kill -9")
+	}
+}
+
+// runAndKill runs the child until it has written for a while, SIGKILLs it
+// and returns the latest purge generation the child reported complete.
+func runAndKill(t *testing.T, dir string, round int) int64 {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.Itoa(round))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var purged int64
+	writes := 0
+	kill := time.After(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+	deadline := time.After(60 * time.Second)
+wait:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("round %d: child exited before it was killed", round)
+			}
+			if g, found := strings.CutPrefix(l, "purged "); found {
+				purged, _ = strconv.ParseInt(g, 10, 64)
+			}
+			if strings.HasPrefix(l, "wrote ") {
+				writes++
+			}
+		case <-kill:
+			if writes > 0 {
+				break wait
+			}
+			kill = time.After(50 * time.Millisecond) // not writing yet: give it longer
+		case <-deadline:
+			break wait
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	for l := range lines { // drain: a purge may have completed just before the kill
+		if g, found := strings.CutPrefix(l, "purged "); found {
+			purged, _ = strconv.ParseInt(g, 10, 64)
+		}
+	}
+	err = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("round %d: child was not killed by the signal: %v", round, err)
+	}
+	t.Logf("round %d: killed after %d progress lines; last purge %d", round, writes, purged)
+	return purged
+}
+
+// verifyAfterCrash reopens the store and checks every key; it returns how
+// many entries were served.
+func verifyAfterCrash(t *testing.T, dir string, lastPurge int64) int {
+	t.Helper()
+	var logs bytes.Buffer
+	cfg := crashConfig(dir)
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("reopen after kill: %v", err)
+	}
+	if logs.Len() > 0 {
+		t.Fatalf("reopen after kill logged: %s", logs.String())
+	}
+	defer s.Close()
+	if got := int64(s.Snapshot()); got < lastPurge {
+		t.Fatalf("purge clock %d after reopen, but purge %d had completed", got, lastPurge)
+	}
+	hits := 0
+	for i := 0; i < crashKeys; i++ {
+		e, ok := s.Get(crashKey(i))
+		if !ok {
+			continue
+		}
+		hits++
+		v := e.Image.Version
+		if want := crashBody(i, v); !bytes.Equal(e.Body, want) || e.ETag != strconv.FormatInt(v, 10) {
+			t.Fatalf("key %d: got %d bytes/ETag %s, not what version %d wrote", i, len(e.Body), e.ETag, v)
+		}
+		if gen, _ := strconv.ParseInt(e.ContentType, 10, 64); e.Image.PublicID == "purged" && gen < lastPurge {
+			t.Fatalf("key %d from generation %d served after purge %d completed", i, gen, lastPurge)
+		}
+	}
+	st := s.Stats()
+	t.Logf("reopened: %d entries indexed, %d served, %d checksum failures", st.Disk.Entries, hits, st.ChecksumFailures)
+	return hits
+}
+
+func crashConfig(dir string) Config {
+	cfg := testConfig(dir)
+	cfg.GCInterval = 200 * time.Millisecond
+	cfg.SweepDelay = 10 * time.Millisecond
+	return cfg
+}
+
+func crashKey(i int) []byte { return []byte("crash/" + strconv.Itoa(i)) }
+
+// crashBody is the content version v of key i: its length depends on v
+// too, so a torn or mixed write cannot pass for a whole one.
+func crashBody(i int, v int64) []byte { return body(i, int(v), 500+int(v%20000)) }
+
+// TestCrashChild is the writer TestCrashRecovery kills; run alone it skips.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("child process of TestCrashRecovery")
+	}
+	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
+	s, err := New(crashConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex // serialises stdout lines
+	say := func(f string, a ...any) {
+		mu.Lock()
+		fmt.Printf(f+"\n", a...)
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for w := uint64(0); w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			crashWriter(s, rand.New(rand.NewPCG(seed, w)), seed*1e9+w*1e8, say)
+		}()
+	}
+	for {
+		if err := s.Purge(Purge{Tenant: "t", PublicIDs: []string{"purged"}}); err != nil {
+			t.Error(err)
+		}
+		say("purged %d", s.Snapshot())
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func crashWriter(s *Store, r *rand.Rand, version uint64, say func(string, ...any)) {
+	for n := 0; ; n++ {
+		i := r.IntN(crashKeys)
+		if r.IntN(10) == 0 {
+			_ = s.Delete(crashKey(i))
+			continue
+		}
+		version++
+		gen := s.Snapshot()
+		id := "kept"
+		if i%5 == 0 {
+			id = "purged"
+		}
+		e := testEntry("t", id, nil, crashBody(i, int64(version)))
+		e.Image.Version, e.ETag = int64(version), strconv.FormatUint(version, 10)
+		e.ContentType = strconv.FormatUint(uint64(gen), 10)
+		if err := s.Set(crashKey(i), e, gen); err != nil && !errors.Is(err, ErrPurged) {
+			panic(err)
+		}
+		if n%200 == 0 {
+			say("wrote %d", n)
+		}
+	}
+}
