@@ -62,6 +62,9 @@ func TestRunCountsMatchServer(t *testing.T) {
 			if m == nil || len(m.Errors) > 0 || m.OriginFetches != float64(misses) || m.Transforms != float64(misses) || m.EdgeRequests != 3000 {
 				t.Errorf("metrics %+v, want %d origin fetches and transforms, 3000 requests", m, misses)
 			}
+			if m != nil && (m.EdgeHitRatio == nil || *m.EdgeHitRatio != wantRatio || m.EdgeCache["hit"] != float64(hits)) {
+				t.Errorf("edge cache %v ratio %v, want %d hits and ratio %v", m.EdgeCache, m.EdgeHitRatio, hits, wantRatio)
+			}
 		})
 	}
 }

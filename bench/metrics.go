@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,9 +30,11 @@ const (
 )
 
 // SumMetrics parses a Prometheus text exposition and returns, for each
-// wanted metric name, the sum of its samples over all label sets (a name
-// with no samples is absent). Comments and other metrics are skipped.
-// Malformed sample lines give ErrBadMetrics naming the line; it never panics.
+// wanted metric name, the sum of its samples over all label sets under the
+// key NAME, and the sum per value of each of its labels under the key
+// NAME{LABEL="VALUE"} (the value as written in the exposition). Names with
+// no samples are absent. Comments and other metrics are skipped. Malformed
+// sample lines give ErrBadMetrics naming the line; it never panics.
 func SumMetrics(r io.Reader, wanted ...string) (map[string]float64, error) {
 	sums := make(map[string]float64, len(wanted))
 	sc := bufio.NewScanner(r)
@@ -41,14 +44,16 @@ func SumMetrics(r io.Reader, wanted ...string) (map[string]float64, error) {
 		if text == "" || text[0] == '#' {
 			continue
 		}
-		name, value, err := parseSample(text)
+		s, err := parseSample(text)
 		if err != nil {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrBadMetrics, line, err)
 		}
-		for _, w := range wanted {
-			if name == w {
-				sums[name] += value
-			}
+		if !slices.Contains(wanted, s.name) {
+			continue
+		}
+		sums[s.name] += s.value
+		for _, l := range s.labels {
+			sums[s.name+"{"+l.name+"=\""+l.value+"\"}"] += s.value
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -57,46 +62,71 @@ func SumMetrics(r io.Reader, wanted ...string) (map[string]float64, error) {
 	return sums, nil
 }
 
+// sample is one parsed exposition line.
+type sample struct {
+	name   string
+	labels []label
+	value  float64
+}
+
+type label struct{ name, value string }
+
 // parseSample splits `name{labels} value [timestamp]`.
-func parseSample(text string) (string, float64, error) {
+func parseSample(text string) (sample, error) {
 	end := strings.IndexAny(text, "{ \t")
 	if end <= 0 {
-		return "", 0, errors.New("no value after metric name")
+		return sample{}, errors.New("no value after metric name")
 	}
-	name, rest := text[:end], text[end:]
+	s, rest := sample{name: text[:end]}, text[end:]
 	if rest[0] == '{' {
-		n, err := skipLabels(rest)
+		labels, n, err := parseLabels(rest)
 		if err != nil {
-			return "", 0, err
+			return sample{}, fmt.Errorf("metric %s: %v", truncate(s.name, 80), err)
 		}
-		rest = rest[n:]
+		s.labels, rest = labels, rest[n:]
 	}
 	fields := strings.Fields(rest)
 	if len(fields) < 1 || len(fields) > 2 {
-		return "", 0, fmt.Errorf("metric %s: want a value and an optional timestamp", truncate(name, 80))
+		return sample{}, fmt.Errorf("metric %s: want a value and an optional timestamp", truncate(s.name, 80))
 	}
 	v, err := strconv.ParseFloat(fields[0], 64)
 	if err != nil {
-		return "", 0, fmt.Errorf("metric %s: value %q", truncate(name, 80), truncate(fields[0], 40))
+		return sample{}, fmt.Errorf("metric %s: value %q", truncate(s.name, 80), truncate(fields[0], 40))
 	}
-	return name, v, nil
+	s.value = v
+	return s, nil
 }
 
-// skipLabels returns the length of the leading {…} label block, honouring
-// quoted values with backslash escapes.
-func skipLabels(s string) (int, error) {
-	inQuote := false
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case inQuote && c == '\\':
+// parseLabels reads the leading {name="value",…} block and returns its
+// labels (values still escaped) and its length.
+func parseLabels(s string) ([]label, int, error) {
+	var out []label
+	i := 1
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == ',') {
 			i++
-		case c == '"':
-			inQuote = !inQuote
-		case !inQuote && c == '}':
-			return i + 1, nil
 		}
+		if i < len(s) && s[i] == '}' {
+			return out, i + 1, nil
+		}
+		eq := strings.IndexByte(s[i:], '=')
+		if eq <= 0 || i+eq+1 >= len(s) || s[i+eq+1] != '"' {
+			return nil, 0, errors.New("want label=\"value\"")
+		}
+		name := strings.TrimSpace(s[i : i+eq])
+		start := i + eq + 2
+		j := start
+		for ; j < len(s) && s[j] != '"'; j++ {
+			if s[j] == '\\' {
+				j++
+			}
+		}
+		if j >= len(s) {
+			return nil, 0, errors.New("unterminated label value")
+		}
+		out = append(out, label{name: name, value: s[start:j]})
+		i = j + 1
 	}
-	return 0, errors.New("unterminated label set")
 }
 
 // metricsHost validates a metrics URL and returns its host:port.
@@ -150,8 +180,17 @@ type MetricsReport struct {
 	Transforms              float64  `json:"transforms"`
 	OriginFetchesPerRequest float64  `json:"origin_fetches_per_request"`
 	TransformsPerRequest    float64  `json:"transforms_per_request"`
-	Errors                  []string `json:"errors,omitempty"`
+	// EdgeCache is the edges' own request count by cache label (hit, miss,
+	// stale, revalidated, peer, none); a request forwarded to its owner
+	// counts once as peer on the first node and once more on the owner.
+	EdgeCache map[string]float64 `json:"edge_cache,omitempty"`
+	// EdgeHitRatio is (hit+stale+revalidated) / (those+miss) over
+	// EdgeCache: the cluster-wide hit ratio, owners' answers included.
+	EdgeHitRatio *float64 `json:"edge_hit_ratio,omitempty"`
+	Errors       []string `json:"errors,omitempty"`
 }
+
+var edgeCacheLabels = []string{"hit", "miss", "stale", "revalidated", "peer", "none"}
 
 func metricsReport(urls []string, before, after []scrape, requests int64) *MetricsReport {
 	m := &MetricsReport{Endpoints: urls}
@@ -163,6 +202,20 @@ func metricsReport(urls []string, before, after []scrape, requests int64) *Metri
 		m.EdgeRequests += after[i].sums[MetricRequests] - before[i].sums[MetricRequests]
 		m.OriginFetches += after[i].sums[MetricOriginFetches] - before[i].sums[MetricOriginFetches]
 		m.Transforms += after[i].sums[MetricTransforms] - before[i].sums[MetricTransforms]
+		for _, l := range edgeCacheLabels {
+			key := MetricRequests + `{cache="` + l + `"}`
+			if d := after[i].sums[key] - before[i].sums[key]; d != 0 {
+				if m.EdgeCache == nil {
+					m.EdgeCache = map[string]float64{}
+				}
+				m.EdgeCache[l] += d
+			}
+		}
+	}
+	hits := m.EdgeCache["hit"] + m.EdgeCache["stale"] + m.EdgeCache["revalidated"]
+	if known := hits + m.EdgeCache["miss"]; known > 0 {
+		ratio := hits / known
+		m.EdgeHitRatio = &ratio
 	}
 	if requests > 0 {
 		m.OriginFetchesPerRequest = m.OriginFetches / float64(requests)

@@ -32,6 +32,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if m := r.Metrics; m != nil {
 		fmt.Fprintf(&b, "edges        %d endpoint(s): %.0f edge requests, %.0f origin fetches (%.4f/request), %.0f transforms (%.4f/request)\n",
 			len(m.Endpoints), m.EdgeRequests, m.OriginFetches, m.OriginFetchesPerRequest, m.Transforms, m.TransformsPerRequest)
+		if m.EdgeHitRatio != nil {
+			fmt.Fprintf(&b, "edge cache   %s, edge hit ratio %.4f\n", floatList(m.EdgeCache), *m.EdgeHitRatio)
+		}
 		for _, e := range m.Errors {
 			fmt.Fprintf(&b, "metrics err  %s\n", e)
 		}
@@ -51,6 +54,14 @@ func countList(m map[string]int64, total int64) string {
 			p += fmt.Sprintf(" (%.1f%%)", 100*float64(m[k])/float64(total))
 		}
 		parts = append(parts, p)
+	}
+	return strings.Join(parts, "  ")
+}
+
+func floatList(m map[string]float64) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
 	}
 	return strings.Join(parts, "  ")
 }
