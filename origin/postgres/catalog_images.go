@@ -14,7 +14,7 @@ import (
 const (
 	lockImage     = 1 // serialises writers of one image
 	lockBlob      = 2 // shared by committing writers, exclusive for discard
-	lockSequencer = 3 // one sequencer at a time
+	lockSequencer = 3 // one sequencer at a time (taken in SQL, migration 0002)
 )
 
 const imageColumns = `tenant_id, public_id, version, sha256, bytes, format, width, height,

@@ -47,29 +47,19 @@ func (c *Catalog) LastSeq(ctx context.Context) (int64, error) {
 // seq so far, under an exclusive advisory lock, and the whole batch
 // commits at once; readers therefore only ever see a gap-free prefix, and a
 // row whose transaction commits late gets a later seq instead of being
-// skipped. It notifies channelEvents when it numbered anything. It returns
+// skipped. It notifies channelEvents when it numbered anything. The
+// statements live in the SQL function pixcdn_sequence_events. It returns
 // how many rows it numbered and how many committed rows still wait for an
 // older transaction to end. Safe to run from many processes at once.
 func (c *Catalog) Sequence(ctx context.Context) (numbered, waiting int64, err error) {
-	err = c.db.InSystem(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockSequencer); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `WITH base AS (SELECT coalesce(max(seq), 0) AS b FROM events),
-			ready AS (
-				SELECT id, row_number() OVER (ORDER BY id) AS n FROM events
-				WHERE seq IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot()))
-			UPDATE events e SET seq = base.b + ready.n FROM ready, base WHERE e.id = ready.id`)
-		if err != nil {
-			return err
-		}
-		numbered = tag.RowsAffected()
-		if numbered > 0 {
-			if _, err := tx.Exec(ctx, `SELECT pg_notify('`+channelEvents+`', '')`); err != nil {
-				return err
+	// pixcdn_sequence_events (migration 0002) takes the advisory lock, numbers
+	// the ready rows, notifies and counts the waiting ones, in one round trip.
+	err = readInScope(ctx, c.db.pool, SystemScope, `SELECT numbered, waiting FROM pixcdn_sequence_events()`, nil,
+		func(rows pgx.Rows) error {
+			if !rows.Next() {
+				return pgx.ErrNoRows
 			}
-		}
-		return tx.QueryRow(ctx, `SELECT count(*) FROM events WHERE seq IS NULL`).Scan(&waiting)
-	})
+			return rows.Scan(&numbered, &waiting)
+		})
 	return numbered, waiting, mapErr("sequence events", err)
 }
