@@ -34,6 +34,10 @@ func TestCorrectnessRelations(t *testing.T) {
 	if black.Mean[0] >= white.Mean[0]-10 {
 		t.Errorf("flattening onto black should darken: %v vs %v", black.Mean, white.Mean)
 	}
+	broken, m := process(t, p, brokenProfileJPEG(t, 640, 480), "w=200&fm=png")
+	if d := hashDistance(describe(t, broken, m).Hash, upright.Hash); d > hashTolerance {
+		t.Errorf("a broken ICC profile changed the picture by %d hash bits", d)
+	}
 	out, _ := process(t, p, fixture(t, "png16"), "w=200&fm=png")
 	if depth := out[24]; depth != 8 {
 		t.Errorf("16-bit PNG came out with bit depth %d", depth)

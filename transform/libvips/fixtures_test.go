@@ -221,3 +221,13 @@ func readFile(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// brokenProfileJPEG is the photo with an APP2 ICC profile that lcms cannot
+// parse.
+func brokenProfileJPEG(t testing.TB, w, h int) []byte {
+	jpg := photoJPEG(t, w, h, false)
+	payload := append([]byte("ICC_PROFILE\x00\x01\x01"), bytes.Repeat([]byte("notaprofile"), 20)...)
+	seg := binary.BigEndian.AppendUint16([]byte{0xff, 0xe2}, uint16(len(payload)+2))
+	out := append(append([]byte{0xff, 0xd8}, seg...), payload...)
+	return append(out, jpg[2:]...)
+}

@@ -21,7 +21,7 @@ func toSRGB(j *job) error {
 	img := j.img
 	grey := isGrey(img.Interpretation())
 	if !grey && (img.HasICCProfile() || img.Interpretation() == vips.InterpretationCMYK) {
-		if err := img.TransformICCProfileWithFallback(profileSRGB, fallbackProfile(img)); err != nil {
+		if err := importProfile(img); err != nil {
 			return corrupt("colour", err)
 		}
 	}
@@ -40,6 +40,23 @@ func toSRGB(j *job) error {
 		}
 	}
 	return nil
+}
+
+// importProfile converts from the embedded profile (or the built-in CMYK
+// one) to sRGB. An embedded profile lcms cannot use is dropped and the
+// conversion retried with the fallback, rather than refusing the image.
+func importProfile(img *vips.ImageRef) error {
+	err := img.TransformICCProfileWithFallback(profileSRGB, fallbackProfile(img))
+	if err == nil || !img.HasICCProfile() {
+		return err
+	}
+	if err := img.RemoveICCProfile(); err != nil {
+		return err
+	}
+	if img.Interpretation() != vips.InterpretationCMYK {
+		return nil // untagged RGB is taken as sRGB
+	}
+	return img.TransformICCProfileWithFallback(profileSRGB, profileCMYK)
 }
 
 func isGrey(i vips.Interpretation) bool {
