@@ -29,7 +29,9 @@ func writeUsage(spec Spec, fields []*field) {
 
 func writeFlag(w io.Writer, synopsis, help, def, env string) {
 	fmt.Fprintf(w, "  %s\n        %s", synopsis, help)
-	if def != "" {
+	// A help text that explains its own default ("default: the number of
+	// CPUs") is not followed by the zero value that stands for it.
+	if def != "" && !strings.Contains(help, "(default") {
 		fmt.Fprintf(w, " (default %s)", def)
 	}
 	if env != "" {
