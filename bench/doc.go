@@ -1,4 +1,32 @@
-// Package bench holds workload generators (Zipf, trace replay) and load
-// scenarios that drive a real pixcdn deployment through its public endpoints
-// and report throughput, latency percentiles and hit ratios.
+// Package bench load-tests a pixcdn deployment through its public
+// endpoints only: it owns workload generators, the load engine, reports,
+// a corpus seeder and a trivial ceiling server. It must not know edge,
+// cache or origin internals; what it learns about them comes from response
+// headers (X-Cache, ETag) and the edges' /metrics.
+//
+// Workloads (Workload, Source):
+//   - Synthetic: Zipf-popular images (N, exponent ImageSkew) × Zipf-popular
+//     variants (M query strings), a browser mix that sets Accept as real
+//     browsers do, and a share of revisits sent with If-None-Match of an
+//     ETag seen before. Deterministic per seed and worker.
+//   - Trace: replay of a file, one URL per line with optional headers
+//     (ParseTrace).
+//
+// Engine (Run): a closed loop of Connections workers, or an open loop at a
+// fixed Rate whose latencies are measured from each request's scheduled
+// start (no coordinated omission); bounded by Duration and/or Requests,
+// after an optional Warmup; round-robin over several Targets, which must be
+// loopback or private addresses unless AllowRemote. fasthttp's client is
+// the default: on one core it drives about 3× the requests/s of net/http
+// (scripts/ceiling.sh).
+//
+// Report: requests/s, bytes/s, latency percentiles from a log-linear
+// Histogram (< 0.8% error), status codes, X-Cache breakdown and hit ratio,
+// 304s for conditional requests, errors by kind, and — scraping each
+// edge's /metrics before and after — origin fetches and transforms per
+// request and the cluster-wide hit ratio. Text (WriteText) or JSON.
+//
+// Seed writes synthetic JPEG/PNG images for an edge's dir: origin with the
+// names the synthetic workload requests (ImageID). Sink serves fixed bytes
+// from memory: the server to measure the load generator's own ceiling.
 package bench
