@@ -43,3 +43,8 @@ func (a *admission) acquire(ctx context.Context) error {
 }
 
 func (a *admission) release() { <-a.slots }
+
+// load returns how many transforms hold a worker and how many wait.
+func (a *admission) load() (running, waiting int) {
+	return len(a.slots), int(a.waiting.Load())
+}

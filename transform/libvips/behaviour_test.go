@@ -123,7 +123,10 @@ func TestAdmissionFailsFastWhenFull(t *testing.T) {
 		_, _, err := p.Process(context.Background(), fixture(t, "tiny"), transform.Options{Format: transform.PNG})
 		queued <- err
 	}()
-	waitFor(t, func() bool { return p.admit.waiting.Load() == 1 })
+	waitFor(t, func() bool { _, waiting := p.Load(); return waiting == 1 })
+	if running, _ := p.Load(); running != 1 {
+		t.Errorf("Load: %d running, want 1", running)
+	}
 	start := time.Now()
 	_, _, err := p.Process(context.Background(), fixture(t, "tiny"), transform.Options{Format: transform.PNG})
 	if !errors.Is(err, transform.ErrOverloaded) || time.Since(start) > time.Second {

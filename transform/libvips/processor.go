@@ -114,3 +114,7 @@ func runSafely(j *job) (err error) {
 	}()
 	return j.run()
 }
+
+// Load reports how many transforms are running and how many wait for a
+// worker right now, for metrics and readiness. Safe for concurrent use.
+func (p *Processor) Load() (running, waiting int) { return p.admit.load() }
