@@ -48,6 +48,14 @@ type Peer struct {
 	InternalAddr string `json:"internal_addr"`
 	// Share is the fraction of the ring the peer owns (0..1), for /_cluster.
 	Share float64 `json:"share"`
+	// RingVersion is the ring version the peer advertises (0 if unknown).
+	RingVersion uint64 `json:"ring_version"`
+}
+
+// RingVersioner is implemented by rings that have versions; /_cluster
+// shows the version so operators (and tests) can see convergence.
+type RingVersioner interface {
+	RingVersion() uint64
 }
 
 // Broadcaster sends a message to every other node (cluster gossip). The

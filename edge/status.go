@@ -11,19 +11,24 @@ import (
 
 // ClusterStatus is the JSON of GET /_cluster.
 type ClusterStatus struct {
-	Node    string     `json:"node"`
-	Members []Peer     `json:"members"`
-	Cache   CacheStats `json:"cache"`
+	Node        string     `json:"node"`
+	RingVersion uint64     `json:"ring_version"`
+	Members     []Peer     `json:"members"`
+	Cache       CacheStats `json:"cache"`
 }
 
 func (s *Server) clusterStatus() ClusterStatus {
-	return ClusterStatus{Node: s.cfg.NodeName, Members: s.deps.Ring.Members(), Cache: s.deps.Cache.Stats()}
+	st := ClusterStatus{Node: s.cfg.NodeName, Members: s.deps.Ring.Members(), Cache: s.deps.Cache.Stats()}
+	if v, ok := s.deps.Ring.(RingVersioner); ok {
+		st.RingVersion = v.RingVersion()
+	}
+	return st
 }
 
 var clusterPage = template.Must(template.New("cluster").Funcs(template.FuncMap{"pct": func(f float64) float64 { return f * 100 }}).Parse(`<!doctype html>
 <meta charset="utf-8"><title>pixcdn edge {{.Node}}</title>
 <style>body{font:14px system-ui;margin:2em}td,th{padding:.2em 1em;text-align:left}</style>
-<h1>pixcdn edge {{.Node}}</h1>
+<h1>pixcdn edge {{.Node}}</h1><p>ring version {{.RingVersion}}</p>
 <h2>Members</h2><table><tr><th>name</th><th>internal address</th><th>ring share</th></tr>
 {{range .Members}}<tr><td>{{.Name}}</td><td>{{.InternalAddr}}</td><td>{{printf "%.1f%%" (pct .Share)}}</td></tr>
 {{end}}</table>

@@ -1,6 +1,122 @@
 package main
 
-// edgeCommand is a placeholder until its issue lands.
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"pixcdn/internal/config"
+)
+
+// edgeSettings configure `pixcdn edge`.
+type edgeSettings struct {
+	logSettings
+	Name     string   `flag:"name" help:"node name, unique and stable in the cluster (default: the host name and public port)"`
+	Public   string   `flag:"public" help:"public listen address (browsers)"`
+	Internal string   `flag:"internal" help:"internal listen address: metrics, health, /_cluster, /_purge, peers, pprof; never expose it"`
+	Gossip   string   `flag:"gossip" help:"gossip listen address (UDP and TCP); empty runs a single node"`
+	Join     []string `flag:"join" help:"gossip addresses of existing nodes, comma-separated"`
+
+	Origin        string        `flag:"origin" help:"origin: dir:PATH (a folder per tenant) or http(s)://ORIGIN"`
+	OriginKey     string        `flag:"origin-key" help:"the edge's key for an http(s) origin (role edge)"`
+	OriginTimeout time.Duration `flag:"origin-timeout" help:"timeout of one origin fetch"`
+	MaxOriginal   config.Bytes  `flag:"max-original" help:"largest original accepted from the origin"`
+	FeedState     string        `flag:"feed-state" help:"file keeping the last applied origin event (default: CACHE_DIR/feed.seq, or none without --cache-dir)"`
+
+	CacheDir  string       `flag:"cache-dir" help:"disk cache folder; empty keeps the cache in memory"`
+	CacheSize config.Bytes `flag:"cache-size" help:"disk cache budget"`
+	MemCache  config.Bytes `flag:"mem-cache" help:"memory cache budget"`
+
+	ClusterSecret    string   `flag:"cluster-secret" help:"shared secret authenticating node-to-node requests (≥ 16 bytes; required with --gossip)"`
+	GossipKey        string   `flag:"gossip-key" help:"gossip encryption key: 16, 24 or 32 bytes, or their hex (required with --gossip)"`
+	PurgeToken       string   `flag:"purge-token" help:"bearer token for POST /_purge on the internal port; empty disables it"`
+	SignKey          []string `flag:"sign-key" help:"URL signing key (≥ 16 bytes); repeat for rotation"`
+	RequireSignature bool     `flag:"require-signature" help:"refuse every URL without a valid signature"`
+	Preset           []string `flag:"preset" help:"named preset NAME:OPTIONS, e.g. thumb:w=200&h=200&fit=cover (repeatable)"`
+	PresetsOnly      bool     `flag:"presets-only" help:"allow only presets (p=), no free-form options"`
+
+	Workers        int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
+	TransformQueue int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
+	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one public request"`
+	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address"`
+	MaxURL         int           `flag:"max-url" help:"longest request URI in bytes"`
+	MaxHeader      int           `flag:"max-header" help:"largest request header block in bytes"`
+	ReadTimeout    time.Duration `flag:"read-timeout" help:"time to read one request"`
+	WriteTimeout   time.Duration `flag:"write-timeout" help:"time to write one response"`
+}
+
 func edgeCommand() command {
-	return pendingCommand("edge", "run an edge node (serves, resizes and caches images)", "#5")
+	return command{
+		name:    "edge",
+		summary: "run an edge node (serves, resizes and caches images)",
+		usage:   "[flags]",
+		description: `Serves GET /{tenant}/{public_id}?options on --public, resizing and re-encoding
+originals from --origin and caching every variant (memory over disk). Nodes
+started with --gossip and --join form a cluster: each variant is made once, by
+its ring owner. The internal port serves /metrics, /healthz, /readyz,
+/_cluster, POST /_purge and /debug/pprof.`,
+		newSettings: func() any { return defaultEdgeSettings() },
+		run:         func(ctx context.Context, s any, _ []string) error { return runEdge(ctx, s.(*edgeSettings)) },
+	}
+}
+
+func defaultEdgeSettings() *edgeSettings {
+	return &edgeSettings{
+		logSettings: defaultLogSettings(),
+		Public:      "127.0.0.1:8080", Internal: "127.0.0.1:8180",
+		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
+		CacheSize: 10 << 30, MemCache: 512 << 20,
+		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+	}
+}
+
+func (s *edgeSettings) validate() error {
+	switch {
+	case s.Public == "" || s.Internal == "":
+		return errors.New("public and internal: both addresses are required")
+	case !strings.HasPrefix(s.Origin, "dir:") && !strings.HasPrefix(s.Origin, "http://") && !strings.HasPrefix(s.Origin, "https://"):
+		return fmt.Errorf("origin: %q is neither dir:PATH nor http(s)://…", s.Origin)
+	case s.Gossip != "" && len(s.ClusterSecret) < 16:
+		return errors.New("cluster-secret: required with --gossip, at least 16 bytes")
+	case s.Gossip != "" && s.GossipKey == "":
+		return errors.New("gossip-key: required with --gossip")
+	}
+	return nil
+}
+
+func (s *edgeSettings) nodeName() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	host, _ := os.Hostname()
+	return host + "-" + s.Public
+}
+
+func runEdge(ctx context.Context, s *edgeSettings) error {
+	if err := s.validate(); err != nil {
+		return badUsage(err)
+	}
+	log, err := s.newLogger(os.Stderr)
+	if err != nil {
+		return badUsage(err)
+	}
+	n, err := startEdgeNode(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	log.Info("edge node serving", "name", n.name, "public", s.Public, "internal", s.Internal, "gossip", s.Gossip, "origin", s.Origin)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-n.failed:
+		log.Error("listener failed", "err", err)
+		n.stop(log)
+		return err
+	}
+	n.stop(log)
+	return nil
 }

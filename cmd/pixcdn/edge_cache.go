@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"time"
+	"unsafe"
+
+	"pixcdn/cachestore"
+	"pixcdn/edge"
+)
+
+// cacheAdapter adapts cachestore.Store to edge.Cache. cachestore.Entry has
+// no room for the edge's caching policy, origin ETag and visibility, so they
+// travel in a small header in front of the body (entryMeta); Get slices it
+// off without copying.
+type cacheAdapter struct {
+	s   *cachestore.Store
+	log *slog.Logger
+}
+
+func (c cacheAdapter) Get(key []byte) (edge.Entry, bool) {
+	ce, ok := c.s.Get(key)
+	if !ok {
+		return edge.Entry{}, false
+	}
+	e := edge.Entry{
+		ContentType: ce.ContentType, ETag: ce.ETag, LastModified: ce.LastModified,
+		Created: ce.Created, FreshUntil: ce.FreshUntil, StaleUntil: ce.StaleUntil,
+		Image: edge.ImageRef{Tenant: ce.Image.Tenant, PublicID: ce.Image.PublicID, Version: ce.Image.Version, Tags: ce.Image.Tags},
+	}
+	if !decodeEntryMeta(ce.Body, &e) {
+		c.log.Warn("cache entry without edge header; dropping it")
+		c.s.Delete(key)
+		return edge.Entry{}, false
+	}
+	return e, true
+}
+
+func (c cacheAdapter) Guard(edge.ImageRef) edge.Guard { return c.s.Snapshot() }
+
+func (c cacheAdapter) Set(key []byte, e edge.Entry, g edge.Guard) {
+	ce := cachestore.Entry{
+		Body: encodeEntryMeta(&e), ContentType: e.ContentType, ETag: e.ETag, LastModified: e.LastModified,
+		Created: e.Created, FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil,
+		Image: cachestore.ImageRef{Tenant: e.Image.Tenant, PublicID: e.Image.PublicID, Version: e.Image.Version, Tags: e.Image.Tags},
+	}
+	gen, _ := g.(cachestore.Generation)
+	err := c.s.Set(key, ce, gen)
+	if err != nil && !errors.Is(err, cachestore.ErrPurged) && !errors.Is(err, cachestore.ErrExpired) {
+		c.log.Warn("cache set failed", "err", err)
+	}
+}
+
+func (c cacheAdapter) Delete(key []byte) { c.s.Delete(key) }
+
+func (c cacheAdapter) Purge(p edge.Purge) {
+	cp := cachestore.Purge{Tenant: p.Tenant, PublicIDs: p.PublicIDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
+	if cp.All {
+		cp.PublicIDs, cp.Tags, cp.Prefix = nil, nil, ""
+	}
+	if err := c.s.Purge(cp); err != nil {
+		c.log.Warn("purge failed", "err", err)
+	}
+}
+
+func (c cacheAdapter) Stats() edge.CacheStats {
+	st := c.s.Stats()
+	return edge.CacheStats{
+		MemoryBytes: st.Memory.Bytes, DiskBytes: st.Disk.Bytes,
+		MemoryEntries: int64(st.Memory.Entries), DiskEntries: int64(st.Disk.Entries),
+		MemoryEvictions: int64(st.Memory.Evictions), DiskEvictions: int64(st.Disk.Evictions),
+	}
+}
+
+// Entry header: magic, flags, then uvarints max-age, swr, sie (seconds) and
+// the origin ETag's length, then the ETag, then the body.
+const (
+	metaMagic       = 0xE1
+	flagPrivate     = 1 << 0
+	flagSigned      = 1 << 1
+	maxEntryMetaLen = 2 + 4*binary.MaxVarintLen64
+	// maxPolicySeconds bounds a decoded duration so it cannot overflow.
+	maxPolicySeconds = 1 << 31
+)
+
+func encodeEntryMeta(e *edge.Entry) []byte {
+	b := make([]byte, 0, maxEntryMetaLen+len(e.OriginETag)+len(e.Body))
+	var flags byte
+	if e.Policy.Private {
+		flags |= flagPrivate
+	}
+	if e.Image.Signed {
+		flags |= flagSigned
+	}
+	b = append(b, metaMagic, flags)
+	b = binary.AppendUvarint(b, uint64(e.Policy.MaxAge/time.Second))
+	b = binary.AppendUvarint(b, uint64(e.Policy.SWR/time.Second))
+	b = binary.AppendUvarint(b, uint64(e.Policy.SIE/time.Second))
+	b = binary.AppendUvarint(b, uint64(len(e.OriginETag)))
+	b = append(b, e.OriginETag...)
+	return append(b, e.Body...)
+}
+
+// decodeEntryMeta fills e's policy, origin ETag, visibility and body from
+// b. The body and ETag alias b, which the cache never modifies.
+func decodeEntryMeta(b []byte, e *edge.Entry) bool {
+	if len(b) < 2 || b[0] != metaMagic {
+		return false
+	}
+	flags := b[1]
+	b = b[2:]
+	var v [4]uint64
+	for i := range v {
+		n, k := binary.Uvarint(b)
+		if k <= 0 {
+			return false
+		}
+		v[i], b = n, b[k:]
+	}
+	if v[3] > uint64(len(b)) || v[0] > maxPolicySeconds || v[1] > maxPolicySeconds || v[2] > maxPolicySeconds {
+		return false
+	}
+	e.Policy = edge.Policy{
+		MaxAge: time.Duration(v[0]) * time.Second, SWR: time.Duration(v[1]) * time.Second,
+		SIE: time.Duration(v[2]) * time.Second, Private: flags&flagPrivate != 0,
+	}
+	e.Image.Signed = flags&flagSigned != 0
+	if v[3] > 0 {
+		e.OriginETag = unsafe.String(&b[0], int(v[3]))
+	}
+	e.Body = b[v[3]:]
+	return true
+}

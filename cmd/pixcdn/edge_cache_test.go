@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"pixcdn/cachestore"
+	"pixcdn/edge"
+)
+
+func TestEdgeEntryRoundTripsThroughCachestore(t *testing.T) {
+	cfg := cachestore.DefaultConfig()
+	cfg.DiskBytes, cfg.MemoryBytes = 32<<20, 8<<20
+	st, err := cachestore.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := cacheAdapter{st, slog.New(slog.NewTextHandler(io.Discard, nil))}
+	now := time.Now().Truncate(time.Second)
+	in := edge.Entry{
+		Body: []byte("webp bytes"), ContentType: "image/webp", ETag: `"3-x"`, LastModified: now.Add(-time.Hour),
+		Created: now, FreshUntil: now.Add(time.Minute), StaleUntil: now.Add(time.Hour),
+		Image:  edge.ImageRef{Tenant: "acme", PublicID: "a/b.jpg", Version: 3, Tags: []string{"t"}, Signed: true},
+		Policy: edge.Policy{MaxAge: time.Minute, SWR: 30 * time.Second, SIE: time.Hour, Private: true}, OriginETag: `"abc"`,
+	}
+	c.Set([]byte("k"), in, c.Guard(in.Image))
+	out, ok := c.Get([]byte("k"))
+	if !ok || !bytes.Equal(out.Body, in.Body) || out.Policy != in.Policy || out.OriginETag != in.OriginETag ||
+		!out.Image.Signed || out.ETag != in.ETag || !out.FreshUntil.Equal(in.FreshUntil) {
+		t.Fatalf("round trip:\n in  %+v\n out %+v", in, out)
+	}
+	g := c.Guard(in.Image)
+	c.Purge(edge.Purge{Tenant: "acme", Tags: []string{"t"}})
+	if _, ok := c.Get([]byte("k")); ok {
+		t.Fatal("purged entry still served")
+	}
+	c.Set([]byte("k"), in, g) // a fill that started before the purge
+	if _, ok := c.Get([]byte("k")); ok {
+		t.Fatal("fill started before the purge resurrected the entry")
+	}
+}
+
+func FuzzDecodeEntryMeta(f *testing.F) {
+	f.Add(encodeEntryMeta(&edge.Entry{Body: []byte("x"), OriginETag: `"e"`, Policy: edge.Policy{MaxAge: time.Second}}))
+	f.Add([]byte{metaMagic, 0, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var e edge.Entry
+		if decodeEntryMeta(b, &e) {
+			again := encodeEntryMeta(&e)
+			var e2 edge.Entry
+			if !decodeEntryMeta(again, &e2) || e2.Policy != e.Policy || e2.OriginETag != e.OriginETag || !bytes.Equal(e2.Body, e.Body) {
+				t.Fatalf("re-encode differs: %+v vs %+v", e, e2)
+			}
+		}
+	})
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"pixcdn/cachestore"
+	"pixcdn/cluster"
+	"pixcdn/edge"
+	"pixcdn/edge/imgurl"
+	"pixcdn/edge/peer"
+	"pixcdn/transform/libvips"
+)
+
+// edgeNode is a running edge: its server, listeners and dependencies, in
+// the order they are stopped.
+type edgeNode struct {
+	name      string
+	srv       *edge.Server
+	cluster   *cluster.Cluster // nil for a single node
+	cache     *cachestore.Store
+	processor *libvips.Processor
+	closers   []func() error // origin resources
+	failed    chan error
+}
+
+// startEdgeNode wires the real packages into an edge.Server and starts
+// serving. On error everything already started is stopped.
+func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (n *edgeNode, err error) {
+	n = &edgeNode{name: s.nodeName(), failed: make(chan error, 2)}
+	defer func() {
+		if err != nil {
+			n.stop(log)
+		}
+	}()
+	if n.cache, err = openEdgeCache(s, log); err != nil {
+		return nil, err
+	}
+	pcfg := libvips.DefaultConfig()
+	if s.Workers > 0 {
+		pcfg.Workers = s.Workers
+	}
+	// A deeper queue than libvips' default: when an owner dies, its peers
+	// take over its fills all at once, and those requests must not fail.
+	pcfg.QueueDepth = 16 * pcfg.Workers
+	if s.TransformQueue > 0 {
+		pcfg.QueueDepth = s.TransformQueue
+	}
+	if n.processor, err = libvips.New(pcfg); err != nil {
+		return nil, fmt.Errorf("transform: %w", err)
+	}
+	deps := edge.Deps{Cache: cacheAdapter{n.cache, log}, Codec: edge.NewCodec(n.processor)}
+	if err := n.wireOrigin(s, log, &deps); err != nil {
+		return nil, err
+	}
+	publicLn, internalLn, err := listenEdge(s)
+	if err != nil {
+		return nil, err
+	}
+	// The broadcast handler is registered before the server exists.
+	var srvRef atomic.Pointer[edge.Server]
+	if err := n.wireCluster(ctx, s, log, &deps, &srvRef); err != nil {
+		publicLn.Close()
+		internalLn.Close()
+		return nil, err
+	}
+	if n.srv, err = edge.New(edgeConfig(s, n.name, log), deps); err != nil {
+		publicLn.Close()
+		internalLn.Close()
+		return nil, badUsage(err)
+	}
+	srvRef.Store(n.srv)
+	n.srv.Start()
+	go func() { n.failed <- n.srv.ServePublic(publicLn) }()
+	go func() { n.failed <- n.srv.ServeInternal(internalLn) }()
+	return n, nil
+}
+
+func listenEdge(s *edgeSettings) (public, internal net.Listener, err error) {
+	if public, err = net.Listen("tcp", s.Public); err != nil {
+		return nil, nil, fmt.Errorf("public: %w", err)
+	}
+	if internal, err = net.Listen("tcp", s.Internal); err != nil {
+		public.Close()
+		return nil, nil, fmt.Errorf("internal: %w", err)
+	}
+	return public, internal, nil
+}
+
+func openEdgeCache(s *edgeSettings, log *slog.Logger) (*cachestore.Store, error) {
+	cfg := cachestore.DefaultConfig()
+	cfg.Dir, cfg.DiskBytes, cfg.MemoryBytes, cfg.Logger = s.CacheDir, int64(s.CacheSize), int64(s.MemCache), log
+	if s.CacheDir == "" && cfg.DiskBytes > 256<<20 {
+		cfg.DiskBytes = 256 << 20 // memory-only: the "disk" tier is in RAM too
+	}
+	st, err := cachestore.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return st, nil
+}
+
+func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
+	cfg := edge.DefaultConfig()
+	cfg.NodeName, cfg.Logger = name, log
+	cfg.ClusterSecret, cfg.PurgeToken = s.ClusterSecret, s.PurgeToken
+	cfg.RequestTimeout = s.RequestTimeout
+	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
+	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
+	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout = s.ReadTimeout, s.WriteTimeout
+	cfg.URL = imgurl.Config{RequireSignature: s.RequireSignature, PresetsOnly: s.PresetsOnly, Presets: map[string]string{}}
+	for _, k := range s.SignKey {
+		cfg.URL.SignKeys = append(cfg.URL.SignKeys, []byte(k))
+	}
+	for _, p := range s.Preset {
+		name, opts, _ := strings.Cut(p, ":")
+		cfg.URL.Presets[name] = opts
+	}
+	return cfg
+}
+
+// wireCluster joins the gossip cluster (unless single-node) and sets the
+// ring, peer client and broadcaster.
+func (n *edgeNode) wireCluster(ctx context.Context, s *edgeSettings, log *slog.Logger, deps *edge.Deps, srv *atomic.Pointer[edge.Server]) error {
+	if s.Gossip == "" {
+		deps.Ring = singleRing{name: n.name, addr: s.Internal}
+		return nil
+	}
+	key, err := gossipKey(s.GossipKey)
+	if err != nil {
+		return badUsage(err)
+	}
+	cfg := cluster.DefaultConfig()
+	cfg.NodeName, cfg.BindAddr, cfg.InternalAddr, cfg.SecretKey, cfg.Logger = n.name, s.Gossip, s.Internal, key, log
+	for _, j := range s.Join {
+		if j != "" && j != s.Gossip {
+			cfg.Seeds = append(cfg.Seeds, j)
+		}
+	}
+	handler := func(msg []byte) {
+		if e := srv.Load(); e != nil {
+			e.HandleBroadcast(msg)
+		}
+	}
+	if n.cluster, err = cluster.Join(ctx, cfg, cluster.WithHandler(handler)); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	pcfg := peer.DefaultConfig()
+	pcfg.Secret, pcfg.Self = s.ClusterSecret, n.name
+	peers, err := peer.NewClient(pcfg)
+	if err != nil {
+		return badUsage(err)
+	}
+	deps.Ring, deps.Peers, deps.Broadcaster = clusterRing{n.cluster}, peers, n.cluster
+	return nil
+}
+
+// gossipKey accepts 16/24/32 raw bytes or their hex encoding.
+func gossipKey(s string) ([]byte, error) {
+	if b, err := hex.DecodeString(s); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
+		return b, nil
+	}
+	if len(s) == 16 || len(s) == 24 || len(s) == 32 {
+		return []byte(s), nil
+	}
+	return nil, errors.New("gossip-key: want 16, 24 or 32 bytes, or their hex")
+}
+
+// stop shuts the node down: leave the ring first (peers stop forwarding
+// here), then drain requests, then close the cache and the processor.
+func (n *edgeNode) stop(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if n.cluster != nil {
+		if err := n.cluster.Leave(ctx); err != nil {
+			log.Warn("leaving the cluster", "err", err)
+		}
+	}
+	if n.srv != nil {
+		if err := n.srv.Close(ctx); err != nil {
+			log.Warn("draining requests", "err", err)
+		}
+	}
+	if n.cluster != nil {
+		n.cluster.Close()
+	}
+	for _, c := range n.closers {
+		c()
+	}
+	if n.processor != nil {
+		n.processor.Close()
+	}
+	if n.cache != nil {
+		if err := n.cache.Close(); err != nil {
+			log.Warn("closing the cache", "err", err)
+		}
+	}
+}
+
+func feedStatePath(s *edgeSettings) string {
+	if s.FeedState != "" {
+		return s.FeedState
+	}
+	if s.CacheDir != "" {
+		return filepath.Join(s.CacheDir, "feed.seq")
+	}
+	return ""
+}
