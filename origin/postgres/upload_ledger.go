@@ -31,7 +31,7 @@ const (
 )
 
 // Upload is one resumable upload as the ledger records it. Offset always
-// equals the sum of the recorded parts' sizes plus the length of the tail.
+// equals the sum of the recorded parts' sizes plus TailLen.
 type Upload struct {
 	Tenant      string
 	ID          string
@@ -42,7 +42,8 @@ type Upload struct {
 	ObjectKey   string            // staging object key in the bucket
 	MultipartID string            // S3 multipart upload ID ("" when none)
 	State       UploadState
-	PartCount   int // parts recorded so far
+	PartCount   int   // parts recorded so far
+	TailLen     int64 // bytes buffered in the tail (not yet in a part)
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 }
@@ -55,13 +56,17 @@ type UploadPart struct {
 }
 
 // UploadChunk is what one PATCH durably added: the parts it completed and
-// the new tail (received bytes not yet forming a part).
+// the change to the tail (received bytes not yet forming a part). The tail
+// is a list of pieces, so a small PATCH appends its bytes without reading
+// or rewriting what is buffered.
 type UploadChunk struct {
-	FromOffset int64        // offset the writer read; the commit fails if it moved
-	ToOffset   int64        // new offset
-	Parts      []UploadPart // parts completed by this chunk, ascending
-	Tail       []byte       // the whole new tail (replaces the old one); only read
-	State      UploadState  // new state
+	FromOffset   int64        // offset the writer read; the commit fails if it moved
+	ToOffset     int64        // new offset
+	Parts        []UploadPart // parts completed by this chunk, ascending
+	TailConsumed bool         // the old tail went into Parts: drop its pieces
+	TailAppend   []byte       // bytes to add at the end of the tail; only read
+	TailLen      int64        // the tail's new length
+	State        UploadState  // new state
 }
 
 // UploadLedger records resumable uploads, their parts and their buffered
@@ -94,7 +99,7 @@ func (l *UploadLedger) CreateUpload(ctx context.Context, u Upload) error {
 }
 
 const uploadColumns = `tenant, id, public_id, size, "offset", metadata, object_key,
-	multipart_id, state, created_at, expires_at,
+	multipart_id, state, created_at, expires_at, tail_len,
 	(SELECT count(*) FROM upload_parts p WHERE p.tenant = u.tenant AND p.upload_id = u.id)`
 
 func scanUpload(row pgx.Row) (Upload, error) {
@@ -102,7 +107,7 @@ func scanUpload(row pgx.Row) (Upload, error) {
 	var state string
 	var parts int64
 	err := row.Scan(&u.Tenant, &u.ID, &u.PublicID, &u.Size, &u.Offset, &u.Metadata, &u.ObjectKey,
-		&u.MultipartID, &state, &u.CreatedAt, &u.ExpiresAt, &parts)
+		&u.MultipartID, &state, &u.CreatedAt, &u.ExpiresAt, &u.TailLen, &parts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Upload{}, ErrUploadNotFound
 	}
@@ -127,19 +132,25 @@ func (l *UploadLedger) Upload(ctx context.Context, tenant, id string) (Upload, e
 	return u, err
 }
 
-// Tail returns the buffered bytes of the upload that do not form a part
-// yet. The caller owns the returned slice.
-func (l *UploadLedger) Tail(ctx context.Context, tenant, id string) ([]byte, error) {
-	var tail []byte
+// Tail appends the upload's buffered bytes (those not in a part yet) to
+// dst and returns it; the caller owns the result.
+func (l *UploadLedger) Tail(ctx context.Context, tenant, id string, dst []byte) ([]byte, error) {
 	err := inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT tail FROM uploads WHERE tenant = $1 AND id = $2`,
-			tenant, id).Scan(&tail)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrUploadNotFound
+		rows, err := tx.Query(ctx, `SELECT data FROM upload_tail
+			WHERE tenant = $1 AND upload_id = $2 ORDER BY seq`, tenant, id)
+		if err != nil {
+			return err
 		}
-		return err
+		defer rows.Close()
+		for rows.Next() {
+			dst = append(dst, rows.RawValues()[0]...)
+		}
+		return rows.Err()
 	})
-	return tail, err
+	if err != nil {
+		return dst, fmt.Errorf("postgres: upload tail: %w", err)
+	}
+	return dst, nil
 }
 
 // Parts returns the upload's recorded parts in ascending order.
@@ -163,19 +174,22 @@ func (l *UploadLedger) Parts(ctx context.Context, tenant, id string) ([]UploadPa
 	return parts, nil
 }
 
-// CommitChunk records a chunk atomically: new parts, new tail, new offset
-// and state. It fails with ErrUploadConflict, recording nothing, when the
-// offset is no longer c.FromOffset.
+// CommitChunk records a chunk atomically: new parts, the tail's change, new
+// offset and state. It fails with ErrUploadConflict, recording nothing, when
+// the offset is no longer c.FromOffset.
 func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c UploadChunk) error {
 	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $3, tail = $4, state = $5,
+		tag, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $3, tail_len = $4, state = $5,
 			updated_at = now() WHERE tenant = $1 AND id = $2 AND "offset" = $6 AND state = 'receiving'`,
-			tenant, id, c.ToOffset, c.Tail, string(c.State), c.FromOffset)
+			tenant, id, c.ToOffset, c.TailLen, string(c.State), c.FromOffset)
 		if err != nil {
 			return fmt.Errorf("postgres: commit chunk: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
 			return ErrUploadConflict
+		}
+		if err := changeTail(ctx, tx, tenant, id, c); err != nil {
+			return err
 		}
 		for _, p := range c.Parts {
 			if _, err := tx.Exec(ctx, `INSERT INTO upload_parts (tenant, upload_id, number, size, etag)
@@ -187,6 +201,25 @@ func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c Upl
 		}
 		return nil
 	})
+}
+
+func changeTail(ctx context.Context, tx pgx.Tx, tenant, id string, c UploadChunk) error {
+	if c.TailConsumed {
+		if _, err := tx.Exec(ctx, `DELETE FROM upload_tail WHERE tenant = $1 AND upload_id = $2`,
+			tenant, id); err != nil {
+			return fmt.Errorf("postgres: drop tail: %w", err)
+		}
+	}
+	if len(c.TailAppend) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO upload_tail (tenant, upload_id, seq, data)
+		SELECT $1, $2, coalesce(max(seq), 0) + 1, $3 FROM upload_tail
+		WHERE tenant = $1 AND upload_id = $2`, tenant, id, c.TailAppend)
+	if err != nil {
+		return fmt.Errorf("postgres: append tail: %w", err)
+	}
+	return nil
 }
 
 // SetUploadState moves an upload from one state to another, failing with

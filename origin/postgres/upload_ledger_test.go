@@ -37,23 +37,35 @@ func TestUploadLedgerCommitsChunksAtomically(t *testing.T) {
 	ledger := postgres.NewUploadLedger(db)
 	mustExec(t, ledger.CreateUpload(ctx, newTestUpload("acme", "u1", time.Now().Add(time.Hour))))
 
+	tail := bytes.Repeat([]byte{7}, 1<<20)
 	chunk := postgres.UploadChunk{FromOffset: 0, ToOffset: 6 << 20,
-		Parts: []postgres.UploadPart{{Number: 1, Size: 5 << 20, ETag: "e1"}},
-		Tail:  bytes.Repeat([]byte{7}, 1<<20), State: postgres.UploadReceiving}
+		Parts:      []postgres.UploadPart{{Number: 1, Size: 5 << 20, ETag: "e1"}},
+		TailAppend: tail, TailLen: int64(len(tail)), State: postgres.UploadReceiving}
 	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", chunk))
 	if err := ledger.CommitChunk(ctx, "acme", "u1", chunk); !errors.Is(err, postgres.ErrUploadConflict) {
 		t.Fatalf("second commit from offset 0 = %v, want ErrUploadConflict", err)
 	}
 	u, err := ledger.Upload(ctx, "acme", "u1")
-	if err != nil || u.Offset != 6<<20 || u.PartCount != 1 || u.State != postgres.UploadReceiving {
+	if err != nil || u.Offset != 6<<20 || u.PartCount != 1 || u.TailLen != 1<<20 || u.State != postgres.UploadReceiving {
 		t.Fatalf("after one chunk: %+v, %v", u, err)
 	}
 	if u.Metadata["public_id"] != "cats/tom.jpg" {
 		t.Errorf("metadata = %v", u.Metadata)
 	}
-	tail, err := ledger.Tail(ctx, "acme", "u1")
-	if err != nil || !bytes.Equal(tail, chunk.Tail) {
-		t.Fatalf("tail: %d bytes, %v", len(tail), err)
+	got, err := ledger.Tail(ctx, "acme", "u1", nil)
+	if err != nil || !bytes.Equal(got, tail) {
+		t.Fatalf("tail: %d bytes, %v", len(got), err)
+	}
+	more := []byte("more")
+	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", postgres.UploadChunk{FromOffset: 6 << 20,
+		ToOffset: 6<<20 + 4, TailAppend: more, TailLen: int64(len(tail) + 4), State: postgres.UploadReceiving}))
+	if got, err := ledger.Tail(ctx, "acme", "u1", []byte("x")); err != nil || !bytes.Equal(got, append(append([]byte("x"), tail...), more...)) {
+		t.Fatalf("tail after an append: %d bytes, %v", len(got), err)
+	}
+	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", postgres.UploadChunk{FromOffset: 6<<20 + 4,
+		ToOffset: 6<<20 + 5, TailConsumed: true, TailAppend: []byte("z"), TailLen: 1, State: postgres.UploadReceiving}))
+	if got, _ := ledger.Tail(ctx, "acme", "u1", nil); string(got) != "z" {
+		t.Fatalf("tail after consuming: %q", got)
 	}
 	parts, err := ledger.Parts(ctx, "acme", "u1")
 	if err != nil || len(parts) != 1 || parts[0] != chunk.Parts[0] {

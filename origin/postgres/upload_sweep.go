@@ -16,7 +16,7 @@ func (l *UploadLedger) ExpiredUploads(ctx context.Context, limit int) ([]Upload,
 	var out []Upload
 	err := inScope(ctx, l.pool, SystemScope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT tenant, id, public_id, size, "offset", metadata,
-			object_key, multipart_id, state, created_at, expires_at, 0
+			object_key, multipart_id, state, created_at, expires_at, tail_len, 0
 			FROM uploads u WHERE expires_at < now() ORDER BY expires_at LIMIT $1`, limit)
 		if err != nil {
 			return err

@@ -15,7 +15,7 @@ import (
 type Ledger interface {
 	CreateUpload(ctx context.Context, u postgres.Upload) error
 	Upload(ctx context.Context, tenant, id string) (postgres.Upload, error)
-	Tail(ctx context.Context, tenant, id string) ([]byte, error)
+	Tail(ctx context.Context, tenant, id string, dst []byte) ([]byte, error)
 	Parts(ctx context.Context, tenant, id string) ([]postgres.UploadPart, error)
 	CommitChunk(ctx context.Context, tenant, id string, c postgres.UploadChunk) error
 	SetUploadState(ctx context.Context, tenant, id string, from, to postgres.UploadState) error
