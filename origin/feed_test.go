@@ -39,6 +39,22 @@ func follow(t *testing.T, h *harness, key string, want int, deadline time.Durati
 
 func TestFeedSeesEveryConcurrentChangeInOrder(t *testing.T) {
 	h := newHarness(t)
+	twoProcesses(t, h, h)
+}
+
+// TestFeedAcrossTwoOriginProcesses: writers spread over two origins sharing
+// one database and bucket, each with its own sequencer and notifier.
+func TestFeedAcrossTwoOriginProcesses(t *testing.T) {
+	h := newHarness(t)
+	twoProcesses(t, h, newHarnessOn(t, h.dsn, h.minio))
+}
+
+// twoProcesses (a may be b) runs 50 concurrent uploads and overwrites of 10 images,
+// alternating between origins a and b, while a follower long-polls a: it
+// must see every change exactly once, densely numbered, each image's
+// versions in order.
+func twoProcesses(t *testing.T, a, b *harness) {
+	h := a
 	_, editor, _ := h.tenant("acme")
 	edge := h.systemKey("edge")
 	const writers, ids = 50, 10
@@ -53,7 +69,11 @@ func TestFeedSeesEveryConcurrentChangeInOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			path := fmt.Sprintf("/v1/acme/images/img-%d.png", i%ids)
-			code, _, b := h.do("PUT", path, editor, bytes.NewReader(pngImage(t, 16, 16, byte(i))))
+			target := a
+			if i%2 == 1 {
+				target = b
+			}
+			code, _, b := target.do("PUT", path, editor, bytes.NewReader(pngImage(t, 16, 16, byte(i))))
 			if code != http.StatusCreated && code != http.StatusOK {
 				t.Errorf("PUT %s = %d %s", path, code, b)
 				return

@@ -36,13 +36,22 @@ type harness struct {
 	catalog *postgres.Catalog
 	blobs   *minio.Store
 	srv     *httptest.Server
+	dsn     string
+	minio   testenv.MinIOServer
 }
 
 func newHarness(t testing.TB, mutate ...func(*origin.Config)) *harness {
 	t.Helper()
+	return newHarnessOn(t, testenv.Postgres(t), testenv.MinIO(t), mutate...)
+}
+
+// newHarnessOn is a second origin process over an existing database and
+// bucket (it migrates again, as a real process would).
+func newHarnessOn(t testing.TB, dsn string, m testenv.MinIOServer, mutate ...func(*origin.Config)) *harness {
+	t.Helper()
 	ctx := testContext(t)
 	pcfg := postgres.DefaultConfig()
-	pcfg.DSN = testenv.Postgres(t)
+	pcfg.DSN = dsn
 	if _, err := postgres.Migrate(ctx, pcfg); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
@@ -51,7 +60,6 @@ func newHarness(t testing.TB, mutate ...func(*origin.Config)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	m := testenv.MinIO(t)
 	blobs, err := minio.New(ctx, minio.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +70,7 @@ func newHarness(t testing.TB, mutate ...func(*origin.Config)) *harness {
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	h := &harness{t: t, db: db, catalog: postgres.NewCatalog(db), blobs: blobs}
+	h := &harness{t: t, dsn: dsn, minio: m, db: db, catalog: postgres.NewCatalog(db), blobs: blobs}
 	h.svc, err = origin.New(cfg, h.catalog, blobs, nil)
 	if err != nil {
 		t.Fatal(err)
