@@ -7,10 +7,24 @@ import (
 )
 
 // parse turns a public request into a request: path, signature, presets,
-// options, negotiated format and keys.
+// options, negotiated format and keys. Results are memoised; the returned
+// request is shared and must not be modified.
 func (s *Server) parse(ctx *fasthttp.RequestCtx) (*request, error) {
+	uri := ctx.Request.Header.RequestURI()
+	accept := ctx.Request.Header.Peek(fasthttp.HeaderAccept)
+	if r := s.memo.get(uri, accept); r != nil {
+		return r, nil
+	}
+	r, err := s.parseURI(uri, accept)
+	if err == nil {
+		s.memo.put(uri, accept, r)
+	}
+	return r, err
+}
+
+func (s *Server) parseURI(uri, accept []byte) (*request, error) {
 	// A copy: parsed names are kept beyond the handler (fills, cache entries).
-	rawPath := string(ctx.Request.Header.RequestURI())
+	rawPath := string(uri)
 	rawQuery := ""
 	for i := 0; i < len(rawPath); i++ {
 		if rawPath[i] == '?' {
@@ -34,7 +48,7 @@ func (s *Server) parse(ctx *fasthttp.RequestCtx) (*request, error) {
 	}
 	r.format = v.Format
 	if r.format == "auto" {
-		r.format = s.deps.Codec.Negotiate(b2s(ctx.Request.Header.Peek(fasthttp.HeaderAccept)))
+		r.format = s.deps.Codec.Negotiate(string(accept))
 		r.vary = true
 	}
 	r.key = imgurl.VariantKey(r.tenant, r.publicID, v.Canonical, r.format)

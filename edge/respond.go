@@ -27,7 +27,7 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cac
 	if !e.LastModified.IsZero() {
 		h.SetBytesV(fasthttp.HeaderLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
 	}
-	h.SetBytesV(fasthttp.HeaderCacheControl, s2b(policyHeader(e.Policy)))
+	h.SetBytesV(fasthttp.HeaderCacheControl, s2b(s.policy.header(e.Policy)))
 	if r.vary {
 		h.SetBytesV(fasthttp.HeaderVary, valAccept)
 	}

@@ -47,6 +47,8 @@ type Server struct {
 	neg     *negCache
 	flights singleflight.Group
 	purges  *purgeLog
+	memo    *requestMemo
+	policy  policyMemo
 	now     func() time.Time
 
 	ctx    context.Context // cancelled by Close; parent of fills and background work
@@ -82,6 +84,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
 		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096), now: time.Now,
+		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

@@ -3,7 +3,6 @@ package edge
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 	"unsafe"
 )
 
@@ -19,16 +18,4 @@ type fasthttpLogger struct{ l *slog.Logger }
 
 func (f fasthttpLogger) Printf(format string, args ...any) {
 	f.l.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
-}
-
-// policyHeaders memoises Policy.Header: there are few distinct policies.
-var policyHeaders sync.Map // Policy → string
-
-func policyHeader(p Policy) string {
-	if v, ok := policyHeaders.Load(p); ok {
-		return v.(string)
-	}
-	h := p.Header()
-	policyHeaders.Store(p, h)
-	return h
 }
