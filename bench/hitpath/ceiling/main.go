@@ -1,0 +1,32 @@
+// Command ceiling is the hit-path benchmark's ceiling: a bare fasthttp
+// server that answers every request with the same bytes from memory and the
+// headers an image CDN sends, doing nothing else. pixcdn's hit path is
+// measured against it (bench/hitpath/run.sh).
+package main
+
+import (
+	"flag"
+	"log"
+	"os"
+
+	"github.com/valyala/fasthttp"
+)
+
+func main() {
+	addr := flag.String("listen", "127.0.0.1:19081", "listen address")
+	file := flag.String("file", "", "file whose bytes every response carries")
+	ctype := flag.String("type", "image/webp", "Content-Type of the file")
+	flag.Parse()
+	body, err := os.ReadFile(*file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler := func(ctx *fasthttp.RequestCtx) {
+		ctx.Response.Header.SetContentType(*ctype)
+		ctx.Response.Header.Set("ETag", `"ceiling"`)
+		ctx.Response.Header.Set("Cache-Control", "public, max-age=3600")
+		ctx.Response.SetBodyRaw(body)
+	}
+	srv := &fasthttp.Server{Handler: handler, Name: "ceiling"}
+	log.Fatal(srv.ListenAndServe(*addr))
+}
