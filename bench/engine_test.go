@@ -93,6 +93,15 @@ func TestRunPercentiles(t *testing.T) {
 	if l.P50 > l.P90 || l.P90 > l.P99 || l.P99 > l.P999 || l.P999 > l.Max {
 		t.Errorf("percentiles not monotonic: %+v", l)
 	}
+	sp := rep.Spectrum
+	if len(sp) != len(SpectrumQuantiles) || sp[len(sp)-1].Ms != l.Max || sp[0].Ms < 1 {
+		t.Errorf("spectrum %v, want min at least 1ms and max %v", sp, l.Max)
+	}
+	for i := 1; i < len(sp); i++ {
+		if sp[i].Ms < sp[i-1].Ms {
+			t.Errorf("spectrum not monotonic at q=%v: %v", sp[i].Quantile, sp)
+		}
+	}
 }
 
 func TestRunOpenLoopKeepsScheduleAndChargesStalls(t *testing.T) {

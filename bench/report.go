@@ -30,6 +30,8 @@ type Report struct {
 	// or actual start (closed loop) to its last response byte; errors
 	// included.
 	Latency Latency `json:"latency_ms"`
+	// Spectrum is the latency at SpectrumQuantiles, for charts.
+	Spectrum []QuantileMs `json:"latency_spectrum"`
 	// MaxSendLagMs is, in an open loop, the longest a request was sent
 	// after its scheduled time: large values mean the workers (Connections)
 	// or the machine could not keep up with Rate.
@@ -51,6 +53,15 @@ type Report struct {
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
 	Metrics      *MetricsReport    `json:"metrics,omitempty"`
 }
+
+// QuantileMs is one point of the latency distribution.
+type QuantileMs struct {
+	Quantile float64 `json:"q"`
+	Ms       float64 `json:"ms"`
+}
+
+// SpectrumQuantiles are the points of Report.Spectrum.
+var SpectrumQuantiles = []float64{0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 1}
 
 // Latency percentiles in milliseconds.
 type Latency struct {
@@ -79,6 +90,9 @@ func buildReport(cfg Config, workload string, rec *recorder, elapsed time.Durati
 	r.Latency = Latency{
 		P50: ms(h.Quantile(0.5)), P90: ms(h.Quantile(0.9)), P99: ms(h.Quantile(0.99)),
 		P999: ms(h.Quantile(0.999)), Max: ms(h.Max()), Mean: h.Mean() / float64(time.Millisecond),
+	}
+	for _, q := range SpectrumQuantiles {
+		r.Spectrum = append(r.Spectrum, QuantileMs{Quantile: q, Ms: ms(h.Quantile(q))})
 	}
 	r.Requests = int64(h.Count())
 	fillCounts(r, rec)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Hit-path benchmark: requests per second on ONE core for a cached ~8 KB WebP,
+# pixcdn edge vs a bare fasthttp server returning the same bytes from memory
+# (the ceiling) vs nginx serving them as a static file; wrk on the other core.
+# Also the 304 path and the miss path (every request a new variant).
+#
+#   bench/hitpath/run.sh            # RUNS=5 DUR=10s CONNS=50 by default
+#
+# Every server is pinned to SERVER_CPU, wrk to LOAD_CPU (taskset). Runs are
+# interleaved (pixcdn, ceiling, nginx, pixcdn, …) so drifting background load
+# hits all three alike; medians are printed. Loopback only; bounded time.
+set -euo pipefail
+RUNS=${RUNS:-5} DUR=${DUR:-10s} CONNS=${CONNS:-50}
+SERVER_CPU=${SERVER_CPU:-1} LOAD_CPU=${LOAD_CPU:-0}
+P_EDGE=${P_EDGE:-19280} P_INT=${P_INT:-19281} P_CEIL=${P_CEIL:-19282} P_NGINX=${P_NGINX:-19283}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d /tmp/pixcdn-hitpath.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+for tool in wrk nginx taskset curl; do command -v $tool >/dev/null || { echo "missing $tool (apt-get install wrk nginx-light)"; exit 1; }; done
+(cd "$ROOT" && go build -o "$WORK/pixcdn" ./cmd/pixcdn && go build -o "$WORK/ceiling" ./bench/hitpath/ceiling &&
+  go run ./bench/hitpath/srcimage -o "$WORK/photo.jpg")
+mkdir -p "$WORK/img/acme" "$WORK/static/acme" "$WORK/nginx-tmp"
+cp "$WORK/photo.jpg" "$WORK/img/acme/photo.jpg"
+
+wait_http() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
+EDGE_PID=""
+start_edge() {
+  taskset -c "$SERVER_CPU" "$WORK/pixcdn" edge --public 127.0.0.1:$P_EDGE --internal 127.0.0.1:$P_INT \
+    --origin "dir:$WORK/img" --mem-cache 64MiB --cache-size 64MiB --workers 1 --log-level warn >>"$WORK/edge.log" 2>&1 &
+  EDGE_PID=$!; PIDS+=($EDGE_PID); wait_http "http://127.0.0.1:$P_INT/readyz"
+}
+stop_edge() { kill "$EDGE_PID"; wait "$EDGE_PID" 2>/dev/null || true; }
+
+start_edge
+# The variant: the first width whose WebP is at least 8 KB.
+URL=""
+for w in $(seq 100 5 400); do
+  size=$(curl -s -o "$WORK/v.webp" -w '%{size_download}' "http://127.0.0.1:$P_EDGE/acme/photo.jpg?w=$w&fm=webp")
+  if [ "$size" -ge 8192 ]; then URL="/acme/photo.jpg?w=$w&fm=webp"; break; fi
+done
+[ -n "$URL" ] || { echo "no variant reached 8 KB"; exit 1; }
+cp "$WORK/v.webp" "$WORK/static/acme/photo.webp"
+ETAG=$(curl -s -D - -o /dev/null "http://127.0.0.1:$P_EDGE$URL" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+echo "variant $URL: $(stat -c %s "$WORK/static/acme/photo.webp") bytes, ETag $ETAG"
+
+taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL -file "$WORK/static/acme/photo.webp" &
+PIDS+=($!)
+sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$P_NGINX|g" "$ROOT/bench/hitpath/nginx.conf.in" >"$WORK/nginx.conf"
+taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
+
+# rps URL [wrk args…] prints the requests/s of one bounded wrk run.
+rps() { local url=$1; shift; taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DUR" "$@" "$url" | awk '/Requests\/sec/{print $2}'; }
+median() { sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+
+: >"$WORK/edge.txt"; : >"$WORK/ceil.txt"; : >"$WORK/nginx.txt"; : >"$WORK/304.txt"
+for i in $(seq "$RUNS"); do
+  rps "http://127.0.0.1:$P_EDGE$URL" >>"$WORK/edge.txt"
+  rps "http://127.0.0.1:$P_CEIL$URL" >>"$WORK/ceil.txt"
+  rps "http://127.0.0.1:$P_NGINX/acme/photo.webp" >>"$WORK/nginx.txt"
+  rps "http://127.0.0.1:$P_EDGE$URL" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
+  echo "run $i: edge $(tail -1 "$WORK/edge.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
+done
+: >"$WORK/miss.txt"
+for i in $(seq "$RUNS"); do
+  stop_edge; start_edge
+  rps "http://127.0.0.1:$P_EDGE/" -s "$ROOT/bench/hitpath/miss.lua" >>"$WORK/miss.txt"
+done
+E=$(median <"$WORK/edge.txt") C=$(median <"$WORK/ceil.txt") N=$(median <"$WORK/nginx.txt")
+echo
+echo "medians of $RUNS runs, ${DUR} each, $CONNS connections, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU:"
+printf "  pixcdn hit       %10.0f req/s\n" "$E"
+printf "  bare fasthttp    %10.0f req/s\n" "$C"
+printf "  nginx static     %10.0f req/s\n" "$N"
+printf "  pixcdn 304       %10.0f req/s\n" "$(median <"$WORK/304.txt")"
+printf "  pixcdn miss      %10.0f req/s (1 transform worker)\n" "$(median <"$WORK/miss.txt")"
+awk -v e="$E" -v c="$C" -v n="$N" 'BEGIN{printf "  pixcdn/ceiling %.3f   pixcdn/nginx %.3f\n", e/c, e/n}'
