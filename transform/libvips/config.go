@@ -28,8 +28,9 @@ type Config struct {
 	// JPEGQuality, WebPQuality and AVIFQuality are the encoder qualities
 	// (1..100) used when Options.Quality is 0; defaults 80, 80, 60.
 	JPEGQuality, WebPQuality, AVIFQuality int
-	// AVIFEffort is the AV1 encoder effort 1 (fastest) ..9; default 2, which
-	// keeps the cold path within the budget (see the benchmarks).
+	// AVIFEffort is the AV1 encoder effort 0 (fastest, aom speed 9) ..9;
+	// default 0, which keeps the cold path within the budget (see
+	// BenchmarkCold).
 	AVIFEffort int
 	// WebPEffort is the libwebp effort 0 (fastest) ..6; default 2.
 	WebPEffort int
@@ -50,7 +51,7 @@ func DefaultConfig() Config {
 		JPEGQuality:    80,
 		WebPQuality:    80,
 		AVIFQuality:    60,
-		AVIFEffort:     2,
+		AVIFEffort:     0,
 		WebPEffort:     2,
 		PNGCompression: 6,
 		GIFEffort:      4,
@@ -68,7 +69,7 @@ func (c Config) Validate() error {
 		{c.Deadline > 0, "Deadline must be > 0"},
 		{inRange(c.JPEGQuality, 1, 100) && inRange(c.WebPQuality, 1, 100) && inRange(c.AVIFQuality, 1, 100),
 			"qualities must be 1..100"},
-		{inRange(c.AVIFEffort, 1, 9), "AVIFEffort must be 1..9"},
+		{inRange(c.AVIFEffort, 0, 9), "AVIFEffort must be 0..9"},
 		{inRange(c.WebPEffort, 0, 6), "WebPEffort must be 0..6"},
 		{inRange(c.PNGCompression, 0, 9), "PNGCompression must be 0..9"},
 		{inRange(c.GIFEffort, 1, 10), "GIFEffort must be 1..10"},

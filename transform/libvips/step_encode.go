@@ -33,9 +33,7 @@ func encode(j *job) error {
 			StripMetadata: true, Quality: quality(j.opts, c.WebPQuality), ReductionEffort: c.WebPEffort,
 		})
 	case transform.AVIF:
-		out, _, err = j.img.ExportAvif(&vips.AvifExportParams{
-			StripMetadata: true, Quality: quality(j.opts, c.AVIFQuality), Bitdepth: 8, Effort: c.AVIFEffort,
-		})
+		out, err = exportAVIF(j.img, quality(j.opts, c.AVIFQuality), c.AVIFEffort)
 	case transform.GIF:
 		p := vips.NewGifExportParams()
 		p.StripMetadata, p.Effort = true, c.GIFEffort
