@@ -100,8 +100,10 @@ func newCluster(cfg Config, opts []Option) *Cluster {
 		o(c)
 	}
 	c.queue = &memberlist.TransmitLimitedQueue{
-		NumNodes:       func() int { return c.ring.Load().Len() },
-		RetransmitMult: cfg.Timings.RetransmitMult,
+		// memberlist keeps gossiping to recently failed nodes, so count them
+		// too: otherwise those wasted sends eat the retransmit budget.
+		NumNodes:       func() int { return c.ring.Load().Len() + c.reconn.count() },
+		RetransmitMult: cfg.BroadcastRetransmitMult,
 	}
 	self := Member{Name: cfg.NodeName, InternalAddr: cfg.InternalAddr}
 	r, err := buildRing(c.params, []Member{self}, cfg.NodeName)

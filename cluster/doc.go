@@ -35,7 +35,7 @@
 //
 // Broadcast frames a message with a 128-bit id and hands it to memberlist's
 // transmit-limited queue, which piggybacks it on gossip a bounded number of
-// times (RetransmitMult × log10(members+1)); each node that sees a message
+// times (BroadcastRetransmitMult × log10(members+1)); each node that sees a message
 // for the first time queues it again, so it spreads epidemically. The queue
 // is bounded (Config.BroadcastBacklog): beyond it the oldest frames are
 // dropped (Stats.BroadcastsDropped).

@@ -38,6 +38,13 @@ func (r *reconnects) forget(name string) {
 	delete(r.addrs, name)
 }
 
+// count returns how many failed members are remembered.
+func (r *reconnects) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.addrs)
+}
+
 func (r *reconnects) selfConflict(at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -102,6 +109,7 @@ func (c *Cluster) rejoinLoop() {
 	defer c.wg.Done()
 	t := time.NewTicker(c.cfg.RejoinInterval)
 	defer t.Stop()
+	var lagging map[string]string // name -> addr, from the previous tick
 	for {
 		select {
 		case <-c.stop:
@@ -111,8 +119,32 @@ func (c *Cluster) rejoinLoop() {
 		if c.leaving.Load() {
 			continue
 		}
-		c.rejoin(c.rejoinTargets(time.Now()))
+		targets := c.rejoinTargets(time.Now())
+		var stale []string
+		stale, lagging = c.staleMembers(lagging)
+		c.rejoin(append(targets, stale...))
 	}
+}
+
+// staleMembers returns the addresses of members that advertised a ring
+// version other than ours both now and at the previous tick, and the current
+// lagging set. Their metadata update was probably lost (gossip also goes to
+// dead nodes, so a small cluster can miss one); a push/pull fetches it
+// without waiting for the next periodic push/pull.
+func (c *Cluster) staleMembers(prev map[string]string) ([]string, map[string]string) {
+	r := c.ring.Load()
+	now := map[string]string{}
+	var out []string
+	for _, m := range r.members {
+		if m.RingVersion == r.version {
+			continue
+		}
+		now[m.Name] = m.GossipAddr
+		if prev[m.Name] == m.GossipAddr {
+			out = append(out, m.GossipAddr)
+		}
+	}
+	return out, now
 }
 
 // rejoin push/pulls with each address in turn, stopping early on Close so

@@ -90,7 +90,11 @@ func startNode(t *testing.T, tp topology, i int) *node {
 		t.Fatal(err)
 	}
 	n := &node{name: fmt.Sprintf("n%d", i), lines: make(chan string, 16)}
-	n.log = fmt.Sprintf("%s/%s.log", t.TempDir(), n.name)
+	dir := os.Getenv("PIXCDN_NETNS_LOG_DIR") // keep node logs there (debug level)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	n.log = fmt.Sprintf("%s/%s.log", dir, n.name)
 	logf, err := os.Create(n.log)
 	if err != nil {
 		t.Fatal(err)
