@@ -35,7 +35,7 @@ type Config struct {
 	// their write-ahead files on disk. Bodies live in the value log, so a
 	// memtable holds only keys and small records (about 100 bytes an entry);
 	// small memtables flush often, which lets value-log GC see garbage soon.
-	// 0 means DiskBytes/4096 clamped to [64 KiB, 64 MiB].
+	// 0 means DiskBytes/4096 clamped to [16 KiB, 64 MiB].
 	MemTableBytes int64
 	// ValueLogFileBytes is the size of one value-log file, the unit GC
 	// rewrites; writes to the store wait while a file is rewritten (see
@@ -87,7 +87,7 @@ func (c Config) Validate() error {
 		{c.MemoryBytes < 0, "MemoryBytes must not be negative"},
 		{c.BlockCacheBytes < 1<<20, "BlockCacheBytes must be at least 1 MiB"},
 		{c.IndexCacheBytes < 1<<20, "IndexCacheBytes must be at least 1 MiB"},
-		{c.MemTableBytes != 0 && c.MemTableBytes < 64<<10, "MemTableBytes must be 0 or at least 64 KiB"},
+		{c.MemTableBytes != 0 && c.MemTableBytes < 16<<10, "MemTableBytes must be 0 or at least 16 KiB"},
 		{c.ValueLogFileBytes != 0 && (c.ValueLogFileBytes < 1<<20 || c.ValueLogFileBytes >= 1<<30),
 			"ValueLogFileBytes must be 0 or in [1 MiB, 1 GiB)"},
 		{c.GCInterval <= 0, "GCInterval must be positive"},
@@ -105,7 +105,7 @@ func (c Config) Validate() error {
 
 func (c Config) withDefaults() Config {
 	if c.MemTableBytes == 0 {
-		c.MemTableBytes = clamp(c.DiskBytes/4096, 64<<10, 64<<20)
+		c.MemTableBytes = clamp(c.DiskBytes/4096, 16<<10, 64<<20)
 	}
 	if c.ValueLogFileBytes == 0 {
 		c.ValueLogFileBytes = clamp(c.DiskBytes/64, 1<<20, 64<<20)

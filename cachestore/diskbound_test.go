@@ -2,6 +2,8 @@ package cachestore
 
 import (
 	"fmt"
+	"os"
+	"syscall"
 	"testing"
 )
 
@@ -23,6 +25,7 @@ func TestDiskBudgetHolds(t *testing.T) {
 			t.Logf("after %d sets: dir %.1f MiB, live %.1f MiB, budget %.1f MiB, rewrites %d",
 				i+1, mib(st.DirBytes), mib(st.Disk.Bytes), mib(st.Disk.Capacity), st.GCRewrites)
 			if limit := cfg.DiskBytes * 11 / 10; st.DirBytes > limit {
+				listDir(t, cfg.Dir)
 				t.Fatalf("directory uses %.1f MiB after GC, more than 110%% of %.0f MiB", mib(st.DirBytes), mib(cfg.DiskBytes))
 			}
 		}
@@ -39,3 +42,12 @@ func TestDiskBudgetHolds(t *testing.T) {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+func listDir(t *testing.T, dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		info, _ := e.Info()
+		st := info.Sys().(*syscall.Stat_t)
+		t.Logf("%-20s size %9d allocated %9d", e.Name(), info.Size(), st.Blocks*512)
+	}
+}

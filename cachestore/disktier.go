@@ -23,6 +23,11 @@ type diskTier struct {
 	// synchronisation when a rewrite starts (DB.MaxVersion, racing
 	// memTable.Put), so no write may run concurrently with one.
 	gate sync.RWMutex
+	// keyLocks order, per key hash, a Set's admission and write against
+	// the deletion of the same hash as a victim, so that a delete can never
+	// land after a newer write of the key (which would leave the record on
+	// disk with the policy unaware of it: space that is never reclaimed).
+	keyLocks [256]sync.Mutex
 }
 
 // runGC rewrites at most one value-log file, with writes held off.
@@ -65,7 +70,8 @@ func (d *diskTier) read(h uint64) (val []byte, ok bool, err error) {
 		return err
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		d.forget(h) // evicted concurrently, or lost in a crash
+		// Evicted or deleted since the check above, or a Set of h has
+		// admitted it and not yet written it: a miss either way.
 		return nil, false, nil
 	}
 	return val, err == nil, err
@@ -82,87 +88,6 @@ func (d *diskTier) hit(h uint64, wait bool) {
 	}
 	d.policy.Hit(h)
 	d.mu.Unlock()
-}
-
-// write stores val and idx for h unless the policy refuses them (too big),
-// and deletes whatever the policy evicts to make room.
-func (d *diskTier) write(h uint64, val, idx []byte) error {
-	var victims []uint64
-	d.mu.Lock()
-	admitted := d.policy.Add(h, int64(len(val))+indexCost, func(v uint64) { victims = append(victims, v) })
-	d.mu.Unlock()
-	if !admitted {
-		return errors.Join(ErrTooLarge, d.deleteRecords([]uint64{h}))
-	}
-	err := d.update(func(txn *badger.Txn) error {
-		if err := txn.Set(diskKey(prefixEntry, h), val); err != nil {
-			return err
-		}
-		return txn.Set(diskKey(prefixIndex, h), idx)
-	})
-	if err != nil {
-		d.forget(h)
-	}
-	return errors.Join(err, d.deleteRecords(victims))
-}
-
-// discard forgets h and deletes its records unless a GC rewrite holds
-// writes off, in which case the records are left for the sweeper (which
-// deletes records the policy does not know). For the read path, which
-// must not wait for a rewrite.
-func (d *diskTier) discard(h uint64) {
-	d.forget(h)
-	if d.gate.TryRLock() {
-		defer d.gate.RUnlock()
-		_ = d.deleteLocked([]uint64{h})
-	}
-}
-
-// remove forgets h and deletes its records.
-func (d *diskTier) remove(h uint64) error {
-	d.forget(h)
-	return d.deleteRecords([]uint64{h})
-}
-
-func (d *diskTier) forget(h uint64) {
-	d.mu.Lock()
-	d.policy.Remove(h)
-	d.mu.Unlock()
-}
-
-// deleteRecords deletes the entry and index records of hs from Badger; it
-// does not touch the policy.
-func (d *diskTier) deleteRecords(hs []uint64) error {
-	if len(hs) == 0 {
-		return nil
-	}
-	d.gate.RLock()
-	defer d.gate.RUnlock()
-	return d.deleteLocked(hs)
-}
-
-// deleteLocked is deleteRecords for a caller holding gate.
-func (d *diskTier) deleteLocked(hs []uint64) error {
-	wb := d.db.NewWriteBatch()
-	defer wb.Cancel()
-	for _, h := range hs {
-		if err := wb.Delete(diskKey(prefixEntry, h)); err != nil {
-			return err
-		}
-		if err := wb.Delete(diskKey(prefixIndex, h)); err != nil {
-			return err
-		}
-	}
-	return wb.Flush()
-}
-
-// setCapacity changes the live budget and deletes what no longer fits.
-func (d *diskTier) setCapacity(c int64) error {
-	var victims []uint64
-	d.mu.Lock()
-	d.policy.SetCapacity(c, func(v uint64) { victims = append(victims, v) })
-	d.mu.Unlock()
-	return d.deleteRecords(victims)
 }
 
 func (d *diskTier) stats() TierStats {

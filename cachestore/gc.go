@@ -42,14 +42,17 @@ func (s *Store) gcLoop() {
 	}
 }
 
-// collectGarbage rewrites value-log files holding at least GCDiscardRatio
-// garbage, measures Dir, and refits the live budget so that Dir stays
-// within DiskBytes.
+// collectGarbage deletes orphaned entry records, rewrites value-log files
+// holding at least GCDiscardRatio garbage, measures Dir, and refits the
+// live budget so that Dir stays within DiskBytes.
 func (s *Store) collectGarbage() {
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.closed.Load() || s.cfg.Dir == "" {
 		return
+	}
+	if err := s.disk.evict(s.disk.findOrphans(s.closing)); err != nil {
+		s.cfg.Logger.Warn("cachestore: deleting orphaned records failed", "err", err)
 	}
 	for i := 0; i < maxRewritesPerRun; i++ {
 		err := s.disk.runGC(s.cfg.GCDiscardRatio)

@@ -146,3 +146,31 @@ func TestEmptyLogFilesAfterCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestOrphanRecordsAreDropped plants an entry record without its index
+// record (what Badger's value-log GC can resurrect) and an index record
+// without its entry: neither is served, and both are deleted on open.
+func TestOrphanRecordsAreDropped(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	s := openStore(t, cfg)
+	mustSet(t, s, "kept", testEntry("t", "i", nil, body(1, 0, 3000)))
+	val := encode(record{key: []byte("orphan"), entry: testEntry("t", "i", nil, body(2, 0, 3000))})
+	err := s.db().Update(func(txn *badger.Txn) error {
+		if err := txn.Set(diskKey(prefixEntry, hashKey([]byte("orphan"))), val); err != nil {
+			return err
+		}
+		return txn.Set(diskKey(prefixIndex, hashKey([]byte("lonely index"))), val)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, cfg)
+	wantMiss(t, s, "orphan")
+	wantBody(t, s, "kept", body(1, 0, 3000))
+	if n := diskRecords(t, s); n != 2 {
+		t.Fatalf("%d records on disk after open, want the 2 of \"kept\"", n)
+	}
+}

@@ -61,10 +61,7 @@ func (s *Store) sweepDisk() int {
 	dead := s.findDead()
 	for i := 0; i < len(dead); i += sweepBatch {
 		chunk := dead[i:min(i+sweepBatch, len(dead))]
-		for _, h := range chunk {
-			s.disk.forget(h)
-		}
-		if err := s.disk.deleteRecords(chunk); err != nil {
+		if err := s.disk.remove(chunk...); err != nil {
 			s.cfg.Logger.Warn("cachestore: sweeper could not delete", "err", err)
 			return i
 		}
