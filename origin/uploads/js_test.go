@@ -100,7 +100,7 @@ func writeFile(t *testing.T, n int) (string, []byte) {
 	return path, data
 }
 
-func onServer(url string, o *origin) string {
+func onServer(url string, o *originProc) string {
 	return o.URL + url[strings.Index(url, "/v1/"):]
 }
 
@@ -167,7 +167,7 @@ func TestJSClientChecksumMismatchIsRefusedWith460(t *testing.T) {
 
 func TestJSClientAlternatesBetweenTwoOrigins(t *testing.T) {
 	b := newBackend(t)
-	origins := []*origin{b.start(t, testConfig()), b.start(t, testConfig())}
+	origins := []*originProc{b.start(t, testConfig()), b.start(t, testConfig())}
 	path, data := writeFile(t, thirtyMB)
 	h := harness{Endpoint: origins[0].endpoint("acme"), File: path, Key: "key-acme",
 		Metadata: map[string]string{"public_id": "big/shared.bin"}, ExitAfterAbort: true}

@@ -72,7 +72,7 @@ func openDB(t testing.TB, cfg postgres.Config) *postgres.DB {
 }
 
 // origin is one running upload server over the backend.
-type origin struct {
+type originProc struct {
 	*httptest.Server
 	db      *postgres.DB
 	sweeper *uploads.Sweeper
@@ -86,7 +86,7 @@ func testConfig() uploads.Config {
 }
 
 // start runs a new origin process over the backend; stop it with Close.
-func (b *backend) start(t testing.TB, cfg uploads.Config) *origin {
+func (b *backend) start(t testing.TB, cfg uploads.Config) *originProc {
 	t.Helper()
 	db := openDB(t, b.pg)
 	deps := uploads.Deps{
@@ -105,20 +105,20 @@ func (b *backend) start(t testing.TB, cfg uploads.Config) *origin {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &origin{Server: httptest.NewServer(h), db: db, sweeper: sw}
+	o := &originProc{Server: httptest.NewServer(h), db: db, sweeper: sw}
 	t.Cleanup(o.Close)
 	return o
 }
 
 // Close stops the server, dropping connections in flight, like a crash
 // between requests.
-func (o *origin) Close() {
+func (o *originProc) Close() {
 	o.CloseClientConnections()
 	o.Server.Close()
 	o.sweeper.Close()
 }
 
-func (o *origin) endpoint(tenant string) string { return o.URL + "/v1/" + tenant + "/uploads/" }
+func (o *originProc) endpoint(tenant string) string { return o.URL + "/v1/" + tenant + "/uploads/" }
 
 // authorize accepts "key-T" as an editor of tenant T and "viewer-T" as a
 // viewer.

@@ -3,6 +3,7 @@ package uploads_test
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"crypto/sha1"
 	"encoding/base64"
 	"io"
@@ -48,7 +49,7 @@ func tusRequest(t *testing.T, method, url string, body []byte, header map[string
 	return resp
 }
 
-func create(t *testing.T, o *origin, size int, publicID string) string {
+func create(t *testing.T, o *originProc, size int, publicID string) string {
 	t.Helper()
 	c := &tusclient.Client{Key: "key-acme"}
 	url, err := c.Create(testContext(t), o.endpoint("acme"), int64(size), map[string]string{"public_id": publicID})
@@ -248,4 +249,8 @@ func countMultipartUploads(t *testing.T, b *backend, url string) int {
 		n++
 	}
 	return n
+}
+
+func asStatus(err error, target **tusclient.StatusError) bool {
+	return errors.As(err, target)
 }
