@@ -3,9 +3,9 @@ package uploads_test
 import (
 	"bytes"
 	"crypto/rand"
-	"errors"
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
