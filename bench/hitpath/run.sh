@@ -10,11 +10,12 @@
 # interleaved (pixcdn, ceiling, nginx, pixcdn, …) so drifting background load
 # hits all three alike; medians are printed. Loopback only; bounded time.
 set -euo pipefail
-RUNS=${RUNS:-5} DUR=${DUR:-10s} CONNS=${CONNS:-50}
+RUNS=${RUNS:-5} DUR=${DUR:-10s} CONNS=${CONNS:-50} MISS_CONNS=${MISS_CONNS:-2}
 SERVER_CPU=${SERVER_CPU:-1} LOAD_CPU=${LOAD_CPU:-0}
 P_EDGE=${P_EDGE:-19280} P_INT=${P_INT:-19281} P_CEIL=${P_CEIL:-19282} P_NGINX=${P_NGINX:-19283}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pixcdn-hitpath.XXXXXX)
+chmod 755 "$WORK" # nginx workers run unprivileged
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -53,22 +54,30 @@ taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
 
-# rps URL [wrk args…] prints the requests/s of one bounded wrk run.
-rps() { local url=$1; shift; taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DUR" "$@" "$url" | awk '/Requests\/sec/{print $2}'; }
+# rps CONNS URL [wrk args…] prints the requests/s of one bounded wrk run; a
+# run with any non-2xx/3xx answer is reported on stderr and counts as 0.
+rps() {
+  local c=$1 url=$2; shift 2
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$c" -d"$DUR" --latency "$@" "$url" >"$WORK/wrk.out"
+  if grep -q 'Non-2xx' "$WORK/wrk.out"; then grep 'Non-2xx' "$WORK/wrk.out" >&2; echo 0; return; fi
+  awk '/Requests\/sec/{print $2}' "$WORK/wrk.out"
+}
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 
 : >"$WORK/edge.txt"; : >"$WORK/ceil.txt"; : >"$WORK/nginx.txt"; : >"$WORK/304.txt"
 for i in $(seq "$RUNS"); do
-  rps "http://127.0.0.1:$P_EDGE$URL" >>"$WORK/edge.txt"
-  rps "http://127.0.0.1:$P_CEIL$URL" >>"$WORK/ceil.txt"
-  rps "http://127.0.0.1:$P_NGINX/acme/photo.webp" >>"$WORK/nginx.txt"
-  rps "http://127.0.0.1:$P_EDGE$URL" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" >>"$WORK/edge.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" >>"$WORK/ceil.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" >>"$WORK/nginx.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
   echo "run $i: edge $(tail -1 "$WORK/edge.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
 done
 : >"$WORK/miss.txt"
 for i in $(seq "$RUNS"); do
   stop_edge; start_edge
-  rps "http://127.0.0.1:$P_EDGE/" -s "$ROOT/bench/hitpath/miss.lua" >>"$WORK/miss.txt"
+  # Few connections: one transform worker; more would only queue (or 503).
+  rps "$MISS_CONNS" "http://127.0.0.1:$P_EDGE/" -s "$ROOT/bench/hitpath/miss.lua" >>"$WORK/miss.txt"
+  grep -A4 'Latency Distribution' "$WORK/wrk.out" | tr -s ' ' | paste -sd' ' >>"$WORK/miss-latency.txt"
 done
 E=$(median <"$WORK/edge.txt") C=$(median <"$WORK/ceil.txt") N=$(median <"$WORK/nginx.txt")
 echo
@@ -77,5 +86,5 @@ printf "  pixcdn hit       %10.0f req/s\n" "$E"
 printf "  bare fasthttp    %10.0f req/s\n" "$C"
 printf "  nginx static     %10.0f req/s\n" "$N"
 printf "  pixcdn 304       %10.0f req/s\n" "$(median <"$WORK/304.txt")"
-printf "  pixcdn miss      %10.0f req/s (1 transform worker)\n" "$(median <"$WORK/miss.txt")"
+printf "  pixcdn miss      %10.2f req/s (1 transform worker, %s connections; last run: %s)\n" "$(median <"$WORK/miss.txt")" "$MISS_CONNS" "$(tail -1 "$WORK/miss-latency.txt")"
 awk -v e="$E" -v c="$C" -v n="$N" 'BEGIN{printf "  pixcdn/ceiling %.3f   pixcdn/nginx %.3f\n", e/c, e/n}'
