@@ -42,10 +42,18 @@ func unique(base []byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(out, n)
 }
 
+// benchClient keeps enough idle connections for every parallel worker
+// (http.DefaultClient keeps 2 per host, so most requests would dial).
+var benchClient = func() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: tr}
+}()
+
 func put(b *testing.B, h *harness, key, path string, body []byte) {
 	req, _ := http.NewRequest("PUT", h.srv.URL+path, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := benchClient.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,6 +82,26 @@ func BenchmarkUpload5MB(b *testing.B) {
 	})
 }
 
+// BenchmarkUpload50KB: PUT of distinct 50 KB PNGs, 8 × GOMAXPROCS
+// uploaders; reports requests per second.
+func BenchmarkUpload50KB(b *testing.B) {
+	h := newHarness(b)
+	_, editor, _ := h.tenant("acme")
+	base := noisePNG(b, 50<<10)
+	var n atomic.Uint64
+	b.SetBytes(int64(len(base)))
+	b.SetParallelism(8)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			put(b, h, editor, sprintf("/v1/acme/images/small-%d.png", i%64), unique(base, i))
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
 // BenchmarkGetOriginal50KB: GET of 50 KB originals with an edge key,
 // concurrent; reports requests per second.
 func BenchmarkGetOriginal50KB(b *testing.B) {
@@ -85,9 +113,7 @@ func BenchmarkGetOriginal50KB(b *testing.B) {
 	for i := range images {
 		put(b, h, editor, sprintf("/v1/acme/images/small-%d.png", i), unique(base, uint64(i)))
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	hc := &http.Client{Transport: tr}
+	hc := benchClient
 	var n atomic.Uint64
 	b.SetBytes(int64(len(base)))
 	b.SetParallelism(8)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -153,7 +152,7 @@ func (s *Service) instrument(route string, h http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(sw, r)
-		hist.(prometheus.Histogram).Observe(time.Since(start).Seconds())
+		hist.Observe(time.Since(start).Seconds())
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
 	})
 }

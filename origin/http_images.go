@@ -98,9 +98,13 @@ func (s *Service) postImage(w http.ResponseWriter, r *http.Request) {
 	s.writeIngested(w, im, err)
 }
 
-// nextFilePart reads form fields up to the first file part.
+// maxFormFields bounds the fields read before the file part.
+const maxFormFields = 16
+
+// nextFilePart reads form fields (at most maxFormFields, 8 KiB each) up to
+// the first file part.
 func nextFilePart(mr *multipart.Reader, publicID *string, opts *IngestOptions) (*multipart.Part, error) {
-	for {
+	for range maxFormFields + 1 {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: no file part", ErrInvalid)
@@ -125,6 +129,7 @@ func nextFilePart(mr *multipart.Reader, publicID *string, opts *IngestOptions) (
 			opts.Visibility = Visibility(value)
 		}
 	}
+	return nil, fmt.Errorf("%w: more than %d form fields before the file", ErrInvalid, maxFormFields)
 }
 
 // getImage: GET /v1/{tenant}/images/{id...} → metadata JSON.
