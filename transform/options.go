@@ -92,7 +92,7 @@ type Options struct {
 	Fit           Fit     // default FitInside
 	Gravity       Gravity // FitCover only; default center
 	Format        Format  // default FormatAuto (negotiated by the edge)
-	Quality       int     // encoder quality 1..100; 0 = the processor's per-format default
+	Quality       int     // encoder quality 1..100; 0 = the processor's per-format default; PNG, GIF ignore it
 	Blur          float64 // Gaussian blur sigma MinSigma..MaxSigma; 0 = none
 	Sharpen       float64 // sharpen sigma MinSigma..MaxSigma; 0 = none
 	Rotate        int     // clockwise degrees: 0, 90, 180, 270

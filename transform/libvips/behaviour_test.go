@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -91,6 +92,9 @@ func TestBadInputGetsTypedErrors(t *testing.T) {
 		}
 		if msg := strings.ToLower(err.Error()); strings.Contains(msg, "vips") || strings.Contains(msg, "goroutine") {
 			t.Errorf("%s: error text leaks internals: %q", c.name, err)
+		}
+		if c.name == "truncated jpeg" && Detail(fmt.Errorf("wrapped: %w", err)) == "" {
+			t.Errorf("%s: no Detail for the logs", c.name)
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package libvips
 
-import "pixcdn/transform"
+import (
+	"errors"
+
+	"pixcdn/transform"
+)
 
 // stepError is a failure inside one pipeline step. Its text is only the
 // sentinel's (safe for clients: no libvips message leaks); Detail gives the
@@ -21,7 +25,8 @@ func (e *stepError) Detail() string { return e.step + ": " + e.cause.Error() }
 // libvips message) for logs, or "" if err carries none. Never send it to a
 // client.
 func Detail(err error) string {
-	if se, ok := err.(*stepError); ok {
+	var se *stepError
+	if errors.As(err, &se) {
 		return se.Detail()
 	}
 	return ""
