@@ -1,0 +1,97 @@
+package edge
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tcpNode serves the public port on a real loopback listener, which the
+// per-address connection limit and the read timeout need.
+func tcpNode(t *testing.T, mutate func(*Config)) string {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	mutate(&cfg)
+	o := newFakeOrigin()
+	o.put("acme", "cat.jpg", Original{Body: []byte("C"), ETag: `"c"`})
+	srv, err := New(cfg, Deps{Cache: newMemCache(), Ring: selfRing{}, Origin: o, Codec: &fakeCodec{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.ServePublic(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Close(ctx)
+	})
+	return ln.Addr().String()
+}
+
+// statusOf sends one raw request on conn and returns the status line.
+func statusOf(t *testing.T, conn net.Conn, req string) string {
+	t.Helper()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		return "write error: " + err.Error()
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return "read error: " + err.Error()
+	}
+	return strings.TrimSpace(line)
+}
+
+func TestConnectionsPerAddressAreLimited(t *testing.T) {
+	addr := tcpNode(t, func(c *Config) { c.Limits.MaxConnsPerIP = 2 })
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	const req = "GET /acme/cat.jpg HTTP/1.1\r\nHost: x\r\n\r\n"
+	for i := 0; i < 2; i++ {
+		if got := statusOf(t, conns[i], req); got != "HTTP/1.1 200 OK" {
+			t.Fatalf("connection %d: %q", i, got)
+		}
+	}
+	if got := statusOf(t, conns[2], req); strings.Contains(got, "200") {
+		t.Fatalf("third connection from one address served: %q", got)
+	}
+}
+
+func TestSlowClientIsCutOff(t *testing.T) {
+	addr := tcpNode(t, func(c *Config) { c.Limits.ReadTimeout, c.Limits.IdleTimeout = 200*time.Millisecond, 200*time.Millisecond })
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /acme/cat.jpg HTTP/1.1\r\nHost: x\r\n") // never finishes the headers
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(c) // returns when the server closes the connection
+	if err != nil {
+		t.Fatalf("server kept a slow client for %v: %v", time.Since(start), err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("slow client cut off after %v", took)
+	}
+}
