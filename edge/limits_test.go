@@ -78,7 +78,9 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 }
 
 func TestSlowClientIsCutOff(t *testing.T) {
-	addr := tcpNode(t, func(c *Config) { c.Limits.ReadTimeout, c.Limits.IdleTimeout = 200*time.Millisecond, 200*time.Millisecond })
+	addr := tcpNode(t, func(c *Config) {
+		c.Limits.ReadTimeout, c.Limits.IdleTimeout = 200*time.Millisecond, 200*time.Millisecond
+	})
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
