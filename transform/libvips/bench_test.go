@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,10 +19,22 @@ import (
 	"pixcdn/transform"
 )
 
+// corpus caches the files per extension, so that -count repetitions do not
+// pile up copies and inflate the RSS figures.
+var corpus = struct {
+	sync.Mutex
+	byExt map[string][][]byte
+}{byExt: map[string][][]byte{}}
+
 // corpusFiles lists the images with the given extension under
 // $PIXCDN_CORPUS (see `make corpus`: Debian's mate-backgrounds and
 // ukui-wallpapers photos and artworks, 1.3-18 megapixels).
 func corpusFiles(b *testing.B, ext string) [][]byte {
+	corpus.Lock()
+	defer corpus.Unlock()
+	if files, ok := corpus.byExt[ext]; ok {
+		return files
+	}
 	dir := os.Getenv("PIXCDN_CORPUS")
 	if dir == "" {
 		if os.Getenv("CI") == "true" {
@@ -44,6 +59,7 @@ func corpusFiles(b *testing.B, ext string) [][]byte {
 			b.Fatal(err)
 		}
 	}
+	corpus.byExt[ext] = files
 	return files
 }
 
@@ -75,6 +91,8 @@ func benchCold(b *testing.B, files [][]byte, f transform.Format) {
 	opts := transform.Options{Width: 400, Format: f}
 	ctx := context.Background()
 	var outBytes int64
+	runtime.GC()
+	debug.FreeOSMemory()
 	baseRSS := procStatusMB("VmRSS:")
 	cpu0 := cpuTime()
 	b.ResetTimer()
