@@ -83,6 +83,14 @@ func twoProcesses(t *testing.T, a, b *harness) {
 	}
 	wg.Wait()
 	<-done
+	checkFollowed(t, followed, versions, ids)
+}
+
+// checkFollowed asserts the follower saw each committed change (image
+// i%ids at versions[i]) exactly once, densely numbered from 1, each image's
+// versions increasing.
+func checkFollowed(t *testing.T, followed []client.Event, versions []int64, ids int) {
+	writers := len(versions)
 	if len(followed) != writers {
 		t.Fatalf("follower saw %d events, want %d", len(followed), writers)
 	}
