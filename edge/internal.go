@@ -80,11 +80,11 @@ func (s *Server) servePeerVariant(ctx *fasthttp.RequestCtx) {
 		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
 		return
 	}
-	start := time.Now()
 	uri := ctx.Request.Header.RequestURI()
 	ctx.Request.Header.SetRequestURIBytes(append([]byte(nil), uri[len(peer.PathVariant):]...))
-	res := s.handle(ctx, true, start)
-	s.metrics.observe(res, ctx.Response.StatusCode(), time.Since(start))
+	// Not counted in pixcdn_requests_total: the node the client reached
+	// counts it (as "peer"), so cluster-wide sums count each request once.
+	s.handle(ctx, true, time.Now())
 }
 
 // servePeerOriginal serves an original this node owns to a peer.

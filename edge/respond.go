@@ -95,16 +95,18 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 	if code >= 500 && code != fasthttp.StatusServiceUnavailable {
 		s.log.Warn("request failed", "uri", string(ctx.RequestURI()), "status", code, "err", err)
 	}
-	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
-	if code == fasthttp.StatusNotFound {
-		ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "public, max-age=10")
-	}
 	writeText(ctx, code, msg)
+	if code == fasthttp.StatusNotFound {
+		// Downstream caches may keep a 404 as long as this node does.
+		secs := strconv.FormatInt(int64(s.cfg.NegativeTTL/time.Second), 10)
+		ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "public, max-age="+secs)
+	}
 }
 
-// writeText writes a short plain-text response.
+// writeText writes a short plain-text response that no cache may keep.
 func writeText(ctx *fasthttp.RequestCtx, code int, msg string) {
 	ctx.SetStatusCode(code)
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
 	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
 	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
 	ctx.Response.SetBodyString(msg + "\n")

@@ -144,7 +144,11 @@ func TestErrors(t *testing.T) {
 		if r.code != c.code || !strings.Contains(r.body, c.body) || !strings.HasPrefix(r.h("Content-Type"), "text/plain") {
 			t.Errorf("%s %.40s: %d %q (%s); want %d containing %q", c.method, c.uri, r.code, r.body, r.h("Content-Type"), c.code, c.body)
 		}
-		if r.code == 200 || r.h("X-Content-Type-Options") != "nosniff" {
+		wantCC := "no-store"
+		if r.code == 404 {
+			wantCC = "public, max-age=10"
+		}
+		if r.code == 200 || r.h("X-Content-Type-Options") != "nosniff" || r.h("Cache-Control") != wantCC {
 			t.Errorf("%s %.40s: headers %+v", c.method, c.uri, r.headers)
 		}
 	}
