@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -28,6 +29,9 @@ type diskTier struct {
 	// land after a newer write of the key (which would leave the record on
 	// disk with the policy unaware of it: space that is never reclaimed).
 	keyLocks [256]sync.Mutex
+	// inflight counts queued commits; Close waits for them.
+	inflight     sync.WaitGroup
+	failedWrites atomic.Uint64
 }
 
 // runGC rewrites at most one value-log file, with writes held off.
@@ -61,6 +65,20 @@ func (d *diskTier) read(h uint64) (val []byte, ok bool, err error) {
 	if !known {
 		return nil, false, nil
 	}
+	val, err = d.get(h)
+	if errors.Is(err, badger.ErrKeyNotFound) && d.tracks(h) {
+		// A Set of h may have been admitted and its write not landed yet:
+		// wait for it (it holds h's key lock until then) and look again.
+		d.lockKeys([]uint64{h})()
+		val, err = d.get(h)
+	}
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil // evicted or deleted meanwhile
+	}
+	return val, err == nil, err
+}
+
+func (d *diskTier) get(h uint64) (val []byte, err error) {
 	err = d.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(diskKey(prefixEntry, h))
 		if err != nil {
@@ -69,24 +87,26 @@ func (d *diskTier) read(h uint64) (val []byte, ok bool, err error) {
 		val, err = item.ValueCopy(nil)
 		return err
 	})
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		// Evicted or deleted since the check above, or a Set of h has
-		// admitted it and not yet written it: a miss either way.
-		return nil, false, nil
-	}
-	return val, err == nil, err
+	return val, err
 }
 
-// hit counts an access to h. With wait false it gives up rather than wait
-// for the lock: memory-tier hits report here and must not queue behind
-// writers, and a lost hit only makes the policy slightly less informed.
-func (d *diskTier) hit(h uint64, wait bool) {
-	if wait {
-		d.mu.Lock()
-	} else if !d.mu.TryLock() {
+// hit counts an access to h.
+func (d *diskTier) hit(h uint64) {
+	d.mu.Lock()
+	d.policy.Hit(h)
+	d.mu.Unlock()
+}
+
+// hitAll counts accesses served by the memory tier, so that the disk
+// tier keeps what is hot in memory too. It gives up rather than wait for
+// the lock: a lost batch only leaves the policy slightly less informed.
+func (d *diskTier) hitAll(hs []uint64) {
+	if !d.mu.TryLock() {
 		return
 	}
-	d.policy.Hit(h)
+	for _, h := range hs {
+		d.policy.Hit(h)
+	}
 	d.mu.Unlock()
 }
 

@@ -7,30 +7,99 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// write stores val and idx for h unless the policy refuses them (too big),
-// and deletes whatever the policy evicts to make room.
+// maxAsyncVictims bounds the deletions one Set queues with its write;
+// more (a big entry evicting many small ones) are deleted synchronously.
+const maxAsyncVictims = 32
+
+// write queues val and idx for h unless the policy refuses them (too big),
+// and the deletion of whatever the policy evicts to make room. It returns
+// once the writes are queued: Badger batches queued writes from all
+// callers, which is what makes Sets fast. Until a write lands, the key's
+// lock stays held, so a later write, eviction or disk read of the same key
+// waits for it (read-your-writes). Errors of a queued write are counted in
+// failedWrites and the entry is forgotten.
 func (d *diskTier) write(h uint64, val, idx []byte) error {
 	var victims []uint64
 	unlock := d.lockKeys([]uint64{h})
 	d.mu.Lock()
 	admitted := d.policy.Add(h, int64(len(val))+indexCost, func(v uint64) { victims = append(victims, v) })
 	d.mu.Unlock()
-	var err error
-	if admitted {
-		err = d.update(func(txn *badger.Txn) error {
-			if err := txn.Set(diskKey(prefixEntry, h), val); err != nil {
+	if !admitted {
+		defer unlock()
+		return errors.Join(ErrTooLarge, d.deleteGated([]uint64{h}))
+	}
+	err := d.commitAsync(unlock, func(txn *badger.Txn) error {
+		if err := txn.Set(diskKey(prefixEntry, h), val); err != nil {
+			return err
+		}
+		return txn.Set(diskKey(prefixIndex, h), idx)
+	}, func() { d.forget(h) })
+	if err != nil || len(victims) == 0 {
+		return err
+	}
+	if len(victims) > maxAsyncVictims {
+		return d.evict(victims)
+	}
+	return d.evictAsync(victims)
+}
+
+// evictAsync is evict with the deletions queued rather than awaited.
+func (d *diskTier) evictAsync(victims []uint64) error {
+	unlock := d.lockKeys(victims)
+	gone := d.untracked(victims)
+	if len(gone) == 0 {
+		unlock()
+		return nil
+	}
+	return d.commitAsync(unlock, func(txn *badger.Txn) error {
+		for _, h := range gone {
+			if err := txn.Delete(diskKey(prefixEntry, h)); err != nil {
 				return err
 			}
-			return txn.Set(diskKey(prefixIndex, h), idx)
-		})
-		if err != nil {
-			d.forget(h)
+			if err := txn.Delete(diskKey(prefixIndex, h)); err != nil {
+				return err
+			}
 		}
-	} else {
-		err = errors.Join(ErrTooLarge, d.deleteGated([]uint64{h}))
+		return nil
+	}, func() {})
+}
+
+// commitAsync fills a transaction with fill and queues it, holding gate
+// shared until it lands; then, or at once if it fails early, it calls
+// onErr on failure and unlock in any case. Close waits for queued commits.
+func (d *diskTier) commitAsync(unlock func(), fill func(*badger.Txn) error, onErr func()) error {
+	d.gate.RLock()
+	d.inflight.Add(1)
+	done := func(err error) {
+		if err != nil {
+			d.failedWrites.Add(1)
+			onErr()
+		}
+		d.gate.RUnlock()
+		unlock()
+		d.inflight.Done()
 	}
-	unlock()
-	return errors.Join(err, d.evict(victims))
+	txn := d.db.NewTransaction(true)
+	if err := fill(txn); err != nil {
+		txn.Discard()
+		done(err)
+		return err
+	}
+	txn.CommitWith(done)
+	return nil
+}
+
+// untracked returns the hashes among hs that the policy does not track.
+func (d *diskTier) untracked(hs []uint64) []uint64 {
+	out := hs[:0:0]
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, h := range hs {
+		if !d.policy.Contains(h) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // evict deletes the records of hashes the policy evicted, except those a
@@ -40,15 +109,7 @@ func (d *diskTier) evict(victims []uint64) error {
 		return nil
 	}
 	defer d.lockKeys(victims)()
-	gone := victims[:0:0]
-	d.mu.Lock()
-	for _, v := range victims {
-		if !d.policy.Contains(v) {
-			gone = append(gone, v)
-		}
-	}
-	d.mu.Unlock()
-	return d.deleteGated(gone)
+	return d.deleteGated(d.untracked(victims))
 }
 
 // remove forgets hs and deletes their records.

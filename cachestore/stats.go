@@ -21,6 +21,7 @@ type Stats struct {
 	DroppedFills     uint64 // Sets refused with ErrPurged
 	Swept            uint64 // purged, expired or orphaned entries the sweeper removed
 	GCRewrites       uint64 // value-log files rewritten by GC
+	FailedWrites     uint64 // queued disk writes that failed (entry forgotten)
 	DirBytes         int64  // disk space used by Dir at the last GC run
 	Generation       Generation
 }
@@ -38,6 +39,7 @@ func (s *Store) Stats() Stats {
 		DroppedFills:     s.dropped.Load(),
 		Swept:            s.swept.Load(),
 		GCRewrites:       s.gcRewrites.Load(),
+		FailedWrites:     s.disk.failedWrites.Load(),
 		DirBytes:         s.dirBytes.Load(),
 		Generation:       s.Snapshot(),
 	}

@@ -92,10 +92,12 @@ func (s *Store) Get(key []byte) (Entry, bool) {
 		return Entry{}, false
 	}
 	h := hashKey(key)
-	if it, ok := s.mem.get(h, key); ok {
+	if it, ok, hits := s.mem.get(h, key); ok {
+		if hits != nil {
+			s.disk.hitAll(hits)
+		}
 		if s.servable(&it.entry, it.stamp) {
 			s.memHits.Add(1)
-			s.disk.hit(h, false)
 			return it.entry, true
 		}
 		s.mem.remove(h, key)
@@ -140,7 +142,7 @@ func (s *Store) readDisk(h uint64, key []byte) (*memItem, bool) {
 		s.disk.discard(h)
 		return nil, false
 	}
-	s.disk.hit(h, true)
+	s.disk.hit(h)
 	return &memItem{key: rec.key, stamp: rec.stamp, entry: rec.entry, size: rec.entry.size(len(key))}, true
 }
 
@@ -222,6 +224,7 @@ func (s *Store) Close() error {
 		s.wg.Wait()
 		s.life.Lock()
 		defer s.life.Unlock()
+		s.disk.inflight.Wait()
 		s.closeErr = s.disk.db.Close()
 	})
 	return s.closeErr

@@ -1,0 +1,174 @@
+package cachestore
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+const benchValue = 16 << 10
+
+// benchStore fills a fresh store with n 16 KiB entries.
+func benchStore(b *testing.B, cfg Config, n int) *Store {
+	b.Helper()
+	s := openStore(b, cfg)
+	for i := 0; i < n; i++ {
+		mustSet(b, s, "bench/"+strconv.Itoa(i), testEntry("t", "i", nil, body(i, 0, benchValue)))
+	}
+	return s
+}
+
+func benchGet(b *testing.B, s *Store, n int) {
+	b.SetBytes(benchValue)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var misses atomic.Int64
+	var seed atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(seed.Add(7919))
+		for pb.Next() {
+			i = (i + 1) % n
+			if _, ok := s.Get([]byte("bench/" + strconv.Itoa(i))); !ok {
+				misses.Add(1)
+			}
+		}
+	})
+	if m := misses.Load(); m > 0 {
+		b.Fatalf("%d misses", m)
+	}
+}
+
+// BenchmarkGetMemory: hits served by the memory tier.
+func BenchmarkGetMemory(b *testing.B) {
+	cfg := testConfig(b.TempDir())
+	cfg.MemoryBytes, cfg.DiskBytes = 64<<20, 256<<20
+	const n = 1000 // 16 MiB: fits the memory tier
+	benchGet(b, benchStore(b, cfg, n), n)
+}
+
+// BenchmarkGetDisk: hits served by Badger (memory tier disabled), checksum
+// verified and decoded on every read.
+func BenchmarkGetDisk(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Dir = b.TempDir()
+	cfg.Logger = testConfig("").Logger
+	cfg.MemoryBytes = 0
+	const n = 5000 // 80 MiB
+	benchGet(b, benchStore(b, cfg, n), n)
+}
+
+// BenchmarkSet: new 16 KiB entries into both tiers, with production sizes
+// (DefaultConfig: 10 GiB disk, 512 MiB memory) and GC running every 10 s.
+func BenchmarkSet(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Dir = b.TempDir()
+	cfg.Logger = testConfig("").Logger
+	cfg.GCInterval = 10 * time.Second
+	s := openStore(b, cfg)
+	val := body(0, 0, benchValue)
+	var next atomic.Int64
+	b.SetBytes(benchValue)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			if err := s.Set([]byte("bench/"+strconv.FormatInt(i, 10)), testEntry("t", "i", nil, val), s.Snapshot()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sets/s")
+}
+
+var (
+	openDirOnce sync.Once
+	openDir     string
+	openDirErr  error
+)
+
+// openEntries is the number of entries BenchmarkOpen opens.
+const openEntries = 1_000_000
+
+// BenchmarkOpen measures New on a directory holding one million entries.
+// The directory (about 1.3 GB: 1 KiB bodies, which like any body at or over
+// the value threshold live in the value log, so open time does not depend
+// on body size) is built once per process by writing records straight
+// into Badger, and removed by TestMain.
+func BenchmarkOpen(b *testing.B) {
+	openDirOnce.Do(func() { openDir, openDirErr = buildOpenDir() })
+	if openDirErr != nil {
+		b.Fatal(openDirErr)
+	}
+	cfg := openConfig(openDir)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if n := s.Stats().Disk.Entries; n != openEntries {
+			b.Fatalf("opened %d entries, want %d", n, openEntries)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+func openConfig(dir string) Config {
+	cfg := testConfig(dir)
+	cfg.DiskBytes = 4 << 30
+	return cfg
+}
+
+func buildOpenDir() (string, error) {
+	dir, err := os.MkdirTemp("", "cachestore-open-")
+	if err != nil {
+		return "", err
+	}
+	cfg := openConfig(dir).withDefaults()
+	db, err := openBadger(cfg)
+	if err != nil {
+		return dir, err
+	}
+	wb := db.NewWriteBatch()
+	for i := 0; i < openEntries && err == nil; i++ {
+		key := []byte(fmt.Sprintf("open/%d", i))
+		e := testEntry("t", "i", nil, body(i, 0, 1024))
+		h := hashKey(key)
+		err = wb.Set(diskKey(prefixEntry, h), encode(record{key: key, entry: e}))
+		if err == nil {
+			err = wb.Set(diskKey(prefixIndex, h), encode(record{entry: Entry{Image: e.Image}}))
+		}
+	}
+	if err == nil {
+		err = wb.Flush()
+	}
+	return dir, closeBoth(err, db)
+}
+
+func closeBoth(err error, db *badger.DB) error {
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if openDir != "" {
+		os.RemoveAll(openDir)
+	}
+	os.Exit(code)
+}
