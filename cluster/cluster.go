@@ -21,7 +21,7 @@ var ErrClosed = errors.New("cluster: closed")
 type Cluster struct {
 	cfg      Config
 	log      *slog.Logger
-	params   RingParams
+	params   ringParams
 	fp       uint64 // params.fingerprint()
 	ml       *memberlist.Memberlist
 	ring     atomic.Pointer[Ring]
@@ -91,7 +91,7 @@ func newCluster(cfg Config, opts []Option) *Cluster {
 	}
 	c := &Cluster{
 		cfg: cfg, log: log.With("component", "cluster", "node", cfg.NodeName),
-		params: cfg.Ring, fp: cfg.Ring.fingerprint(),
+		params: cfg.ringParams(), fp: cfg.ringParams().fingerprint(),
 		ids: newIDSource(), dedup: newDedup(cfg.DedupWindow),
 		inbox: make(chan []byte, cfg.HandlerQueue), changed: make(chan struct{}, 1),
 		stop: make(chan struct{}), reconn: reconnects{addrs: map[string]reconnect{}},

@@ -122,10 +122,10 @@ func expectEvent(t *testing.T, ch <-chan Event, typ EventType, name string) {
 	}
 }
 
-func TestDifferentRingParamsAreRefused(t *testing.T) {
+func TestDifferentringParamsAreRefused(t *testing.T) {
 	a := start(t, testConfig("a"))
 	cfg := testConfig("b", gossipAddr(a))
-	cfg.Ring.Load = 1.25
+	cfg.Load = 1.25
 	cfg.JoinAttempts = 1
 	b := start(t, cfg)
 	// b's push/pull reaches a, but each side refuses the other's alive message.

@@ -40,9 +40,21 @@ type Config struct {
 	// Insecure allows gossip without encryption. For tests only.
 	Insecure bool
 
-	// Ring holds the placement parameters. They must be identical on every
-	// node: a node advertising different parameters is refused.
-	Ring RingParams
+	// PartitionCount, ReplicationFactor and Load decide placement and must
+	// be identical on every node: a node advertising other values is refused.
+	// The defaults were chosen by measurement (see the ring tests): max/mean
+	// keys per member ≤ 1.16 and key movement on a join ≤ 1.03 × ideal at 3,
+	// 5 and 10 members.
+
+	// PartitionCount is the number of partitions keys hash into (a prime
+	// spreads keys evenly). Default 4093.
+	PartitionCount int
+	// ReplicationFactor is the number of virtual nodes per member on the
+	// hash circle. Default 100.
+	ReplicationFactor int
+	// Load is the bounded-load factor: no member owns more than
+	// ceil(Load × PartitionCount / members) partitions. In [1, 10]. Default 1.15.
+	Load float64
 
 	// Timings are the memberlist failure-detection and gossip timings.
 	Timings Timings
@@ -125,8 +137,8 @@ type Timings struct {
 // about three seconds on loopback.
 func DefaultConfig() Config {
 	return Config{
-		BindAddr: "0.0.0.0:7946",
-		Ring:     RingParams{PartitionCount: 4093, ReplicationFactor: 100, Load: 1.15},
+		BindAddr:       "0.0.0.0:7946",
+		PartitionCount: 4093, ReplicationFactor: 100, Load: 1.15,
 		Timings: Timings{
 			ProbeInterval: 400 * time.Millisecond, ProbeTimeout: 200 * time.Millisecond,
 			SuspicionMult: 3, SuspicionMaxTimeoutMult: 3,
@@ -188,15 +200,20 @@ func (c Config) validateSecurity() error {
 	return fmt.Errorf("SecretKey must be 16, 24 or 32 bytes, got %d", len(c.SecretKey))
 }
 
+// ringParams returns the placement parameters.
+func (c Config) ringParams() ringParams {
+	return ringParams{PartitionCount: c.PartitionCount, ReplicationFactor: c.ReplicationFactor, Load: c.Load}
+}
+
 func (c Config) validateRing() error {
-	r := c.Ring
+	r := c.ringParams()
 	switch {
 	case r.PartitionCount < 1 || r.PartitionCount > 1<<20:
-		return fmt.Errorf("Ring.PartitionCount must be 1..%d, got %d", 1<<20, r.PartitionCount)
+		return fmt.Errorf("PartitionCount must be 1..%d, got %d", 1<<20, r.PartitionCount)
 	case r.ReplicationFactor < 1 || r.ReplicationFactor > 1000:
-		return fmt.Errorf("Ring.ReplicationFactor must be 1..1000, got %d", r.ReplicationFactor)
+		return fmt.Errorf("ReplicationFactor must be 1..1000, got %d", r.ReplicationFactor)
 	case !(r.Load >= 1 && r.Load <= 10):
-		return fmt.Errorf("Ring.Load must be in [1,10], got %g", r.Load)
+		return fmt.Errorf("Load must be in [1,10], got %g", r.Load)
 	}
 	return nil
 }

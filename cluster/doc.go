@@ -8,7 +8,7 @@
 // Config.SecretKey) and joins the seeds, retrying in the background. Every
 // membership change is debounced and then builds a new immutable Ring with
 // buraksezer/consistent v1.0.0 (partitions, virtual nodes and bounded loads;
-// never mix library versions or RingParams in one cluster: nodes with other
+// never mix library versions or ring parameters in one cluster: nodes with other
 // parameters are refused). The ring is published with an atomic pointer, so
 // Owner, Forward and friends are lock-free loads; memberlist callbacks only
 // signal the rebuild goroutine and never block. A rebuild the library cannot

@@ -20,7 +20,7 @@ const (
 
 // nodeMeta is what a node advertises in memberlist metadata.
 type nodeMeta struct {
-	Fingerprint  uint64 // RingParams.fingerprint(): placement must match
+	Fingerprint  uint64 // ringParams.fingerprint(): placement must match
 	RingVersion  uint64 // the ring version this node currently uses
 	InternalAddr string // internal HTTP host:port
 	Leaving      bool   // graceful leave in progress

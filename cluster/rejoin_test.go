@@ -11,7 +11,7 @@ import (
 func TestStaleMembersNeedTwoTicks(t *testing.T) {
 	ms := names(3)
 	ms[1].GossipAddr, ms[2].GossipAddr = "10.0.0.2:7946", "10.0.0.3:7946"
-	r, err := buildRing(DefaultConfig().Ring, ms, "node-00")
+	r, err := buildRing(DefaultConfig().ringParams(), ms, "node-00")
 	if err != nil {
 		t.Fatal(err)
 	}

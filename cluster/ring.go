@@ -16,21 +16,17 @@ import (
 // partition for a member set. The previous ring stays in force.
 var ErrRingBuild = errors.New("cluster: ring rebuild failed")
 
-// RingParams are the inputs that decide placement. Every node of a cluster must
-// use the same values: they are folded into the ring version, so nodes with
-// different parameters never agree and never forward to each other.
-type RingParams struct {
-	// PartitionCount is the number of partitions keys hash into. Default 1021.
-	PartitionCount int
-	// ReplicationFactor is the number of virtual nodes per member. Default 100.
+// ringParams are the inputs that decide placement (Config.PartitionCount,
+// ReplicationFactor and Load). They are folded into the ring version and the
+// metadata fingerprint, so nodes with different values never agree.
+type ringParams struct {
+	PartitionCount    int
 	ReplicationFactor int
-	// Load is the bounded-load factor: no member owns more than
-	// ceil(Load × PartitionCount / members) partitions. Must be ≥ 1. Default 1.1.
-	Load float64
+	Load              float64
 }
 
 // fingerprint hashes the parameters and the placement algorithm's identity.
-func (p RingParams) fingerprint() uint64 {
+func (p ringParams) fingerprint() uint64 {
 	s := fmt.Sprintf("consistent/v1.0.0 xxhash64 p=%d r=%d l=%g",
 		p.PartitionCount, p.ReplicationFactor, p.Load)
 	return xxhash.Sum64String(s)
@@ -57,7 +53,7 @@ type Ring struct {
 
 // ringVersion is a deterministic function of the parameters and the sorted
 // member names, so every node with the same view computes the same value.
-func ringVersion(p RingParams, sortedNames []string) uint64 {
+func ringVersion(p ringParams, sortedNames []string) uint64 {
 	d := xxhash.New()
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], p.fingerprint())
@@ -76,7 +72,7 @@ func ringVersion(p RingParams, sortedNames []string) uint64 {
 // buildRing places every partition on members. It never panics: a failure of
 // the consistent library is returned as ErrRingBuild. members must have unique
 // names; self names the local node ("" for none).
-func buildRing(p RingParams, members []Member, self string) (r *Ring, err error) {
+func buildRing(p ringParams, members []Member, self string) (r *Ring, err error) {
 	if len(members) == 0 || len(members) > math.MaxUint16 {
 		return nil, fmt.Errorf("%w: %d members", ErrRingBuild, len(members))
 	}

@@ -14,7 +14,7 @@ import (
 // input order and the local node do not change placement, and Owners gives
 // distinct members with the owner first.
 func TestRingProperties(t *testing.T) {
-	p := DefaultConfig().Ring
+	p := DefaultConfig().ringParams()
 	keys := randomKeys(300, 7)
 	versions := map[uint64]int{}
 	for n := 1; n <= 64; n++ {
@@ -44,7 +44,7 @@ func TestRingProperties(t *testing.T) {
 	}
 }
 
-func checkShares(t *testing.T, p RingParams, r *Ring) {
+func checkShares(t *testing.T, p ringParams, r *Ring) {
 	t.Helper()
 	n := r.Len()
 	bound := int(math.Ceil(float64(p.PartitionCount) / float64(n) * p.Load))
@@ -87,12 +87,12 @@ func checkOwners(t *testing.T, r *Ring, keys [][]byte, n int) {
 // TestRingBuildFailureIsRecovered forces consistent into its "not enough
 // room" panic (a load factor below 1 cannot place every partition).
 func TestRingBuildFailureIsRecovered(t *testing.T) {
-	p := RingParams{PartitionCount: 271, ReplicationFactor: 20, Load: 0.5}
+	p := ringParams{PartitionCount: 271, ReplicationFactor: 20, Load: 0.5}
 	_, err := buildRing(p, names(3), "")
 	if !errors.Is(err, ErrRingBuild) {
 		t.Fatalf("err = %v, want ErrRingBuild", err)
 	}
-	if _, err := buildRing(DefaultConfig().Ring, nil, ""); !errors.Is(err, ErrRingBuild) {
+	if _, err := buildRing(DefaultConfig().ringParams(), nil, ""); !errors.Is(err, ErrRingBuild) {
 		t.Fatalf("empty member set: err = %v", err)
 	}
 }
@@ -100,7 +100,7 @@ func TestRingBuildFailureIsRecovered(t *testing.T) {
 // TestBalance measures max/mean keys per member over 10,000 random keys
 // (and 100,000 for a steadier figure). The issue's bound is 1.25.
 func TestBalance(t *testing.T) {
-	p := DefaultConfig().Ring
+	p := DefaultConfig().ringParams()
 	small, large := randomKeys(10000, 11), randomKeys(100000, 12)
 	for _, n := range []int{3, 5, 10} {
 		r, err := buildRing(p, names(n), "")
@@ -119,7 +119,7 @@ func TestBalance(t *testing.T) {
 // joins (n → n+1) against the ideal 1/(n+1); a leave (n+1 → n) moves the
 // same keys back. The issue's bound is 1.3 × ideal.
 func TestMovement(t *testing.T) {
-	p := DefaultConfig().Ring
+	p := DefaultConfig().ringParams()
 	keys := randomKeys(100000, 13)
 	for _, n := range []int{3, 5, 10} {
 		a, errA := buildRing(p, names(n), "")
@@ -137,7 +137,7 @@ func TestMovement(t *testing.T) {
 }
 
 func BenchmarkOwner(b *testing.B) {
-	r, err := buildRing(DefaultConfig().Ring, names(10), "node-03")
+	r, err := buildRing(DefaultConfig().ringParams(), names(10), "node-03")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func BenchmarkBuildRing(b *testing.B) {
 		ms := names(n)
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := buildRing(DefaultConfig().Ring, ms, ""); err != nil {
+				if _, err := buildRing(DefaultConfig().ringParams(), ms, ""); err != nil {
 					b.Fatal(err)
 				}
 			}
