@@ -26,12 +26,22 @@ func newFastClient(cfg Config, targets []Target) *fastClient {
 			ReadTimeout:         cfg.Timeout,
 			WriteTimeout:        cfg.Timeout,
 			MaxResponseBodySize: int(cfg.MaxBodyBytes),
+			RetryIfErr:          retryStaleConn,
 		})
 	}
 	return c
 }
 
 const userAgent = "pixcdn-bench"
+
+// retryStaleConn retries a request once when its connection was closed
+// under it (a keep-alive connection the server had just closed), as
+// browsers and net/http do. fasthttp's default would retry any error of an
+// idempotent request up to five times, hiding server failures from the
+// report; here every other failure counts as an error.
+func retryStaleConn(_ *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
+	return false, attempts == 1 && errorKind(err) == ErrKindReset
+}
 
 func (c *fastClient) newWorker() worker {
 	return &fastWorker{c: c, req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse()}

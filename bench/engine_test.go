@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -241,5 +243,51 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 	if time.Since(start) > 20*time.Second {
 		t.Fatalf("took %v to stop", time.Since(start))
+	}
+}
+
+// closer accepts connections, reads a little and closes them unanswered.
+func startCloser(t *testing.T) (url string, accepted *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted = new(atomic.Int64)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			buf := make([]byte, 512)
+			_, _ = c.Read(buf)
+			c.Close()
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return "http://" + ln.Addr().String(), accepted
+}
+
+func TestRunReportsServerResetsInsteadOfRetrying(t *testing.T) {
+	for _, clientName := range []string{ClientFastHTTP, ClientNetHTTP} {
+		url, accepted := startCloser(t)
+		cfg := testConfig(url)
+		cfg.Client, cfg.Connections, cfg.Requests = clientName, 2, 20
+		rep, err := Run(context.Background(), cfg, smallSynthetic(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Errors != 20 || rep.ErrorKinds[ErrKindReset] != 20 {
+			t.Errorf("%s: errors %v (%v), want 20 resets", clientName, rep.ErrorKinds, rep.ErrorSamples)
+		}
+		if n := accepted.Load(); n > 40 {
+			t.Errorf("%s: %d connections for 20 requests: retried more than once each", clientName, n)
+		}
 	}
 }
