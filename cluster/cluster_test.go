@@ -1,10 +1,13 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/memberlist"
 )
 
 const convergeTimeout = 30 * time.Second
@@ -122,15 +125,28 @@ func expectEvent(t *testing.T, ch <-chan Event, typ EventType, name string) {
 	}
 }
 
-func TestDifferentringParamsAreRefused(t *testing.T) {
+func TestDifferentRingParamsAreRefused(t *testing.T) {
 	a := start(t, testConfig("a"))
 	cfg := testConfig("b", gossipAddr(a))
 	cfg.Load = 1.25
 	cfg.JoinAttempts = 1
 	b := start(t, cfg)
-	// b's push/pull reaches a, but each side refuses the other's alive message.
-	time.Sleep(time.Second) // absence cannot be awaited; give gossip a chance to misbehave
-	if a.Ring().Len() != 1 || b.Ring().Len() != 1 {
-		t.Fatalf("mixed ring params joined: a sees %d, b sees %d", a.Ring().Len(), b.Ring().Len())
+	// b's push/pull reaches a, but each side refuses the other's alive
+	// message. Absence cannot be awaited: watch both rings for a while.
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if a.Ring().Len() != 1 || b.Ring().Len() != 1 {
+			t.Fatalf("mixed ring params joined: a sees %d, b sees %d", a.Ring().Len(), b.Ring().Len())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d := &delegate{c: a}
+	other := &memberlist.Node{Name: "b", Meta: nodeMeta{Fingerprint: cfg.ringParams().fingerprint(), InternalAddr: "x:1"}.encode()}
+	if err := d.NotifyAlive(other); err == nil {
+		t.Fatal("NotifyAlive accepted different ring parameters")
+	}
+	other.Meta = []byte{0xff}
+	if err := d.NotifyAlive(other); !errors.Is(err, ErrMeta) {
+		t.Fatalf("NotifyAlive(bad meta) = %v, want ErrMeta", err)
 	}
 }
