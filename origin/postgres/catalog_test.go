@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"pixcdn/origin"
+	"pixcdn/origin/postgres"
 )
 
 func storeOK(context.Context) error { return nil }
@@ -117,4 +119,64 @@ func TestListKeysetPagination(t *testing.T) {
 	if len(ims) != 0 {
 		t.Fatalf("prefix %% matched %d images: prefixes must be literal", len(ims))
 	}
+}
+
+// TestDiscardWaitsForACommittingWriter: a writer storing the same bytes
+// holds the blob's shared lock; a concurrent discard (a failed upload of
+// those bytes cleaning up) waits for it and then keeps the object.
+func TestDiscardWaitsForACommittingWriter(t *testing.T) {
+	db, c := newCatalog(t, "acme")
+	ctx := testContext(t)
+	storing, release := make(chan struct{}), make(chan struct{})
+	committed := make(chan error, 1)
+	go func() {
+		_, _, err := c.CommitVersion(ctx, version("acme", "a", "shared-sha"), origin.Precondition{}, func(context.Context) error {
+			close(storing)
+			<-release
+			return nil
+		})
+		committed <- err
+	}()
+	<-storing
+	discarded := make(chan bool, 1)
+	go func() {
+		deleted := false
+		err := c.DiscardBlob(ctx, "acme", "shared-sha", func(context.Context) error { deleted = true; return nil })
+		if err != nil {
+			t.Error(err)
+		}
+		discarded <- deleted
+	}()
+	waitForLockWaiter(t, db)
+	select {
+	case <-discarded:
+		t.Fatal("discard finished while a writer of the same blob was storing it")
+	default:
+	}
+	close(release)
+	if err := <-committed; err != nil {
+		t.Fatal(err)
+	}
+	if <-discarded {
+		t.Fatal("discard deleted bytes that the writer committed")
+	}
+}
+
+// waitForLockWaiter polls pg_locks until some backend waits for an
+// advisory lock.
+func waitForLockWaiter(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := db.Pool().QueryRow(testContext(t), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no backend waited for the blob lock within 10s")
 }
