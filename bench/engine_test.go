@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -63,6 +65,13 @@ func TestRunCountsMatchServer(t *testing.T) {
 			m := rep.Metrics
 			if m == nil || len(m.Errors) > 0 || m.OriginFetches != float64(misses) || m.Transforms != float64(misses) || m.EdgeRequests != 3000 {
 				t.Errorf("metrics %+v, want %d origin fetches and transforms, 3000 requests", m, misses)
+			}
+			var text strings.Builder
+			_ = rep.WriteText(&text)
+			for _, want := range []string{"requests     3000", fmt.Sprintf("HIT %d", hits), fmt.Sprintf("MISS %d", misses), "origin fetches", "edge hit ratio"} {
+				if !strings.Contains(text.String(), want) {
+					t.Errorf("text report lacks %q:\n%s", want, text.String())
+				}
 			}
 			if m != nil && (m.EdgeHitRatio == nil || *m.EdgeHitRatio != wantRatio || m.EdgeCache["hit"] != float64(hits)) {
 				t.Errorf("edge cache %v ratio %v, want %d hits and ratio %v", m.EdgeCache, m.EdgeHitRatio, hits, wantRatio)
@@ -133,6 +142,9 @@ func TestRunOpenLoopKeepsScheduleAndChargesStalls(t *testing.T) {
 	}
 	if rep.Latency.P90 < 100 || rep.MaxSendLagMs < 200 {
 		t.Errorf("p90 %.1fms, max send lag %.1fms: the stall's queued requests were not charged", rep.Latency.P90, rep.MaxSendLagMs)
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "behind schedule") {
+		t.Errorf("warnings %q, want one about the slipped schedule", rep.Warnings)
 	}
 }
 
@@ -219,6 +231,10 @@ func TestRunCountsConnectionErrors(t *testing.T) {
 		}
 		if rep.Errors != 20 || rep.ErrorKinds[ErrKindRefused] != 20 || rep.Responses != 0 {
 			t.Errorf("%s: errors %d kinds %v samples %v, want 20 refused", clientName, rep.Errors, rep.ErrorKinds, rep.ErrorSamples)
+		}
+		var text strings.Builder
+		if err := rep.WriteText(&text); err != nil || !strings.Contains(text.String(), "refused 20") || !strings.Contains(text.String(), "100.0% of requests failed") {
+			t.Errorf("%s: text report %q (%v) names neither the refusals nor the failure share", clientName, text.String(), err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -48,6 +49,9 @@ type Report struct {
 	// counts 304 responses.
 	Conditional int64 `json:"conditional"`
 	NotModified int64 `json:"not_modified"`
+
+	// Warnings say when figures need care (schedule slipped, 404s, errors).
+	Warnings []string `json:"warnings,omitempty"`
 
 	ErrorKinds   map[string]int64  `json:"error_kinds,omitempty"`
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
@@ -107,7 +111,26 @@ func buildReport(cfg Config, workload string, rec *recorder, elapsed time.Durati
 		ratio := float64(hits) / float64(known)
 		r.HitRatio = &ratio
 	}
+	r.Warnings = warnings(r)
 	return r
+}
+
+// warnings flags figures a reader should not take at face value.
+func warnings(r *Report) []string {
+	var w []string
+	if r.Mode == "open" && r.MaxSendLagMs > max(10, 2000/r.TargetRate) {
+		w = append(w, fmt.Sprintf("requests were sent up to %.1fms behind schedule (every connection busy, or the generator saturated): raise --connections or lower --rate; the waits are counted in latency", r.MaxSendLagMs))
+	}
+	if r.Mode == "open" && r.ElapsedSeconds > 0 && r.RequestsPerSec < 0.95*r.TargetRate {
+		w = append(w, fmt.Sprintf("achieved %.0f req/s of the %.0f asked", r.RequestsPerSec, r.TargetRate))
+	}
+	if n := r.Status["404"]; n > 0 {
+		w = append(w, fmt.Sprintf("%d responses were 404: are the images there? (pixcdn bench seed writes the synthetic workload's images)", n))
+	}
+	if r.Requests > 0 && r.Errors*100 >= r.Requests {
+		w = append(w, fmt.Sprintf("%.1f%% of requests failed: latency and throughput figures mix in failures", 100*float64(r.Errors)/float64(r.Requests)))
+	}
+	return w
 }
 
 func fillCounts(r *Report, rec *recorder) {

@@ -39,6 +39,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "metrics err  %s\n", e)
 		}
 	}
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(&b, "WARNING      %s\n", warning)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
