@@ -27,8 +27,8 @@ test: deps
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./edge/... ./cluster/... ./cachestore/... ./transform ./internal/config
 	$(GO) test -race -count=1 -timeout 30m ./...
-	@if [ -f scripts/netns-test.sh ] && [ "$$(id -u)" -eq 0 ]; then bash scripts/netns-test.sh; \
-	 elif [ -f scripts/netns-test.sh ]; then echo "netns-test: needs root, not run"; fi
+	@if [ "$$(id -u)" -eq 0 ]; then bash scripts/netns/run.sh; \
+	 else echo "netns-test: the multi-host test needs root (network namespaces); not run"; fi
 
 race: test
 
@@ -38,7 +38,7 @@ unit:
 
 ## netns-test: the multi-host cluster test in network namespaces (root)
 netns-test:
-	bash scripts/netns-test.sh
+	bash scripts/netns/run.sh
 
 ## lint: gofmt, go vet and staticcheck (pinned)
 lint:
