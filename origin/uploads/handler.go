@@ -80,7 +80,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	x := &exchange{tenant: tenant, checksum: sum}
+	x := &exchange{tenant: tenant, method: r.Method, checksum: sum}
 	inner := r.Clone(withExchange(r.Context(), x))
 	inner.URL.Path, inner.URL.RawPath = "/"+id, ""
 	h.routed.ServeHTTP(&responseWriter{ResponseWriter: w, x: x, tenant: tenant, id: id}, inner)

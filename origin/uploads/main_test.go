@@ -31,10 +31,13 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 // backend is one database and one bucket that several origin "processes"
 // (servers with their own pools) share.
 type backend struct {
-	pg       postgres.Config
-	bucket   string
-	client   *mc.Client
-	ingested *recorder
+	// wrapStaging, when set, wraps each started origin's staging (to inject
+	// failures).
+	wrapStaging func(uploads.Staging) uploads.Staging
+	pg          postgres.Config
+	bucket      string
+	client      *mc.Client
+	ingested    *recorder
 }
 
 func newBackend(t testing.TB) *backend {
@@ -96,6 +99,9 @@ func (b *backend) start(t testing.TB, cfg uploads.Config) *originProc {
 		Authorize: authorize,
 		Ingester:  b.ingested,
 		Status:    refusedStatus,
+	}
+	if b.wrapStaging != nil {
+		deps.Staging = b.wrapStaging(deps.Staging)
 	}
 	h, err := uploads.New(cfg, deps, nil)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // exchange travels as a context value. Safe for concurrent use.
 type exchange struct {
 	tenant   string
+	method   string    // as sent, before X-HTTP-Method-Override
 	checksum *checksum // nil without Upload-Checksum
 
 	mu       sync.Mutex

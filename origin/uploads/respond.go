@@ -1,6 +1,7 @@
 package uploads
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,15 +16,21 @@ const extensions = "creation,creation-with-upload,termination,checksum,expiratio
 // tusd's own list.
 const exposed = "Upload-Expires, Tus-Checksum-Algorithm, ETag, Pixcdn-Version"
 
+// internalBody replaces tusd's text of a 500, which quotes the underlying
+// error (tusd logs that text; the client learns nothing internal).
+const internalBody = "ERR_INTERNAL_SERVER_ERROR: the upload could not be stored; resume it later\n"
+
 // responseWriter adds pixcdn's headers when tusd sends its status: the
 // tenant's Location, the extensions, Upload-Expires and the ingested
 // image's ETag and version. It lives for one request.
 type responseWriter struct {
 	http.ResponseWriter
-	x       *exchange
-	tenant  string
-	id      string
-	written bool
+	x        *exchange
+	tenant   string
+	id       string
+	written  bool
+	hideBody bool // a 500: send internalBody instead of tusd's
+	hidden   bool // internalBody was sent
 }
 
 func (w *responseWriter) WriteHeader(code int) {
@@ -38,6 +45,15 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if !w.written {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.hideBody {
+		if !w.hidden {
+			w.hidden = true
+			if _, err := io.WriteString(w.ResponseWriter, internalBody); err != nil {
+				return 0, err
+			}
+		}
+		return len(p), nil
+	}
 	return w.ResponseWriter.Write(p)
 }
 
@@ -46,6 +62,10 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 func (w *responseWriter) decorate(code int) {
 	h := w.Header()
+	if code == http.StatusInternalServerError && w.x.method != http.MethodHead {
+		w.hideBody = true
+		h.Set("Content-Length", strconv.Itoa(len(internalBody)))
+	}
 	if h.Get("Tus-Extension") != "" {
 		h.Set("Tus-Extension", extensions)
 		h.Set("Tus-Checksum-Algorithm", checksumAlgorithmList)
