@@ -20,6 +20,10 @@ type Blobs interface {
 	Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
+	// Walk calls fn for each object whose key starts with prefix, with its
+	// last-modified time, in key order, until fn returns an error (which
+	// Walk returns). Objects written during the walk may be missed.
+	Walk(ctx context.Context, prefix string, fn func(key string, modified time.Time) error) error
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 }

@@ -31,6 +31,7 @@ type originSettings struct {
 	CacheCtl   string        `flag:"cache-control" help:"Cache-Control policy of new tenants"`
 	SpoolDir   string        `flag:"spool-dir" help:"folder for uploads being hashed and probed (default: the system temp folder)"`
 	UploadTTL  time.Duration `flag:"upload-expiry" help:"how long a resumable upload may take (< 24h, MinIO's multipart cleanup)"`
+	OrphanTTL  time.Duration `flag:"orphan-sweep" help:"remove stored bytes no image references once this old, sweeping as often; 0 disables"`
 }
 
 func originCommand() command {
@@ -56,7 +57,7 @@ func defaultOriginSettings() *originSettings {
 		logSettings: defaultLogSettings(),
 		Listen:      "127.0.0.1:8090", PGConns: int(postgres.DefaultConfig().MaxConns),
 		MaxUpload: config.Bytes(oc.MaxUploadBytes), MaxPixels: oc.MaxPixels, CacheCtl: oc.CacheControl,
-		UploadTTL: uc.Expiry,
+		UploadTTL: uc.Expiry, OrphanTTL: time.Hour,
 	}
 }
 

@@ -26,6 +26,7 @@ type originProcess struct {
 	notifier  *postgres.Notifier
 	publisher *origin.Publisher
 	sweeper   *uploads.Sweeper
+	orphans   *origin.OrphanSweeper
 	server    *http.Server
 	failed    chan error
 }
@@ -60,6 +61,9 @@ func (o *originProcess) start(ctx context.Context, s *originSettings, mc minio.C
 	pcfg.Edges, pcfg.PurgeToken = s.Edges, s.PurgeToken
 	if o.publisher, err = origin.StartPublisher(ctx, pcfg, svc); err != nil {
 		return err
+	}
+	if s.OrphanTTL > 0 {
+		o.orphans = origin.StartOrphanSweeper(svc, s.OrphanTTL, s.OrphanTTL)
 	}
 	up, err := o.startUploads(s, svc, store, log)
 	if err != nil {
@@ -139,6 +143,9 @@ func (o *originProcess) stop(log *slog.Logger) {
 	}
 	if o.sweeper != nil {
 		o.sweeper.Close()
+	}
+	if o.orphans != nil {
+		o.orphans.Close()
 	}
 	if o.notifier != nil {
 		o.notifier.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	mc "github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -130,6 +131,21 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	return false, err
+}
+
+// Walk implements origin.Blobs.
+func (s *Store) Walk(ctx context.Context, prefix string, fn func(key string, modified time.Time) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing goroutine when fn fails
+	for obj := range s.client.ListObjects(ctx, s.bucket, mc.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return fmt.Errorf("minio: list %s: %w", prefix, obj.Err)
+		}
+		if err := fn(obj.Key, obj.LastModified); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 // Ping implements origin.Blobs: the bucket must exist and answer.
