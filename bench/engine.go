@@ -28,7 +28,7 @@ func Run(ctx context.Context, cfg Config, wl Workload) (*Report, error) {
 	e := &engine{cfg: cfg, client: cl, targets: len(targets), etags: newETagStore()}
 	e.workers = make([]*workerState, cfg.Connections)
 	for i := range e.workers {
-		e.workers[i] = &workerState{id: i, src: wl.NewSource(i), w: cl.newWorker(), next: i}
+		e.workers[i] = &workerState{src: wl.NewSource(i), w: cl.newWorker(), next: i}
 	}
 	if cfg.Warmup > 0 {
 		e.runPhase(ctx, &phase{end: time.Now().Add(cfg.Warmup)})
@@ -89,7 +89,6 @@ type engine struct {
 
 // workerState is one worker's own source, connection and request buffer.
 type workerState struct {
-	id    int
 	src   Source
 	w     worker
 	req   Request
@@ -144,8 +143,12 @@ func (e *engine) step(ctx context.Context, p *phase, ws *workerState) bool {
 	if o.err == nil && o.status == 200 && o.etag != "" {
 		e.etags.put(ws.req.Path, ws.req.Accept(), o.etag)
 	}
+	if o.err != nil && ctx.Err() != nil {
+		return false // cut short by the caller's cancellation: not the server's failure
+	}
 	if p.rec != nil {
-		p.rec.record(o, done.Sub(intended), sent.Sub(intended), c.ifNoneMatch != "")
+		conditional := c.ifNoneMatch != "" || ws.req.Get("If-None-Match") != "" // engine's or the trace's own
+		p.rec.record(o, done.Sub(intended), sent.Sub(intended), conditional)
 	}
 	return true
 }

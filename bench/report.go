@@ -45,8 +45,8 @@ type Report struct {
 	// out (see Metrics.OriginFetchesPerRequest for the cluster-wide truth).
 	// Absent when no response carried one of those X-Cache values.
 	HitRatio *float64 `json:"hit_ratio,omitempty"`
-	// Conditional counts requests sent with If-None-Match; NotModified
-	// counts 304 responses.
+	// Conditional counts requests sent with If-None-Match (revisits, or a
+	// trace's own header); NotModified counts 304 responses.
 	Conditional int64 `json:"conditional"`
 	NotModified int64 `json:"not_modified"`
 

@@ -20,15 +20,18 @@ type Request struct {
 	Revisit bool
 }
 
-// Accept returns the value of the request's Accept header, or "".
-func (r *Request) Accept() string {
+// Get returns the value of the first header named name (any case), or "".
+func (r *Request) Get(name string) string {
 	for _, h := range r.Header {
-		if equalFoldASCII(h.Name, "Accept") {
+		if equalFoldASCII(h.Name, name) {
 			return h.Value
 		}
 	}
 	return ""
 }
+
+// Accept returns the value of the request's Accept header, or "".
+func (r *Request) Accept() string { return r.Get("Accept") }
 
 // Workload creates request sources. A Workload is safe for concurrent use;
 // the engine asks it for one Source per worker.
