@@ -58,7 +58,7 @@ func setOriginalHeaders(h http.Header, im Image, cacheControl string) {
 // notModified evaluates If-None-Match, or If-Modified-Since without it.
 func notModified(r *http.Request, im Image) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		return etagListHas(inm, im.ETag())
+		return etagListHasWeak(inm, im.ETag())
 	}
 	ims, err := http.ParseTime(r.Header.Get("If-Modified-Since"))
 	return err == nil && !im.UpdatedAt.Truncate(time.Second).After(ims)

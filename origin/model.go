@@ -89,11 +89,22 @@ type Event struct {
 	At       time.Time `json:"at"`
 }
 
-// etagListHas reports whether the If-Match / If-None-Match list holds etag
-// (strong comparison; W/ tags never match).
+// etagListHas reports whether an If-Match list holds etag (strong
+// comparison: W/ tags never match).
 func etagListHas(list, etag string) bool {
 	for _, t := range strings.Split(list, ",") {
 		if t = strings.TrimSpace(t); t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// etagListHasWeak reports whether an If-None-Match list holds etag (weak
+// comparison, RFC 9110 §13.1.2: W/"x" matches "x").
+func etagListHasWeak(list, etag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		if t = strings.TrimPrefix(strings.TrimSpace(t), "W/"); t == etag || t == "*" {
 			return true
 		}
 	}

@@ -49,3 +49,15 @@ func TestPrincipalCan(t *testing.T) {
 		}
 	}
 }
+
+func TestETagLists(t *testing.T) {
+	const e = `"abc"`
+	for list, want := range map[string][2]bool{
+		`"abc"`: {true, true}, `W/"abc"`: {false, true}, `"x", "abc"`: {true, true},
+		`*`: {true, true}, `"abcd"`: {false, false}, ``: {false, false},
+	} {
+		if got := [2]bool{etagListHas(list, e), etagListHasWeak(list, e)}; got != want {
+			t.Errorf("%q: strong/weak = %v, want %v", list, got, want)
+		}
+	}
+}
