@@ -62,3 +62,28 @@ func TestFailedPartKeepsWhatCameBeforeAndHidesTheCause(t *testing.T) {
 		t.Fatalf("ingested %d bytes, want the %d uploaded", len(got), len(data))
 	}
 }
+
+// When ingestion fails after the last byte arrived, the client's next
+// request retries it instead of reporting a complete upload that never
+// became an image.
+func TestFailedIngestionIsRetriedByTheNextRequest(t *testing.T) {
+	b := newBackend(t)
+	o := b.start(t, testConfig())
+	data := randomBytes(t, 6<<20)
+	url := create(t, o, len(data), "cats/retry.jpg")
+	b.ingested.failNext.Store(1)
+	resp := tusRequest(t, http.MethodPatch, url, data, map[string]string{"Upload-Offset": "0"})
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("PATCH whose ingestion failed = %d, want 500", resp.StatusCode)
+	}
+	if _, ok := b.ingested.bytes("acme", "cats/retry.jpg"); ok {
+		t.Fatal("ingested although the ingester failed")
+	}
+	resp = tusRequest(t, http.MethodHead, url, nil, nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Upload-Offset") != resp.Header.Get("Upload-Length") {
+		t.Fatalf("HEAD after the failure = %d offset %s", resp.StatusCode, resp.Header.Get("Upload-Offset"))
+	}
+	if got, _ := b.ingested.bytes("acme", "cats/retry.jpg"); !bytes.Equal(got, data) {
+		t.Fatalf("after the HEAD, ingested %d bytes, want %d", len(got), len(data))
+	}
+}

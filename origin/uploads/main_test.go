@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,9 +154,10 @@ func refusedStatus(err error) int {
 // recorder is the ingestion seam: it keeps what completed uploads carried.
 // Bodies starting with "BAD" are refused like a non-image.
 type recorder struct {
-	mu      sync.Mutex
-	got     map[string][]byte
-	discard bool // benchmarks: keep nothing
+	mu       sync.Mutex
+	got      map[string][]byte
+	discard  bool         // benchmarks: keep nothing
+	failNext atomic.Int32 // fail this many ingestions as if the database were down
 }
 
 func newRecorder() *recorder { return &recorder{got: map[string][]byte{}} }
@@ -164,6 +166,9 @@ func (r *recorder) IngestUpload(_ context.Context, in uploads.Ingestion) (upload
 	body, err := io.ReadAll(in.Body)
 	if err != nil {
 		return uploads.Ingested{}, err
+	}
+	if r.failNext.Add(-1) >= 0 {
+		return uploads.Ingested{}, errors.New("catalog unavailable")
 	}
 	if int64(len(body)) != in.Size {
 		return uploads.Ingested{}, fmt.Errorf("ingested %d bytes, upload declared %d", len(body), in.Size)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +95,16 @@ func (s *store) GetUpload(ctx context.Context, id string) (handler.Upload, error
 		return nil, errExpired
 	}
 	x.setExpires(u.ExpiresAt)
-	return &upload{store: s, row: u}, nil
+	up := &upload{store: s, row: u}
+	if u.State == postgres.UploadAssembled && x.method != http.MethodDelete {
+		// Every byte arrived but ingestion failed after the last PATCH; the
+		// client's next request (a HEAD, when it resumes) retries it, under
+		// the upload's lease like the PATCH was.
+		if err := up.FinishUpload(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return up, nil
 }
 
 // AsTerminatableUpload enables the termination extension.

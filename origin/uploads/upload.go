@@ -43,7 +43,8 @@ func (u *upload) GetReader(context.Context) (io.ReadCloser, error) {
 
 // FinishUpload assembles the parts into the staging object, hands it to the
 // ingester, then forgets the bytes. A refused upload (status < 500) is
-// discarded; after any other failure the upload stays assembled.
+// discarded; after any other failure the upload stays assembled and the
+// next request on it (GetUpload) tries again.
 func (u *upload) FinishUpload(ctx context.Context) error {
 	ctx, cancel := detached(ctx, finishTimeout)
 	defer cancel()
@@ -65,7 +66,10 @@ func (u *upload) FinishUpload(ctx context.Context) error {
 		return err
 	}
 	u.row.State = postgres.UploadCompleted
-	return u.store.deps.Staging.Remove(ctx, u.row.ObjectKey)
+	// The image is in; a staging object left behind here goes with the
+	// sweeper, once the upload expires.
+	_ = u.store.deps.Staging.Remove(ctx, u.row.ObjectKey)
+	return nil
 }
 
 // assemble completes the multipart upload from the ledger's parts. A
@@ -141,7 +145,7 @@ func discard(ctx context.Context, deps Deps, row postgres.Upload) error {
 			return err
 		}
 	}
-	if row.State == postgres.UploadAssembled {
+	if row.State != postgres.UploadReceiving {
 		return deps.Staging.Remove(ctx, row.ObjectKey)
 	}
 	return nil
