@@ -18,15 +18,16 @@ func newFastClient(cfg Config, targets []Target) *fastClient {
 	c := &fastClient{targets: targets, cfg: cfg}
 	for _, t := range targets {
 		c.hosts = append(c.hosts, &fasthttp.HostClient{
-			Addr:                t.Host,
-			Name:                userAgent,
-			IsTLS:               t.Scheme == "https",
-			TLSConfig:           &tls.Config{InsecureSkipVerify: cfg.Insecure}, //nolint:gosec // opt-in for self-signed test edges
-			MaxConns:            cfg.Connections,
-			ReadTimeout:         cfg.Timeout,
-			WriteTimeout:        cfg.Timeout,
-			MaxResponseBodySize: int(cfg.MaxBodyBytes),
-			RetryIfErr:          retryStaleConn,
+			Addr:                   t.Host,
+			Name:                   userAgent,
+			IsTLS:                  t.Scheme == "https",
+			TLSConfig:              &tls.Config{InsecureSkipVerify: cfg.Insecure}, //nolint:gosec // opt-in for self-signed test edges
+			MaxConns:               cfg.Connections,
+			ReadTimeout:            cfg.Timeout,
+			WriteTimeout:           cfg.Timeout,
+			MaxResponseBodySize:    int(cfg.MaxBodyBytes),
+			RetryIfErr:             retryStaleConn,
+			DisablePathNormalizing: true, // send trace paths exactly as written
 		})
 	}
 	return c

@@ -166,6 +166,26 @@ func TestRunDurationBound(t *testing.T) {
 	}
 }
 
+func TestRunSendsTracePathsVerbatim(t *testing.T) {
+	const odd = "/acme/a/../b//c%2Fd.jpg?w=1&w=2"
+	for _, clientName := range []string{ClientFastHTTP, ClientNetHTTP} {
+		edge := startTestEdge(t)
+		wl, _ := NewTrace("odd", []Request{{Path: odd}})
+		cfg := testConfig(edge.url)
+		cfg.Client, cfg.Requests = clientName, 10
+		if _, err := Run(context.Background(), cfg, wl); err != nil {
+			t.Fatal(err)
+		}
+		edge.mu.Lock()
+		got := edge.uris[odd]
+		uris := fmt.Sprint(edge.uris)
+		edge.mu.Unlock()
+		if got != 10 {
+			t.Errorf("%s: server saw %s, want %q 10 times", clientName, uris, odd)
+		}
+	}
+}
+
 func TestRunHead(t *testing.T) {
 	for _, clientName := range []string{ClientFastHTTP, ClientNetHTTP} {
 		edge := startTestEdge(t)

@@ -26,6 +26,7 @@ type testEdge struct {
 	paused   atomic.Bool
 
 	mu          sync.Mutex
+	uris        map[string]int // request URIs as received
 	seen        map[string]bool
 	requests    int64
 	hits        int64
@@ -42,7 +43,7 @@ func startTestEdge(t *testing.T) *testEdge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEdge{url: "http://" + ln.Addr().String(), ln: ln, seen: map[string]bool{}, done: make(chan struct{})}
+	e := &testEdge{url: "http://" + ln.Addr().String(), ln: ln, seen: map[string]bool{}, uris: map[string]int{}, done: make(chan struct{})}
 	e.srv = &fasthttp.Server{Handler: e.handle}
 	go func() {
 		defer close(e.done)
@@ -70,6 +71,7 @@ func (e *testEdge) handle(ctx *fasthttp.RequestCtx) {
 	inm := string(ctx.Request.Header.Peek("If-None-Match"))
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.uris[string(ctx.RequestURI())]++
 	e.requests++
 	cache := "HIT"
 	if !e.seen[key] {
