@@ -67,7 +67,7 @@ func (w *fastWorker) do(_ context.Context, c call) outcome {
 	resp.Reset()
 	req.Header.SetMethod(c.method)
 	req.SetRequestURI(c.req.Path)
-	req.Header.SetHost(w.c.targets[c.target].Host)
+	req.Header.SetHost(w.c.targets[c.target].Header)
 	for _, h := range c.req.Header {
 		req.Header.Set(h.Name, h.Value)
 	}

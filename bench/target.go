@@ -21,7 +21,8 @@ var ErrBadTarget = errors.New("bench: bad target URL")
 type Target struct {
 	URL    string // as given, without a trailing slash
 	Scheme string // "http" or "https"
-	Host   string // host:port
+	Host   string // host:port to dial
+	Header string // Host header: host[:port] as given
 }
 
 // ParseTarget parses an edge base URL such as "http://127.0.0.1:8080".
@@ -42,7 +43,7 @@ func ParseTarget(raw string) (Target, error) {
 		port := map[string]string{"http": "80", "https": "443"}[u.Scheme]
 		host = net.JoinHostPort(u.Hostname(), port)
 	}
-	return Target{URL: u.Scheme + "://" + u.Host, Scheme: u.Scheme, Host: host}, nil
+	return Target{URL: u.Scheme + "://" + u.Host, Scheme: u.Scheme, Host: host, Header: u.Host}, nil
 }
 
 // CheckLocal returns ErrRemoteTarget unless every address host resolves to

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -15,7 +16,7 @@ func TestParseTarget(t *testing.T) {
 	}
 	for raw, host := range good {
 		tg, err := ParseTarget(raw)
-		if err != nil || tg.Host != host {
+		if err != nil || tg.Host != host || tg.Header != strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(raw, "http://"), "https://"), "/") {
 			t.Errorf("ParseTarget(%q) = %+v, %v; want host %s", raw, tg, err, host)
 		}
 	}
