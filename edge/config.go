@@ -39,6 +39,14 @@ type Config struct {
 	RetryAfter time.Duration
 	// Revalidations bounds concurrent background revalidations. Default 16.
 	Revalidations int
+	// HotEntries bounds the hot copies a node keeps of popular variants it
+	// does not own (0 disables them). Default 1024.
+	HotEntries int
+	// HotMaxBytes is the largest variant kept as a hot copy. Default 256 KiB.
+	HotMaxBytes int
+	// HotTTL bounds how long a hot copy is served without asking the owner
+	// (purges remove it at once). Default 10s.
+	HotTTL time.Duration
 	// Limits protect the public listener.
 	Limits Limits
 	// Logger receives operational logs. Default slog.Default().
@@ -74,6 +82,9 @@ func DefaultConfig() Config {
 		DefaultPolicy:   DefaultPolicy,
 		RetryAfter:      time.Second,
 		Revalidations:   16,
+		HotEntries:      1024,
+		HotMaxBytes:     256 << 10,
+		HotTTL:          10 * time.Second,
 		Limits: Limits{
 			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536,
 			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
@@ -101,6 +112,9 @@ func (c Config) Validate() error {
 		}
 	}
 	l := c.Limits
+	if c.HotEntries < 0 || c.HotMaxBytes < 0 || c.HotTTL < 0 {
+		return errors.New("edge: HotEntries, HotMaxBytes and HotTTL must not be negative")
+	}
 	if c.NegativeEntries < 1 || c.Revalidations < 1 || l.MaxConnsPerIP < 1 || l.MaxConns < 1 {
 		return errors.New("edge: NegativeEntries, Revalidations, MaxConnsPerIP and MaxConns must be ≥ 1")
 	}

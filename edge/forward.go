@@ -2,9 +2,13 @@ package edge
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"pixcdn/edge/peer"
 )
 
 // relayedHeaders are copied from the owner's answer to the client.
@@ -19,7 +23,7 @@ var relayedHeaders = []string{
 // (unreachable, timed out, or failing with a 5xx other than an origin
 // error), so the caller serves the request itself: a dying peer costs no
 // client errors.
-func (s *Server) forward(ctx *fasthttp.RequestCtx, owner Peer, start time.Time) bool {
+func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer, start time.Time) bool {
 	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.ForwardTimeout)
 	defer cancel()
 	resp := fasthttp.AcquireResponse()
@@ -41,7 +45,29 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, owner Peer, start time.Time) 
 	var buf [48]byte
 	ctx.Response.Header.SetCanonical(hdrServerTiming, serverTiming(buf[:0], resPeer, time.Since(start)))
 	ctx.Response.SetBody(resp.Body())
+	if resp.StatusCode() == fasthttp.StatusOK && s.hot.admit(r.key) {
+		s.hot.put(r.key, hotEntryFrom(r, resp, s.now(), s.cfg.DefaultPolicy), s.now())
+	}
 	return true
+}
+
+// hotEntryFrom rebuilds a cache entry from an owner's 200 answer.
+func hotEntryFrom(r *request, resp *fasthttp.Response, now time.Time, def Policy) Entry {
+	h := &resp.Header
+	e := Entry{
+		Body: append([]byte(nil), resp.Body()...), ContentType: string(h.ContentType()),
+		ETag: string(h.Peek(fasthttp.HeaderETag)), Policy: ParsePolicy(string(h.Peek(fasthttp.HeaderCacheControl)), def),
+		Image: ImageRef{Tenant: r.tenant, PublicID: r.publicID, Signed: string(h.Peek(peer.HeaderVisibility)) != "public"},
+	}
+	e.LastModified, _ = fasthttp.ParseHTTPDate(h.Peek(fasthttp.HeaderLastModified))
+	if tags := string(h.Peek(peer.HeaderTags)); tags != "" {
+		e.Image.Tags = strings.Split(tags, ",")
+	}
+	age, _ := strconv.Atoi(string(h.Peek("Age")))
+	e.Created = now.Add(-time.Duration(age) * time.Second)
+	e.FreshUntil = e.Created.Add(e.Policy.MaxAge)
+	e.StaleUntil = e.FreshUntil
+	return e
 }
 
 // relayable reports whether an owner's status is the answer (as opposed to

@@ -4,7 +4,9 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
+	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
 )
 
@@ -116,3 +118,48 @@ func TestInternalEndpoints(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestHotCopyOnNonOwner(t *testing.T) {
+	a, b := twoNodes(t)
+	const uri = "/acme/cat.jpg?w=60&fm=png"
+	for i, want := range []string{"PEER", "PEER", "HIT", "HIT"} {
+		if r := a.get(uri); r.code != 200 || r.h("X-Cache") != want || r.body != "CATBYTES|w=60|png" {
+			t.Fatalf("request %d: %d X-Cache %q, want %q", i, r.code, r.h("X-Cache"), want)
+		}
+	}
+	if r := a.get(uri); r.h("Pixcdn-Tags") != "" || r.h("Pixcdn-Visibility") != "" {
+		t.Fatalf("internal headers leaked: %+v", r.headers)
+	}
+	a.srv.applyPurge(&PurgeRequest{Tenant: "acme", Tags: []string{"pets"}}, "gossip")
+	if r := a.get(uri); r.h("X-Cache") != "PEER" {
+		t.Fatalf("after a tag purge: X-Cache %q", r.h("X-Cache"))
+	}
+	a.advance(11 * time.Second) // past the hot TTL
+	a.get(uri)
+	if r := a.get(uri); r.h("X-Cache") != "HIT" {
+		t.Fatalf("re-admitted: %q", r.h("X-Cache"))
+	}
+	a.advance(11 * time.Second)
+	if r := a.get(uri); r.h("X-Cache") != "PEER" {
+		t.Fatalf("hot copy outlived its TTL: %q", r.h("X-Cache"))
+	}
+	_ = b
+}
+
+func TestNoHotCopyOfSignedImages(t *testing.T) {
+	key := []byte("sign-key-0123456789abcdef")
+	a, b := twoNodes(t)
+	for _, n := range []*testNode{a, b} {
+		n.srv.parser, _ = imgurl.New(imgurl.Config{SignKeys: [][]byte{key}})
+	}
+	b.origin.put("acme", "s.jpg", Original{Body: []byte("S"), ETag: `"s"`, Visibility: "signed"})
+	signed := imgurl.SignURL(key, "/acme/s.jpg", "w=5&fm=png")
+	for i := 0; i < 4; i++ {
+		if r := a.get(signed); r.code != 200 || r.h("X-Cache") != "PEER" {
+			t.Fatalf("signed request %d: %d %q", i, r.code, r.h("X-Cache"))
+		}
+	}
+	if r := a.get("/acme/s.jpg?w=5&fm=png"); r.code != 403 {
+		t.Fatalf("unsigned request for a signed image: %d", r.code)
+	}
+}

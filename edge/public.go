@@ -2,9 +2,12 @@ package edge
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"pixcdn/edge/peer"
 )
 
 // publicServer builds the fasthttp server of the public port with the
@@ -68,7 +71,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 	}
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
-			if s.forward(ctx, owner, start) {
+			if e, ok := s.hot.get(r.key, s.now()); ok {
+				s.respond(ctx, r, &e, resHit, start)
+				return resHit
+			}
+			if s.forward(ctx, r, owner, start) {
 				return resPeer
 			}
 		}
@@ -82,7 +89,23 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 		return res
 	}
 	s.respond(ctx, r, &e, res, start)
+	if hop {
+		describeImage(&ctx.Response.Header, &e.Image)
+	}
 	return res
+}
+
+// describeImage tells a forwarding peer what it needs to keep a hot copy
+// and purge it: visibility and tags (never relayed to clients).
+func describeImage(h *fasthttp.ResponseHeader, img *ImageRef) {
+	if img.Signed {
+		h.Set(peer.HeaderVisibility, "signed")
+	} else {
+		h.Set(peer.HeaderVisibility, "public")
+	}
+	if len(img.Tags) > 0 {
+		h.Set(peer.HeaderTags, strings.Join(img.Tags, ","))
+	}
 }
 
 // request is a parsed public request.

@@ -102,7 +102,9 @@ func (s *Server) HandleBroadcast(msg []byte) {
 // sequence number that was already applied (it arrives by push, gossip
 // and feed) is applied again harmlessly but its lag is counted once.
 func (s *Server) applyPurge(p *PurgeRequest, path string) {
-	s.deps.Cache.Purge(Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All})
+	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
+	s.deps.Cache.Purge(purge)
+	s.hot.purge(purge)
 	s.neg.clear()
 	if p.Seq > 0 && !s.purges.firstTime(p.Seq) {
 		return

@@ -48,6 +48,7 @@ type Server struct {
 	flights singleflight.Group
 	purges  *purgeLog
 	memo    *requestMemo
+	hot     *hotCache // nil when disabled
 	policy  policyMemo
 	now     func() time.Time
 
@@ -86,6 +87,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096), now: time.Now,
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
+	}
+	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
+		s.hot = newHotCache(cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.registerCacheMetrics()
