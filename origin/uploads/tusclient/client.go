@@ -156,11 +156,15 @@ func headerInt(resp *http.Response, name string) (int64, error) {
 }
 
 // EncodeMetadata renders an Upload-Metadata header: key, space, base64
-// value, comma-separated, keys sorted.
+// value, comma-separated, keys sorted. Keys tus cannot carry (empty, or
+// with characters other than printable ASCII except space and comma) are
+// left out.
 func EncodeMetadata(meta map[string]string) string {
 	keys := make([]string, 0, len(meta))
 	for k := range meta {
-		keys = append(keys, k)
+		if ValidMetadataKey(k) {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
@@ -177,4 +181,18 @@ func Endpoint(base, tenant string) (string, error) {
 		return "", fmt.Errorf("tus: bad origin URL %q", base)
 	}
 	return u.String(), nil
+}
+
+// ValidMetadataKey reports whether tus can carry k as an Upload-Metadata
+// key: non-empty printable ASCII without spaces and commas.
+func ValidMetadataKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c <= ' ' || c > '~' || c == ',' {
+			return false
+		}
+	}
+	return true
 }
