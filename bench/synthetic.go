@@ -158,7 +158,9 @@ func cumulative(bs []Browser) []float64 {
 // Name describes the workload.
 func (s *Synthetic) Name() string {
 	return "zipf images=" + strconv.Itoa(s.cfg.Images) + " variants=" + strconv.Itoa(len(s.cfg.Variants)) +
-		" skew=" + strconv.FormatFloat(s.cfg.ImageSkew, 'g', -1, 64)
+		" skew=" + strconv.FormatFloat(s.cfg.ImageSkew, 'g', -1, 64) +
+		" revisit=" + strconv.FormatFloat(s.cfg.RevisitShare, 'g', -1, 64) +
+		" seed=" + strconv.FormatUint(s.cfg.Seed, 10)
 }
 
 // NewSource returns worker n's deterministic request sequence.
