@@ -128,6 +128,7 @@ func (o *fakeOrigin) Fetch(ctx context.Context, tenant, id, inm string) (Origina
 type fakeCodec struct {
 	transforms atomic.Int64
 	overloaded atomic.Bool
+	fail       atomic.Pointer[error] // when set, Transform returns it
 }
 
 func (c *fakeCodec) Parse(query string) (Variant, error) {
@@ -167,6 +168,9 @@ func (c *fakeCodec) Negotiate(accept string) string {
 func (c *fakeCodec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
 	if c.overloaded.Load() {
 		return Rendered{}, ErrOverloaded
+	}
+	if err := c.fail.Load(); err != nil {
+		return Rendered{}, *err
 	}
 	c.transforms.Add(1)
 	body := []byte(fmt.Sprintf("%s|%s|%s", src, v.Canonical, format))

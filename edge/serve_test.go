@@ -222,3 +222,22 @@ func TestSingleflight(t *testing.T) {
 		t.Fatalf("50 concurrent requests: origin fetches %d, transforms %d; want 1, 1", f, tr)
 	}
 }
+
+func TestSourceErrorsAreNotCached(t *testing.T) {
+	n := newTestNode(t)
+	for _, c := range []struct {
+		err  error
+		code int
+	}{{ErrSourceTooLarge, 413}, {ErrUnsupported, 415}, {ErrUndecodable, 422}} {
+		err := c.err
+		n.codec.fail.Store(&err)
+		uri := "/acme/cat.jpg?fm=png&w=" + strconv.Itoa(c.code)
+		if r := n.get(uri); r.code != c.code || r.h("Cache-Control") != "no-store" {
+			t.Errorf("%v: %d %q", c.err, r.code, r.h("Cache-Control"))
+		}
+		n.codec.fail.Store(nil)
+		if r := n.get(uri); r.code != 200 || r.h("X-Cache") != "MISS" {
+			t.Errorf("%v was cached: %d %q", c.err, r.code, r.h("X-Cache"))
+		}
+	}
+}
