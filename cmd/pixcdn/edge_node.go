@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -97,9 +98,17 @@ func listenEdge(s *edgeSettings) (public, internal net.Listener, err error) {
 
 func openEdgeCache(s *edgeSettings, log *slog.Logger) (*cachestore.Store, error) {
 	cfg := cachestore.DefaultConfig()
-	cfg.Dir, cfg.DiskBytes, cfg.MemoryBytes, cfg.Logger = s.CacheDir, int64(s.CacheSize), int64(s.MemCache), log
+	cfg.DiskBytes, cfg.MemoryBytes, cfg.Logger = int64(s.CacheSize), int64(s.MemCache), log
 	if s.CacheDir == "" && cfg.DiskBytes > 256<<20 {
 		cfg.DiskBytes = 256 << 20 // memory-only: the "disk" tier is in RAM too
+	}
+	if s.CacheDir != "" {
+		// --cache-dir holds the store in a subfolder and the feed position
+		// beside it, so neither trips over the other's files.
+		if err := os.MkdirAll(s.CacheDir, 0o755); err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		cfg.Dir = filepath.Join(s.CacheDir, "store")
 	}
 	st, err := cachestore.New(cfg)
 	if err != nil {
