@@ -45,18 +45,8 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (n *e
 	if n.cache, err = openEdgeCache(s, log); err != nil {
 		return nil, err
 	}
-	pcfg := libvips.DefaultConfig()
-	if s.Workers > 0 {
-		pcfg.Workers = s.Workers
-	}
-	// A deeper queue than libvips' default: when an owner dies, its peers
-	// take over its fills all at once, and those requests must not fail.
-	pcfg.QueueDepth = 16 * pcfg.Workers
-	if s.TransformQueue > 0 {
-		pcfg.QueueDepth = s.TransformQueue
-	}
-	if n.processor, err = libvips.New(pcfg); err != nil {
-		return nil, fmt.Errorf("transform: %w", err)
+	if n.processor, err = newProcessor(s); err != nil {
+		return nil, err
 	}
 	deps := edge.Deps{Cache: cacheAdapter{n.cache, log}, Codec: edge.NewCodec(n.processor)}
 	if err := n.wireOrigin(s, log, &deps); err != nil {
@@ -83,6 +73,24 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (n *e
 	go func() { n.failed <- n.srv.ServePublic(publicLn) }()
 	go func() { n.failed <- n.srv.ServeInternal(internalLn) }()
 	return n, nil
+}
+
+func newProcessor(s *edgeSettings) (*libvips.Processor, error) {
+	cfg := libvips.DefaultConfig()
+	if s.Workers > 0 {
+		cfg.Workers = s.Workers
+	}
+	// A deeper queue than libvips' default: when an owner dies, its peers
+	// take over its fills all at once, and those requests must not fail.
+	cfg.QueueDepth = 16 * cfg.Workers
+	if s.TransformQueue > 0 {
+		cfg.QueueDepth = s.TransformQueue
+	}
+	p, err := libvips.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("transform: %w", err)
+	}
+	return p, nil
 }
 
 func listenEdge(s *edgeSettings) (public, internal net.Listener, err error) {
