@@ -64,7 +64,7 @@ func TestTenantIsolationOnEveryPath(t *testing.T) {
 	if im := decodeImage(t, b); im.Version != 1 || im.Visibility != "public" {
 		t.Fatalf("acme image changed: %+v", im)
 	}
-	_, b = h.mustDo(http.StatusOK, "GET", "/v1/events?after=0", adminKey, nil)
+	_, b = h.mustDo(http.StatusOK, "GET", "/v1/events?after=0&wait=10s", adminKey, nil)
 	var feed struct{ Events []json.RawMessage }
 	if err := json.Unmarshal(b, &feed); err != nil || len(feed.Events) != 1 {
 		t.Fatalf("feed has %d events (%s), want acme's one upload", len(feed.Events), b)
