@@ -9,6 +9,10 @@ import (
 )
 
 var (
+	hdrETag         = []byte(fasthttp.HeaderETag)
+	hdrLastModified = []byte(fasthttp.HeaderLastModified)
+	hdrCacheControl = []byte(fasthttp.HeaderCacheControl)
+	hdrVary         = []byte(fasthttp.HeaderVary)
 	hdrXCache       = []byte("X-Cache")
 	hdrNoSniff      = []byte("X-Content-Type-Options")
 	hdrServerTiming = []byte("Server-Timing")
@@ -23,13 +27,14 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cac
 	h := &ctx.Response.Header
 	now := s.now()
 	var buf [64]byte
-	h.SetBytesV(fasthttp.HeaderETag, s2b(e.ETag))
+	// Canonical keys: the header names are spelled right already.
+	h.SetCanonical(hdrETag, s2b(e.ETag))
 	if !e.LastModified.IsZero() {
-		h.SetBytesV(fasthttp.HeaderLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
+		h.SetCanonical(hdrLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
 	}
-	h.SetBytesV(fasthttp.HeaderCacheControl, s2b(s.policy.header(e.Policy)))
+	h.SetCanonical(hdrCacheControl, s2b(s.policy.header(e.Policy)))
 	if r.vary {
-		h.SetBytesV(fasthttp.HeaderVary, valAccept)
+		h.SetCanonical(hdrVary, valAccept)
 	}
 	age := max(int64(now.Sub(e.Created)/time.Second), 0)
 	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
