@@ -51,7 +51,7 @@ func TestClientAgainstOrigin(t *testing.T) {
 	if _, err := bad.Events(ctx, 0, 0); !errors.Is(err, client.ErrUnauthorized) {
 		t.Errorf("events with a wrong key: %v", err)
 	}
-	evs, err := c.Events(ctx, 0, time.Second)
+	evs, err := c.Events(ctx, 0, 10*time.Second)
 	if err != nil || len(evs) != 1 || evs[0].PublicID != "dir/a b.jpg" {
 		t.Fatalf("events: %+v, %v", evs, err)
 	}
