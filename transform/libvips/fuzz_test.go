@@ -90,3 +90,37 @@ func flipByte(b []byte, i int) []byte {
 	}
 	return c
 }
+
+// FuzzProcessCorruptData keeps the first half of a valid image (so the
+// header probes fine and libvips really decodes) and XORs a fuzzed mask into
+// the second half, optionally cutting the file short: corrupt entropy data,
+// chunk CRCs, LZW streams and AV1 payloads.
+func FuzzProcessCorruptData(f *testing.F) {
+	valid := processSeeds(f)[:13] // the valid images, before the broken variants
+	f.Add(uint8(0), []byte{0xff}, uint16(0), uint8(0))
+	f.Add(uint8(6), []byte{1, 2, 3, 4, 5, 6, 7, 8}, uint16(10), uint8(4))
+	f.Add(uint8(10), bytes.Repeat([]byte{0x80}, 64), uint16(0), uint8(1))
+	p := newTestProcessor(f, func(c *Config) { c.Deadline = 20 * time.Second })
+	f.Fuzz(func(t *testing.T, idx uint8, mask []byte, cut uint16, q uint8) {
+		src := append([]byte{}, valid[int(idx)%len(valid)]...)
+		half := len(src) / 2
+		for i, m := range mask {
+			src[half+i%(len(src)-half)] ^= m
+		}
+		src = src[:len(src)-min(int(cut), half)]
+		opts, err := transform.Parse(fuzzQueries[int(q)%len(fuzzQueries)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, m, err := p.Process(context.Background(), src, opts)
+		if err != nil {
+			if !isSentinel(err) {
+				t.Fatalf("error %q (%s) wraps no sentinel", err, Detail(err))
+			}
+			return
+		}
+		if m.Bytes != len(out) || m.Width < 1 || m.Height < 1 {
+			t.Fatalf("bad Meta %+v for %d output bytes", m, len(out))
+		}
+	})
+}
