@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Badger key prefixes. Entry and index keys are the prefix and the 8-byte
@@ -44,6 +45,9 @@ func badgerOptions(cfg Config) badger.Options {
 		WithBlockCacheSize(cfg.BlockCacheBytes).
 		WithIndexCacheSize(cfg.IndexCacheBytes).
 		WithDetectConflicts(false).
+		// The LSM holds hashed keys and small records: too little to
+		// compress, and decompressing blocks dominated opening.
+		WithCompression(options.None).
 		WithMetricsEnabled(false).
 		WithNumGoroutines(4)
 }

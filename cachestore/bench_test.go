@@ -30,6 +30,7 @@ func benchGet(b *testing.B, s *Store, n int) {
 	b.ResetTimer()
 	var misses atomic.Int64
 	var seed atomic.Int64
+	cpu := startCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(seed.Add(7919))
 		for pb.Next() {
@@ -39,6 +40,7 @@ func benchGet(b *testing.B, s *Store, n int) {
 			}
 		}
 	})
+	cpu.report(b)
 	if m := misses.Load(); m > 0 {
 		b.Fatalf("%d misses", m)
 	}
@@ -76,6 +78,7 @@ func BenchmarkSet(b *testing.B) {
 	b.SetBytes(benchValue)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := next.Add(1)
@@ -86,6 +89,7 @@ func BenchmarkSet(b *testing.B) {
 		}
 	})
 	b.StopTimer()
+	cpu.report(b)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sets/s")
 }
 
@@ -110,6 +114,8 @@ func BenchmarkOpen(b *testing.B) {
 	}
 	cfg := openConfig(openDir)
 	b.ResetTimer()
+	cpu := startCPU()
+	defer cpu.report(b)
 	for i := 0; i < b.N; i++ {
 		s, err := New(cfg)
 		if err != nil {
@@ -132,15 +138,32 @@ func openConfig(dir string) Config {
 	return cfg
 }
 
+// openDirEnv names a directory BenchmarkOpen builds once and keeps, so
+// that repeated runs (profiling) skip the setup. Unset: a temporary one.
+const openDirEnv = "CACHESTORE_OPEN_DIR"
+
 func buildOpenDir() (string, error) {
+	if dir := os.Getenv(openDirEnv); dir != "" {
+		if _, err := os.Stat(dir); err == nil {
+			return dir, nil
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", err
+		}
+		return dir, fillOpenDir(dir)
+	}
 	dir, err := os.MkdirTemp("", "cachestore-open-")
 	if err != nil {
 		return "", err
 	}
+	return dir, fillOpenDir(dir)
+}
+
+func fillOpenDir(dir string) error {
 	cfg := openConfig(dir).withDefaults()
 	db, err := openBadger(cfg)
 	if err != nil {
-		return dir, err
+		return err
 	}
 	wb := db.NewWriteBatch()
 	for i := 0; i < openEntries && err == nil; i++ {
@@ -155,7 +178,7 @@ func buildOpenDir() (string, error) {
 	if err == nil {
 		err = wb.Flush()
 	}
-	return dir, closeBoth(err, db)
+	return closeBoth(err, db)
 }
 
 func closeBoth(err error, db *badger.DB) error {
@@ -167,7 +190,7 @@ func closeBoth(err error, db *badger.DB) error {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if openDir != "" {
+	if openDir != "" && os.Getenv(openDirEnv) == "" {
 		os.RemoveAll(openDir)
 	}
 	os.Exit(code)

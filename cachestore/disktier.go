@@ -78,8 +78,22 @@ func (d *diskTier) read(h uint64) (val []byte, ok bool, err error) {
 	return val, err == nil, err
 }
 
+// errResurrected marks an entry record without its index record: one that
+// Badger v4.9.6's value-log GC wrote back after it was deleted (the index
+// record, kept in the LSM, stays deleted). It must not be served.
+var errResurrected = errors.New("cachestore: entry record without index record")
+
+// get reads h's entry record, checking that its index record exists.
 func (d *diskTier) get(h uint64) (val []byte, err error) {
 	err = d.db.View(func(txn *badger.Txn) error {
+		if _, err := txn.Get(diskKey(prefixIndex, h)); errors.Is(err, badger.ErrKeyNotFound) {
+			if _, eerr := txn.Get(diskKey(prefixEntry, h)); eerr == nil {
+				return errResurrected
+			}
+			return err
+		} else if err != nil {
+			return err
+		}
 		item, err := txn.Get(diskKey(prefixEntry, h))
 		if err != nil {
 			return err

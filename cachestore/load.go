@@ -9,48 +9,46 @@ import (
 	"pixcdn/cachestore/internal/s3fifo"
 )
 
-// loadIndex rebuilds the disk tier's policy from the keys on disk, reading
-// keys and value sizes only (no values). An entry counts only if both its
-// entry and index records exist: Badger v4.9.6's value-log GC can bring
-// back entry records deleted earlier (index records live in the LSM and do
-// not come back), and such records are deleted here, as is whatever does
-// not fit the budget.
+// loadIndex rebuilds the disk tier's policy from the entry keys on disk,
+// reading keys and value sizes only (no values), and deletes what does not
+// fit the budget. Entry records that Badger's value-log GC resurrected are
+// indexed too: reads find them without their index record and discard
+// them (see diskTier.get).
 func loadIndex(db *badger.DB, budget int64) (*diskTier, error) {
 	d := &diskTier{db: db, nominal: budget, policy: s3fifo.New(budget)}
 	var drop []uint64
-	evict := func(v uint64) { drop = append(drop, v) }
-	err := db.View(func(txn *badger.Txn) error {
-		keysOnly := func(p byte) *badger.Iterator {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{p}})
-			it.Rewind()
-			return it
-		}
-		entries, index := keysOnly(prefixEntry), keysOnly(prefixIndex)
-		defer entries.Close()
-		defer index.Close()
-		for ; entries.Valid(); entries.Next() {
-			h, ok := keyHash(entries.Item().Key())
-			if !ok {
-				continue
-			}
-			for ; index.Valid() && indexHash(index) < h; index.Next() {
-				drop = append(drop, indexHash(index)) // index without entry
-			}
-			if !index.Valid() || indexHash(index) != h {
-				drop = append(drop, h) // entry without index: resurrected
-				continue
-			}
-			d.policy.Add(h, int64(entries.Item().ValueSize())+indexCost, evict)
-		}
-		for ; index.Valid(); index.Next() {
-			drop = append(drop, indexHash(index))
-		}
-		return nil
+	var sizes []int64
+	hs, err := scanKeys(db, prefixEntry, func(_ uint64, item *badger.Item) {
+		sizes = append(sizes, item.ValueSize()+indexCost)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cachestore: load index: %w", err)
 	}
+	d.policy.Reserve(len(hs))
+	for i, h := range hs {
+		if !d.policy.Preload(h, sizes[i]) {
+			drop = append(drop, h) // over budget
+		}
+	}
 	return d, d.evict(drop)
+}
+
+// scanKeys iterates the keys under prefix in order, without values, calls
+// fn for each and returns their hashes.
+func scanKeys(db *badger.DB, prefix byte, fn func(h uint64, item *badger.Item)) ([]uint64, error) {
+	var hs []uint64
+	err := db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if h, ok := keyHash(it.Item().Key()); ok {
+				hs = append(hs, h)
+				fn(h, it.Item())
+			}
+		}
+		return nil
+	})
+	return hs, err
 }
 
 // keyHash returns the hash in an entry or index key.
@@ -59,11 +57,6 @@ func keyHash(k []byte) (uint64, bool) {
 		return 0, false
 	}
 	return binary.BigEndian.Uint64(k[1:]), true
-}
-
-func indexHash(it *badger.Iterator) uint64 {
-	h, _ := keyHash(it.Item().Key())
-	return h
 }
 
 // findOrphans lists the hashes of entry records the policy does not track

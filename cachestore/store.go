@@ -126,6 +126,10 @@ func (s *Store) readDisk(h uint64, key []byte) (*memItem, bool) {
 		return nil, false
 	}
 	val, ok, err := s.disk.read(h)
+	if errors.Is(err, errResurrected) {
+		s.disk.discard(h)
+		return nil, false
+	}
 	if !ok || err != nil {
 		return nil, false
 	}

@@ -176,3 +176,27 @@ func (p *Policy) compactIfSparse() {
 		p.main.filter(p.live)
 	}
 }
+
+// Preload tracks h for rebuilding a policy from storage: it goes straight
+// to main with no hits and nothing is evicted. It returns false, tracking
+// nothing, when h is already tracked or would not fit the budget; the
+// caller then deletes that object. Cheaper than Add for large rebuilds.
+func (p *Policy) Preload(h uint64, size int64) bool {
+	if p.Bytes()+size > p.capacity {
+		return false
+	}
+	if _, ok := p.index[h]; ok {
+		return false
+	}
+	p.insert(h, size, true)
+	return true
+}
+
+// Reserve prepares an empty policy for n objects, so that a rebuild does
+// not grow its index step by step.
+func (p *Policy) Reserve(n int) {
+	if len(p.index) == 0 && n > 0 {
+		p.index = make(map[uint64]int32, n)
+		p.slots = make([]slot, 0, n)
+	}
+}

@@ -112,3 +112,18 @@ func TestInvariants(t *testing.T) {
 		t.Fatalf("after shrinking: %d bytes", p.Bytes())
 	}
 }
+
+func TestPreload(t *testing.T) {
+	p := New(100)
+	p.Reserve(10)
+	if !p.Preload(1, 60) || p.Preload(1, 10) || p.Preload(2, 50) || !p.Preload(3, 40) {
+		t.Fatal("Preload admitted a duplicate or an object past the budget, or refused one that fits")
+	}
+	if p.Bytes() != 100 || p.Len() != 2 || !p.slots[p.index[1]].inMain {
+		t.Fatalf("bytes %d len %d", p.Bytes(), p.Len())
+	}
+	p.Add(4, 10, nil) // evicts from main: preloaded objects are evictable
+	if p.Bytes() > 100 {
+		t.Fatalf("over budget after Add: %d", p.Bytes())
+	}
+}
