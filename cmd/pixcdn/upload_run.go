@@ -41,15 +41,16 @@ func (u *uploader) upload(ctx context.Context, file, publicID string) (tusclient
 	if len(u.s.Tags) > 0 {
 		meta["tags"] = strings.Join(u.s.Tags, ",")
 	}
-	p := &progress{w: u.stderr, name: publicID, quiet: u.s.Quiet, start: time.Now()}
+	p := &progress{w: u.stderr, name: publicID, quiet: u.s.Quiet, start: time.Now(), last: time.Now()}
 	opts := tusclient.Options{
 		ChunkSize: int(u.s.Chunk), ResumeURL: readState(state), OnProgress: p.update,
 		OnURL: func(url string) { writeState(state, url) },
 	}
+	p.resumed = opts.ResumeURL != ""
 	res, err := u.client.Upload(ctx, u.endpoint, f, info.Size(), meta, opts)
 	if opts.ResumeURL != "" && isGone(err) {
 		p.note("the origin no longer has the unfinished upload; starting again")
-		opts.ResumeURL = ""
+		opts.ResumeURL, p.resumed, p.base = "", false, 0
 		res, err = u.client.Upload(ctx, u.endpoint, f, info.Size(), meta, opts)
 	}
 	if err != nil {
@@ -97,18 +98,29 @@ func writeState(path, url string) {
 	}
 }
 
-// progress prints one line per file on stderr, rewritten in place at most
-// twice a second.
+// progress reports one file's upload on stderr: one line rewritten in
+// place at most twice a second on a terminal, a line every 2s elsewhere.
+// Rates count only the bytes this run sent.
 type progress struct {
-	w     io.Writer
-	name  string
-	quiet bool
-	start time.Time
-	last  time.Time
+	w       io.Writer
+	name    string
+	quiet   bool
+	start   time.Time
+	last    time.Time
+	base    int64 // offset the upload had when this run began
+	resumed bool  // the first update is the offset the origin already had
 }
 
 func (p *progress) update(sent, total int64) {
-	if p.quiet || (time.Since(p.last) < 500*time.Millisecond && sent < total) {
+	if p.resumed {
+		p.resumed, p.base, p.start = false, sent, time.Now()
+		return
+	}
+	every, prefix, suffix := 2*time.Second, "", "\n"
+	if isTerminal(p.w) {
+		every, prefix, suffix = 500*time.Millisecond, "\r", "   "
+	}
+	if p.quiet || time.Since(p.last) < every {
 		return
 	}
 	p.last = time.Now()
@@ -116,7 +128,17 @@ func (p *progress) update(sent, total int64) {
 	if total > 0 {
 		pct = 100 * float64(sent) / float64(total)
 	}
-	fmt.Fprintf(p.w, "\r%s: %s / %s (%.0f%%) %s/s   ", p.name, mb(sent), mb(total), pct, mb(int64(rate(sent, p.start))))
+	fmt.Fprintf(p.w, "%s%s: %s / %s (%.0f%%) %s/s%s", prefix, p.name, mb(sent), mb(total), pct,
+		mb(int64(rate(sent-p.base, p.start))), suffix)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progress) note(msg string) {
@@ -126,10 +148,19 @@ func (p *progress) note(msg string) {
 }
 
 func (p *progress) done(size int64) {
-	if !p.quiet {
-		fmt.Fprintf(p.w, "\r%s: %s uploaded in %v (%s/s)\n", p.name, mb(size),
-			time.Since(p.start).Round(time.Millisecond), mb(int64(rate(size, p.start))))
+	if p.quiet {
+		return
 	}
+	prefix := ""
+	if isTerminal(p.w) {
+		prefix = "\r"
+	}
+	resumed := ""
+	if p.base > 0 {
+		resumed = fmt.Sprintf(", resumed at %s", mb(p.base))
+	}
+	fmt.Fprintf(p.w, "%s%s: %s uploaded in %v (%s/s%s)\n", prefix, p.name, mb(size-p.base),
+		time.Since(p.start).Round(time.Millisecond), mb(int64(rate(size-p.base, p.start))), resumed)
 }
 
 func rate(n int64, since time.Time) float64 {

@@ -24,7 +24,8 @@ type Options struct {
 	// OnURL is called once the upload's URL is known (to save it for a
 	// later resume). Optional.
 	OnURL func(url string)
-	// OnProgress is called after each acknowledged chunk. Optional.
+	// OnProgress is called with the server's offset when a resumed upload
+	// learns it, and after each acknowledged chunk. Optional.
 	OnProgress func(sent, total int64)
 }
 
@@ -114,6 +115,9 @@ func (s *session) step(ctx context.Context, resync bool) error {
 			return fmt.Errorf("%w: upload is %d bytes on the server, the file %d", ErrProtocol, length, s.size)
 		}
 		s.offset = offset
+		if s.opts.OnProgress != nil {
+			s.opts.OnProgress(offset, s.size)
+		}
 		if offset == s.size {
 			s.last = http.Header{} // completed earlier: no ETag to report
 		}
