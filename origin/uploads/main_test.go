@@ -78,6 +78,7 @@ func openDB(t testing.TB, cfg postgres.Config) *postgres.DB {
 // origin is one running upload server over the backend.
 type originProc struct {
 	*httptest.Server
+	handler *uploads.Handler
 	db      *postgres.DB
 	sweeper *uploads.Sweeper
 }
@@ -112,7 +113,7 @@ func (b *backend) start(t testing.TB, cfg uploads.Config) *originProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &originProc{Server: httptest.NewServer(h), db: db, sweeper: sw}
+	o := &originProc{Server: httptest.NewServer(h), handler: h, db: db, sweeper: sw}
 	t.Cleanup(o.Close)
 	return o
 }

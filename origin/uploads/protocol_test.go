@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"pixcdn/origin/uploads/tusclient"
 )
 
@@ -253,4 +255,22 @@ func countMultipartUploads(t *testing.T, b *backend, url string) int {
 
 func asStatus(err error, target **tusclient.StatusError) bool {
 	return errors.As(err, target)
+}
+
+func TestCollectorCountsProtocolTraffic(t *testing.T) {
+	b := newBackend(t)
+	o := b.start(t, testConfig())
+	create(t, o, 100, "cats/counted.jpg")
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(o.handler.Collector())
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "tusd_uploads_created" && f.GetMetric()[0].GetCounter().GetValue() == 1 {
+			return
+		}
+	}
+	t.Fatalf("tusd_uploads_created is not 1 in %v", families)
 }
