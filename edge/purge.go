@@ -67,12 +67,54 @@ func (s *Server) servePurge(ctx *fasthttp.RequestCtx) {
 	}
 	s.applyPurge(&p, "push")
 	if s.deps.Broadcaster != nil {
-		msg, _ := json.Marshal(&p)
-		if err := s.deps.Broadcaster.Broadcast(append([]byte{broadcastPrefix}, msg...)); err != nil {
-			s.log.Warn("purge broadcast failed", "err", err)
+		for _, msg := range broadcastMessages(&p) {
+			if err := s.deps.Broadcaster.Broadcast(msg); err != nil {
+				s.log.Warn("purge broadcast failed", "err", err)
+			}
 		}
 	}
 	writeText(ctx, fasthttp.StatusOK, "purged")
+}
+
+// maxBroadcastBytes keeps one purge message within a gossip packet.
+const maxBroadcastBytes = 900
+
+// broadcastMessages encodes p as one or more broadcast messages of at most
+// maxBroadcastBytes, splitting long id and tag lists (a single id or tag
+// too long for a packet is sent alone and may be refused by the cluster;
+// the origin's feed still delivers origin-made purges).
+func broadcastMessages(p *PurgeRequest) [][]byte {
+	encode := func(q *PurgeRequest) []byte {
+		b, _ := json.Marshal(q)
+		return append([]byte{broadcastPrefix}, b...)
+	}
+	if msg := encode(p); len(msg) <= maxBroadcastBytes || len(p.IDs)+len(p.Tags) <= 1 {
+		return [][]byte{msg}
+	}
+	var out [][]byte
+	for _, half := range splitPurge(p) {
+		out = append(out, broadcastMessages(&half)...)
+	}
+	return out
+}
+
+// splitPurge splits p in two smaller purges covering the same entries:
+// halves of the longer id or tag list, or, for one id and one tag, one
+// each. Each part names at least one thing, so splitting always ends.
+func splitPurge(p *PurgeRequest) [2]PurgeRequest {
+	a, b := *p, *p
+	b.Prefix, b.All = "", false
+	switch {
+	case len(p.IDs) >= 2 && len(p.IDs) >= len(p.Tags):
+		n := len(p.IDs) / 2
+		a.IDs, a.Tags, b.IDs = p.IDs[:n], nil, p.IDs[n:]
+	case len(p.Tags) >= 2:
+		n := len(p.Tags) / 2
+		a.Tags, a.IDs, b.Tags = p.Tags[:n], nil, p.Tags[n:]
+	default: // one id and one tag
+		a.Tags, b.IDs = nil, nil
+	}
+	return [2]PurgeRequest{a, b}
 }
 
 func (s *Server) purgeAuthorized(h *fasthttp.RequestHeader) bool {

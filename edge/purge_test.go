@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -137,5 +138,36 @@ func TestEventFeed(t *testing.T) {
 	n.srv.applyPurge(&PurgeRequest{Tenant: "acme", IDs: []string{"cat.jpg"}}, "push")
 	if r := n.get("/acme/cat.jpg?w=9&fm=png"); r.h("X-Cache") != "MISS" {
 		t.Fatalf("after purge: %q", r.h("X-Cache"))
+	}
+}
+
+func TestLongPurgesAreSplitForGossip(t *testing.T) {
+	p := PurgeRequest{Tenant: "acme", Prefix: "x/", Seq: 3}
+	for i := 0; i < 200; i++ {
+		p.IDs = append(p.IDs, fmt.Sprintf("photos/%03d.jpg", i))
+	}
+	p.Tags = []string{"a", "b"}
+	msgs := broadcastMessages(&p)
+	ids, tags, prefixes := map[string]bool{}, map[string]bool{}, 0
+	for _, m := range msgs {
+		if len(m) > maxBroadcastBytes {
+			t.Fatalf("message of %d bytes", len(m))
+		}
+		var q PurgeRequest
+		if err := json.Unmarshal(m[1:], &q); err != nil || q.Tenant != "acme" || q.Seq != 3 || q.validate() != nil {
+			t.Fatalf("bad part %s: %v", m, err)
+		}
+		for _, id := range q.IDs {
+			ids[id] = true
+		}
+		for _, tg := range q.Tags {
+			tags[tg] = true
+		}
+		if q.Prefix != "" {
+			prefixes++
+		}
+	}
+	if len(msgs) < 2 || len(ids) != 200 || len(tags) != 2 || prefixes < 1 {
+		t.Fatalf("%d messages cover %d ids, %d tags, %d prefixes", len(msgs), len(ids), len(tags), prefixes)
 	}
 }
