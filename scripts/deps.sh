@@ -18,6 +18,9 @@ declare -A why=(
   [nodejs]="runs the tus-js-client resumable-upload tests"
   [npm]="installs tus-js-client for the upload tests"
   [ca-certificates]="TLS to the package registries"
+  [curl]="the benchmark scripts talk to the servers they start"
+  [jq]="the benchmark scripts read JSON reports"
+  [util-linux]="taskset pins benchmark servers and load generators to separate cores"
 )
 
 say() { printf 'deps: %s\n' "$*"; }
