@@ -3,6 +3,7 @@ package cachestore
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 
 	"pixcdn/cachestore/internal/s3fifo"
 )
@@ -36,7 +37,10 @@ type memShard struct {
 	items  map[uint64]*memItem
 	policy *s3fifo.Policy
 	hits   []uint64 // hashes hit since the last report to the disk tier
-	_      [64]byte // keep shards' locks on separate cache lines
+	// served counts Gets this shard served; per shard, so that hits on
+	// different shards never contend for one counter's cache line.
+	served atomic.Uint64
+	_      [64]byte // keep shards on separate cache lines
 }
 
 func newMemTier(capacity int64) *memTier {
@@ -108,6 +112,18 @@ func (m *memTier) sweep(dead func(*memItem) bool) int {
 			}
 		}
 		sh.mu.Unlock()
+	}
+	return n
+}
+
+// countServed records that a Get was served from h's shard.
+func (m *memTier) countServed(h uint64) { m.shard(h).served.Add(1) }
+
+// served returns how many Gets the tier served.
+func (m *memTier) served() uint64 {
+	var n uint64
+	for i := range m.shards {
+		n += m.shards[i].served.Load()
 	}
 	return n
 }

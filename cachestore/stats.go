@@ -32,7 +32,7 @@ func (s *Store) Stats() Stats {
 	return Stats{
 		Memory:           s.mem.stats(),
 		Disk:             s.disk.stats(),
-		MemoryHits:       s.memHits.Load(),
+		MemoryHits:       s.mem.served(),
 		DiskHits:         s.diskHits.Load(),
 		Misses:           s.misses.Load(),
 		ChecksumFailures: s.checksumFailures.Load(),

@@ -97,7 +97,7 @@ func (s *Store) Get(key []byte) (Entry, bool) {
 			s.disk.hitAll(hits)
 		}
 		if s.servable(&it.entry, it.stamp) {
-			s.memHits.Add(1)
+			s.mem.countServed(h)
 			return it.entry, true
 		}
 		s.mem.remove(h, key)
