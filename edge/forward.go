@@ -46,7 +46,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer, start
 	ctx.Response.Header.SetCanonical(hdrServerTiming, serverTiming(buf[:0], resPeer, time.Since(start)))
 	ctx.Response.SetBody(resp.Body())
 	if resp.StatusCode() == fasthttp.StatusOK && s.hot.admit(r.key) {
-		s.hot.put(r.key, hotEntryFrom(r, resp, s.now(), s.cfg.DefaultPolicy), s.now())
+		s.hot.put(r.key, hotEntryFrom(r, resp, s.clock(), s.cfg.DefaultPolicy), s.clock())
 	}
 	return true
 }

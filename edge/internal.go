@@ -102,7 +102,7 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 	}
 	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 	defer cancel()
-	if s.neg.has(imgurl.OriginalKey(tenant, id), s.now()) {
+	if s.neg.has(imgurl.OriginalKey(tenant, id), s.clock()) {
 		s.writeError(ctx, ErrNotFound)
 		return
 	}

@@ -11,11 +11,15 @@ import (
 
 // lookup finds or makes the entry for r on this node: cache hit, stale
 // serving with revalidation, or a fill.
-func (s *Server) lookup(r *request) (Entry, cacheResult, error) {
-	now := s.now()
+func (s *Server) lookup(r *request, now time.Time) (Entry, cacheResult, error) {
+	gen := s.gen.Load()
+	if l := r.l0.Load(); l != nil && l.gen == gen && now.Before(l.entry.FreshUntil) {
+		return l.entry, resHit, nil
+	}
 	if e, ok := s.deps.Cache.Get(r.key); ok {
 		switch e.state(now) {
 		case fresh:
+			s.memo.keep(r, &e, gen)
 			return e, resHit, nil
 		case staleServable:
 			s.revalidateInBackground(r, e)
@@ -98,7 +102,7 @@ func (s *Server) fillVariant(ctx context.Context, r *request, prev *Entry) (Entr
 	// Re-check the cache inside the flight: another flight for this key may
 	// have finished between our miss and the start of this one; without the
 	// re-check the variant would be fetched and transformed twice.
-	if e, ok := s.deps.Cache.Get(r.key); ok && e.state(s.now()) == fresh {
+	if e, ok := s.deps.Cache.Get(r.key); ok && e.state(s.clock()) == fresh {
 		return e, nil
 	}
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: r.tenant, PublicID: r.publicID})

@@ -16,6 +16,26 @@ type requestMemo struct {
 	mu      sync.RWMutex
 	max     int
 	entries map[string]*request
+	// l0Bytes counts the bodies kept in requests' L0 slots since the last
+	// reset; no more are kept beyond l0Budget.
+	l0Bytes atomic.Int64
+}
+
+// l0Budget bounds the bodies the memo's requests keep alive (they may
+// outlive their eviction from the cache until the memo resets), and
+// l0MaxBody the size of one.
+const (
+	l0Budget  = 64 << 20
+	l0MaxBody = 64 << 10
+)
+
+// keep remembers e in r's L0 slot if r is memoised and e small enough.
+func (m *requestMemo) keep(r *request, e *Entry, gen uint64) {
+	if !r.memoised || len(e.Body) > l0MaxBody || m.l0Bytes.Load() > l0Budget {
+		return
+	}
+	m.l0Bytes.Add(int64(len(e.Body)))
+	r.l0.Store(&l0Entry{entry: *e, gen: gen})
 }
 
 func newRequestMemo(max int) *requestMemo {
@@ -28,7 +48,7 @@ func (m *requestMemo) get(uri, accept []byte) *request {
 	m.mu.RLock()
 	r := m.entries[string(uri)]
 	if r != nil && r.vary {
-		var buf [512]byte
+		var buf [maxVaryKey]byte
 		r = nil
 		if len(accept)+len(uri) <= len(buf) {
 			k := append(append(buf[:0], accept...), uri...)
@@ -42,11 +62,16 @@ func (m *requestMemo) get(uri, accept []byte) *request {
 // put remembers r under uri; requests with a negotiated format are stored
 // twice: a marker under uri alone, and r under accept+uri.
 func (m *requestMemo) put(uri, accept []byte, r *request) {
+	if r.vary && len(accept)+len(uri) > maxVaryKey {
+		return // get could not find it
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.entries) >= m.max {
 		m.entries = make(map[string]*request, 1024)
+		m.l0Bytes.Store(0) // the old requests, and their L0 slots, go
 	}
+	r.memoised = true
 	if !r.vary {
 		m.entries[string(uri)] = r
 		return
@@ -54,6 +79,9 @@ func (m *requestMemo) put(uri, accept []byte, r *request) {
 	m.entries[string(uri)] = varyMarker
 	m.entries[string(accept)+string(uri)] = r
 }
+
+// maxVaryKey bounds Accept+URI keys, so get can build them on the stack.
+const maxVaryKey = 512
 
 // varyMarker says "this URI's key depends on Accept".
 var varyMarker = &request{vary: true}

@@ -19,7 +19,7 @@ import (
 func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
 	if e, ok := s.deps.Cache.Get(key); ok {
-		if st := e.state(s.now()); st == fresh || (st == staleServable && !revalidate) {
+		if st := e.state(s.clock()); st == fresh || (st == staleServable && !revalidate) {
 			return e, nil
 		}
 	}
@@ -30,7 +30,7 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 			s.metrics.forwards.WithLabelValues("ok").Inc()
 			return s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o)), nil
 		case errors.Is(err, peer.ErrNotFound):
-			s.neg.add(key, s.now().Add(s.cfg.NegativeTTL))
+			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
 			return Entry{}, ErrNotFound
 		}
 		s.metrics.forwards.WithLabelValues("fallback").Inc()
@@ -48,7 +48,7 @@ func (s *Server) ownOriginal(ctx context.Context, tenant, publicID string, reval
 	if !ok {
 		return s.original(ctx, tenant, publicID, nil)
 	}
-	st := prev.state(s.now())
+	st := prev.state(s.clock())
 	if st == fresh || (st == staleServable && !revalidate) {
 		return prev, nil
 	}
@@ -67,7 +67,7 @@ func (s *Server) original(ctx context.Context, tenant, publicID string, prev *En
 	ch := s.flights.DoChan("o"+string(key), func() (any, error) {
 		// Re-check inside the flight: a fetch that just finished may have
 		// stored the original; fetching again would double origin load.
-		if e, ok := s.deps.Cache.Get(key); ok && e.state(s.now()) == fresh {
+		if e, ok := s.deps.Cache.Get(key); ok && e.state(s.clock()) == fresh {
 			return e, nil
 		}
 		fctx, cancel := context.WithTimeout(s.ctx, s.cfg.FillTimeout)
@@ -95,7 +95,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 	s.metrics.originFetch.WithLabelValues(fetchResult(o, err)).Inc()
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			s.neg.add(key, s.now().Add(s.cfg.NegativeTTL))
+			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
 		}
 		return Entry{}, err
 	}
@@ -103,7 +103,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 	if o.NotModified && prev != nil {
 		e = *prev
 		e.Policy = ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy)
-		e.stamp(s.now())
+		e.stamp(s.clock())
 	} else {
 		e = s.entryFromOriginal(tenant, publicID, o)
 	}
@@ -137,7 +137,7 @@ func (s *Server) entryFromOriginal(tenant, publicID string, o Original) Entry {
 		},
 		Policy: ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy), OriginETag: o.ETag,
 	}
-	e.stamp(s.now())
+	e.stamp(s.clock())
 	return e
 }
 

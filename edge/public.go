@@ -3,6 +3,7 @@ package edge
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -71,7 +72,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 	}
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
-			if e, ok := s.hot.get(r.key, s.now()); ok {
+			if e, ok := s.hot.get(r.key, s.clock()); ok {
 				s.respond(ctx, r, &e, resHit, start)
 				return resHit
 			}
@@ -80,7 +81,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 			}
 		}
 	}
-	e, res, err := s.lookup(r)
+	e, res, err := s.lookup(r, s.clockAt(start))
 	if err == nil && e.Image.Signed && !r.signed {
 		err = ErrForbidden
 	}
@@ -117,4 +118,13 @@ type request struct {
 	vary             bool   // the format was negotiated from Accept
 	key              []byte // variant key (the original key for originals)
 	origKey          []byte
+	// l0 is the last fresh cache entry served for this (memoised) request,
+	// valid while fresh and while no purge happened since (gen).
+	l0       atomic.Pointer[l0Entry]
+	memoised bool
+}
+
+type l0Entry struct {
+	entry Entry
+	gen   uint64
 }

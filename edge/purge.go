@@ -147,12 +147,15 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
 	s.deps.Cache.Purge(purge)
 	s.hot.purge(purge)
+	// After the cache purge: an entry read before it carries the old
+	// generation and is dropped from the requests' L0 slots.
+	s.gen.Add(1)
 	s.neg.clear()
 	if p.Seq > 0 && !s.purges.firstTime(p.Seq) {
 		return
 	}
 	if !p.At.IsZero() {
-		s.metrics.purgeLag.WithLabelValues(path).Observe(max(s.now().Sub(p.At).Seconds(), 0))
+		s.metrics.purgeLag.WithLabelValues(path).Observe(max(s.clock().Sub(p.At).Seconds(), 0))
 	}
 }
 

@@ -25,7 +25,7 @@ var (
 // The body is shared with the cache and never modified.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cacheResult, start time.Time) {
 	h := &ctx.Response.Header
-	now := s.now()
+	now := s.clockAt(start)
 	var buf [64]byte
 	// Canonical keys: the header names are spelled right already.
 	h.SetCanonical(hdrETag, s2b(e.ETag))

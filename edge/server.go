@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -50,7 +51,8 @@ type Server struct {
 	memo    *requestMemo
 	hot     *hotCache // nil when disabled
 	policy  policyMemo
-	now     func() time.Time
+	now     func() time.Time // test hook; nil means time.Now
+	gen     atomic.Uint64    // purge generation: bumped after every purge
 
 	ctx    context.Context // cancelled by Close; parent of fills and background work
 	cancel context.CancelFunc
@@ -84,7 +86,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
-		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096), now: time.Now,
+		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096),
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
 	}
@@ -160,4 +162,20 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	})
 	return err
+}
+
+// clock returns the current time (the test hook's, if set).
+func (s *Server) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
+
+// clockAt returns t, the time a request started, unless a test hook is set.
+func (s *Server) clockAt(t time.Time) time.Time {
+	if s.now == nil {
+		return t
+	}
+	return s.now()
 }

@@ -84,3 +84,23 @@ func TestRequireSignature(t *testing.T) {
 		t.Fatalf("signed original: %d", r.code)
 	}
 }
+
+// The per-request L0 slot never outlives freshness or a purge.
+func TestL0SlotHonoursFreshnessAndPurges(t *testing.T) {
+	n := newTestNode(t)
+	const uri = "/acme/cat.jpg?w=33&fm=png"
+	for i, want := range []string{"MISS", "HIT", "HIT", "HIT"} {
+		if r := n.get(uri); r.h("X-Cache") != want {
+			t.Fatalf("request %d: %q, want %q", i, r.h("X-Cache"), want)
+		}
+	}
+	n.srv.applyPurge(&PurgeRequest{Tenant: "acme", IDs: []string{"cat.jpg"}}, "push")
+	if r := n.get(uri); r.h("X-Cache") != "MISS" {
+		t.Fatalf("after purge: %q", r.h("X-Cache"))
+	}
+	n.get(uri) // HIT: into the L0 slot again
+	n.advance(70 * time.Second)
+	if r := n.get(uri); r.h("X-Cache") != "STALE" {
+		t.Fatalf("past max-age: %q", r.h("X-Cache"))
+	}
+}

@@ -54,37 +54,62 @@ taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
 
-# rps CONNS URL [wrk args…] prints the requests/s of one bounded wrk run; a
-# run with any non-2xx/3xx answer is reported on stderr and counts as 0.
-rps() {
-  local c=$1 url=$2; shift 2
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$c" -d"$DUR" --latency "$@" "$url" >"$WORK/wrk.out"
-  if grep -q 'Non-2xx' "$WORK/wrk.out"; then grep 'Non-2xx' "$WORK/wrk.out" >&2; echo 0; return; fi
-  awk '/Requests\/sec/{print $2}' "$WORK/wrk.out"
+# cpu_ticks PID prints the CPU time (user+system, in clock ticks) used so far
+# by PID and its children (nginx's worker).
+cpu_ticks() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
 }
-median() { sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+TICKS=$(getconf CLK_TCK)
+
+# rps CONNS URL PID [wrk args…] runs wrk once (bounded) and prints two
+# numbers: requests/s, and requests per CPU-second the server PID used
+# (its one-core rate, robust to other load on a shared machine). A run
+# with any non-2xx/3xx answer is reported on stderr and prints "0 0".
+rps() {
+  local c=$1 url=$2 pid=$3; shift 3
+  local before after
+  before=$(cpu_ticks "$pid")
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$c" -d"$DUR" --latency "$@" "$url" >"$WORK/wrk.out"
+  after=$(cpu_ticks "$pid")
+  if grep -q 'Non-2xx' "$WORK/wrk.out"; then grep 'Non-2xx' "$WORK/wrk.out" >&2; echo "0 0"; return; fi
+  local n r
+  n=$(awk '/requests in/{print $1}' "$WORK/wrk.out")
+  r=$(awk '/Requests\/sec/{print $2}' "$WORK/wrk.out")
+  awk -v n="$n" -v r="$r" -v t=$((after - before)) -v hz="$TICKS" 'BEGIN{printf "%s %.0f\n", r, (t > 0 ? n * hz / t : 0)}'
+}
+# median [COLUMN] of the numbers on stdin.
+median() { awk -v c="${1:-1}" '{print $c}' | sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 
 : >"$WORK/edge.txt"; : >"$WORK/ceil.txt"; : >"$WORK/nginx.txt"; : >"$WORK/304.txt"
+CEIL_PID=${PIDS[-2]} NGINX_PID=${PIDS[-1]}
 for i in $(seq "$RUNS"); do
-  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" >>"$WORK/edge.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" >>"$WORK/ceil.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" >>"$WORK/nginx.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
-  echo "run $i: edge $(tail -1 "$WORK/edge.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
+  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" >>"$WORK/edge.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" "$CEIL_PID" >>"$WORK/ceil.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" "$NGINX_PID" >>"$WORK/nginx.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
+  echo "run $i (req/s, req per CPU-second): edge $(tail -1 "$WORK/edge.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
 done
 : >"$WORK/miss.txt"
 for i in $(seq "$RUNS"); do
   stop_edge; start_edge
   # Few connections: one transform worker; more would only queue (or 503).
-  rps "$MISS_CONNS" "http://127.0.0.1:$P_EDGE/" -s "$ROOT/bench/hitpath/miss.lua" >>"$WORK/miss.txt"
+  rps "$MISS_CONNS" "http://127.0.0.1:$P_EDGE/" "$EDGE_PID" -s "$ROOT/bench/hitpath/miss.lua" >>"$WORK/miss.txt"
   grep -A4 'Latency Distribution' "$WORK/wrk.out" | tr -s ' ' | paste -sd' ' >>"$WORK/miss-latency.txt"
 done
-E=$(median <"$WORK/edge.txt") C=$(median <"$WORK/ceil.txt") N=$(median <"$WORK/nginx.txt")
 echo
-echo "medians of $RUNS runs, ${DUR} each, $CONNS connections, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU:"
-printf "  pixcdn hit       %10.0f req/s\n" "$E"
-printf "  bare fasthttp    %10.0f req/s\n" "$C"
-printf "  nginx static     %10.0f req/s\n" "$N"
-printf "  pixcdn 304       %10.0f req/s\n" "$(median <"$WORK/304.txt")"
-printf "  pixcdn miss      %10.2f req/s (1 transform worker, %s connections; last run: %s)\n" "$(median <"$WORK/miss.txt")" "$MISS_CONNS" "$(tail -1 "$WORK/miss-latency.txt")"
-awk -v e="$E" -v c="$C" -v n="$N" 'BEGIN{printf "  pixcdn/ceiling %.3f   pixcdn/nginx %.3f\n", e/c, e/n}'
+echo "medians of $RUNS interleaved runs, ${DUR} each, $CONNS connections, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
+echo "(req/s is what wrk saw; req/CPU-s divides requests by the CPU time the server used: its rate on one whole core)"
+printf "  %-16s %12s %14s\n" "" "req/s" "req/CPU-s"
+for row in "pixcdn hit:edge" "bare fasthttp:ceil" "nginx static:nginx" "pixcdn 304:304" "pixcdn miss:miss"; do
+  printf "  %-16s %12.1f %14.0f\n" "${row%%:*}" "$(median 1 <"$WORK/${row##*:}.txt")" "$(median 2 <"$WORK/${row##*:}.txt")"
+done
+echo "  miss latency (last run, $MISS_CONNS connections, 1 transform worker): $(tail -1 "$WORK/miss-latency.txt")"
+for col in 1 2; do
+  E=$(median $col <"$WORK/edge.txt") C=$(median $col <"$WORK/ceil.txt") N=$(median $col <"$WORK/nginx.txt")
+  awk -v e="$E" -v c="$C" -v n="$N" -v k="$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
+    'BEGIN{printf "  by %-9s pixcdn/ceiling %.3f   pixcdn/nginx %.3f\n", k, e/c, e/n}'
+done
