@@ -4,9 +4,10 @@ GO ?= go
 BIN := bin/pixcdn
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
+CORPUS ?= $(CURDIR)/.run/corpus
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all deps build run demo test race unit netns-test lint fuzz bench golden tidy corpus clean
+.PHONY: all deps build run demo test race unit netns-test lint fuzz bench bench-transform golden golden-png tidy corpus clean
 
 all: build
 
@@ -56,7 +57,19 @@ bench:
 
 ## golden: rewrite the transform golden hashes (review the diff before committing)
 golden:
-	$(GO) test ./transform/... -run Golden -update
+	$(GO) test ./transform/libvips -run TestGolden -update
+
+## golden-png: write every golden output as PNG under .run/golden for a person to look at
+golden-png:
+	mkdir -p .run/golden && $(GO) test ./transform/libvips -run TestGolden -golden-png $(CURDIR)/.run/golden
+
+## corpus: real photographs for the transform benchmarks (Debian's wallpaper packages) under CORPUS
+corpus:
+	mkdir -p $(CORPUS) && cd $(CORPUS) && apt-get download mate-backgrounds ukui-wallpapers && for f in *.deb; do dpkg-deb -x $$f x; done
+
+## bench-transform: cold decode+resize+encode to 400 px per format over the corpus
+bench-transform:
+	PIXCDN_CORPUS=$(CORPUS)/x $(GO) test ./transform/libvips -run '^$$' -bench 'Cold' -benchtime 21x -count 5
 
 ## tidy: fail when go.mod or go.sum are not tidy
 tidy:
