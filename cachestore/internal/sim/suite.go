@@ -30,9 +30,10 @@ func Traces(p Params) []Trace {
 	}
 	reqs := Zipf(p.Objects, 0.9, p.Requests, p.Seed)
 	out = append(out, Trace{
-		Name:     "zipf-0.9+scan",
-		Sizes:    sizes,
-		Requests: WithScan(reqs, p.Objects, scanLen),
+		Name:       "zipf-0.9+scan",
+		Sizes:      sizes,
+		Requests:   WithScan(reqs, p.Objects, scanLen),
+		WorkingSet: p.Objects,
 	})
 	return out
 }

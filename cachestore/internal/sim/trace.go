@@ -14,12 +14,21 @@ type Trace struct {
 	Name     string
 	Sizes    []int64 // bytes of each object
 	Requests []int32 // object ids, in request order
+	// WorkingSet is how many objects, from id 0, form the working set that
+	// budgets are relative to; 0 means all. A scan's one-off objects are
+	// not part of it, so a scan trace is compared at the same budget as
+	// the trace without the scan.
+	WorkingSet int
 }
 
-// Bytes returns the working-set size: the bytes of all distinct objects.
+// Bytes returns the working-set size in bytes.
 func (t Trace) Bytes() int64 {
+	n := t.WorkingSet
+	if n == 0 || n > len(t.Sizes) {
+		n = len(t.Sizes)
+	}
 	var sum int64
-	for _, s := range t.Sizes {
+	for _, s := range t.Sizes[:n] {
 		sum += s
 	}
 	return sum
