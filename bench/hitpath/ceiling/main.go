@@ -8,6 +8,7 @@ import (
 	"flag"
 	"log"
 	"os"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -16,6 +17,7 @@ func main() {
 	addr := flag.String("listen", "127.0.0.1:19081", "listen address")
 	file := flag.String("file", "", "file whose bytes every response carries")
 	ctype := flag.String("type", "image/webp", "Content-Type of the file")
+	edgeLimits := flag.Bool("edge-limits", false, "use the edge's server limits (timeouts, per-address connection cap, buffer sizes) to separate their cost from the handler's")
 	flag.Parse()
 	body, err := os.ReadFile(*file)
 	if err != nil {
@@ -28,5 +30,11 @@ func main() {
 		ctx.Response.SetBodyRaw(body)
 	}
 	srv := &fasthttp.Server{Handler: handler, Name: "ceiling"}
+	if *edgeLimits { // the values of edge.DefaultConfig().Limits
+		srv.ReadBufferSize, srv.MaxRequestBodySize = 8<<10, 1<<10
+		srv.MaxConnsPerIP, srv.Concurrency = 512, 65536
+		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 10*time.Second, 30*time.Second, 60*time.Second
+		srv.DisablePreParseMultipartForm, srv.NoDefaultContentType = true, true
+	}
 	log.Fatal(srv.ListenAndServe(*addr))
 }
