@@ -66,44 +66,59 @@ func runAndKill(t *testing.T, dir string, round int) int64 {
 			lines <- sc.Text()
 		}
 	}()
-	var purged int64
-	writes := 0
-	kill := time.After(time.Duration(300+rand.IntN(700)) * time.Millisecond)
-	deadline := time.After(60 * time.Second)
-wait:
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("round %d: child exited before it was killed", round)
-			}
-			if g, found := strings.CutPrefix(l, "purged "); found {
-				purged, _ = strconv.ParseInt(g, 10, 64)
-			}
-			if strings.HasPrefix(l, "wrote ") {
-				writes++
-			}
-		case <-kill:
-			if writes > 0 {
-				break wait
-			}
-			kill = time.After(50 * time.Millisecond) // not writing yet: give it longer
-		case <-deadline:
-			break wait
-		}
+	var p progress
+	if !p.waitForWrites(lines, time.Duration(300+rand.IntN(700))*time.Millisecond) {
+		t.Fatalf("round %d: child exited before it was killed", round)
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	for l := range lines { // drain: a purge may have completed just before the kill
-		if g, found := strings.CutPrefix(l, "purged "); found {
-			purged, _ = strconv.ParseInt(g, 10, 64)
-		}
+		p.note(l)
 	}
 	err = cmd.Wait()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Fatalf("round %d: child was not killed by the signal: %v", round, err)
 	}
-	t.Logf("round %d: killed after %d progress lines; last purge %d", round, writes, purged)
-	return purged
+	t.Logf("round %d: killed after %d progress lines; last purge %d", round, p.writes, p.purged)
+	return p.purged
+}
+
+// progress is what the child has reported on stdout.
+type progress struct {
+	writes int
+	purged int64 // latest purge generation reported complete
+}
+
+func (p *progress) note(line string) {
+	if g, found := strings.CutPrefix(line, "purged "); found {
+		p.purged, _ = strconv.ParseInt(g, 10, 64)
+	}
+	if strings.HasPrefix(line, "wrote ") {
+		p.writes++
+	}
+}
+
+// waitForWrites reads lines until after has passed and the child has
+// reported a write (or a minute has passed). It returns false if the child
+// closed its output first.
+func (p *progress) waitForWrites(lines <-chan string, after time.Duration) bool {
+	kill := time.After(after)
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return false
+			}
+			p.note(l)
+		case <-kill:
+			if p.writes > 0 {
+				return true
+			}
+			kill = time.After(50 * time.Millisecond) // not writing yet: give it longer
+		case <-deadline:
+			return true
+		}
+	}
 }
 
 // verifyAfterCrash reopens the store and checks every key; it returns how
