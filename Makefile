@@ -7,7 +7,7 @@ BENCHTIME ?= 1s
 CORPUS ?= $(CURDIR)/.run/corpus
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all deps build run demo test race unit netns-test lint fuzz bench bench-transform golden golden-png tidy corpus clean
+.PHONY: all deps build run demo test race unit netns-test lint fuzz bench bench-cache-open bench-transform sim golden golden-png tidy corpus clean
 
 all: build
 
@@ -51,9 +51,17 @@ lint:
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
-## bench: every Go benchmark, BENCHTIME each
+## bench: every Go micro-benchmark, BENCHTIME each (the 1M-entry cache open is bench-cache-open)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkOpen$$' -benchmem -benchtime $(BENCHTIME) ./...
+
+## bench-cache-open: open a disk cache of one million entries (builds ~1.3 GB in the temp folder)
+bench-cache-open:
+	$(GO) test ./cachestore -run '^$$' -bench '^BenchmarkOpen$$' -benchtime 3x -count 5
+
+## sim: cache policy simulator, LRU vs pixcdn's S3-FIFO on Zipf and scan traces
+sim:
+	$(GO) run ./cachestore/cmd/cachesim
 
 ## golden: rewrite the transform golden hashes (review the diff before committing)
 golden:
