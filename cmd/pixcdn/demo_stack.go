@@ -33,22 +33,13 @@ type demoStack struct {
 
 func (d *demoStack) originURL() string { return fmt.Sprintf("http://127.0.0.1:%d", d.ports.origin) }
 
-// start runs what has been built: a command that is still pending is
-// skipped with a log line, and so is everything that needs it.
+// start runs the origin, fills it, then runs the edges.
 func (d *demoStack) start(ctx context.Context) error {
-	if cmd, _ := findCommand("origin"); cmd.pending {
-		d.log.Warn("the origin is not built yet: running PostgreSQL and MinIO only")
-		return nil
-	}
 	if err := d.startOrigin(ctx); err != nil {
 		return err
 	}
 	if err := d.bootstrap(ctx); err != nil {
 		return err
-	}
-	if cmd, _ := findCommand("edge"); cmd.pending {
-		d.log.Warn("the edge is not built yet: running PostgreSQL, MinIO and the origin only")
-		return nil
 	}
 	return d.startEdges(ctx)
 }
@@ -189,9 +180,6 @@ func (d *demoStack) printURLs(w io.Writer) {
 	t, p := d.settings.Tenant, d.ports
 	fmt.Fprintf(w, "\n  PostgreSQL: %s\n  MinIO:      http://%s (access key %s, secret in %s)\n",
 		d.pg.DSN("postgres"), d.minio.Endpoint, d.minio.AccessKey, filepath.Join(d.dir, "secrets", "minio-secret"))
-	if cmd, _ := findCommand("edge"); cmd.pending {
-		return
-	}
 	edge := fmt.Sprintf("http://127.0.0.1:%d", p.public[0])
 	fmt.Fprintf(w, "\npixcdn demo is running. Open in a browser:\n\n")
 	fmt.Fprintf(w, "  %s/%s/photos/landscape.jpg?w=800            resized, AVIF/WebP/JPEG by Accept\n", edge, t)

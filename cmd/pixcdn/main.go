@@ -24,7 +24,6 @@ type command struct {
 	description string // paragraph for `pixcdn NAME --help`
 	newSettings func() any
 	run         func(ctx context.Context, settings any, args []string) error
-	pending     bool // not built yet: run only says so
 }
 
 // commands lists every subcommand in the order `pixcdn help` shows them.
