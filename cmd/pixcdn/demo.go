@@ -119,6 +119,9 @@ func startDemoStores(ctx context.Context, dir string, ports demoPorts, sec demoS
 	if err != nil {
 		return nil, nil, fmt.Errorf("PostgreSQL: %w", err)
 	}
+	if want := filepath.Join(dir, "postgres"); pg.Dir != want {
+		log.Warn("PostgreSQL's user cannot reach the state directory; its data lives elsewhere", "dir", pg.Dir)
+	}
 	log.Info("starting MinIO", "dir", filepath.Join(dir, "minio"), "port", ports.minio)
 	minio, err := localserver.StartMinIO(ctx, localserver.MinIOConfig{
 		Dir: filepath.Join(dir, "minio"), Port: ports.minio, AccessKey: "pixcdn", SecretKey: sec.MinIOSecret,

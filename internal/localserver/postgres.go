@@ -32,7 +32,9 @@ type PostgresConfig struct {
 type Postgres struct {
 	*Process
 	Port int
-	Dir  string
+	// Dir is where the cluster and its log live: PostgresConfig.Dir, or a
+	// folder under /var/tmp when the server's user cannot reach that one.
+	Dir string
 }
 
 // DSN returns a connection string for database db as the superuser.
@@ -61,6 +63,12 @@ func StartPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	cred, err := serverCredential()
 	if err != nil {
 		return nil, err
+	}
+	if cred != nil && !reachableBy(cfg.Dir, cred) {
+		// PostgreSQL runs as `postgres`, which cannot reach a folder under,
+		// say, root's 0700 home. Keep the cluster where it can, keyed by the
+		// folder asked for so the same folder finds the same data again.
+		cfg.Dir = unreachableFallback(cfg.Dir)
 	}
 	dataDir := filepath.Join(cfg.Dir, "data")
 	if err := prepareDir(cfg.Dir, cred); err != nil {

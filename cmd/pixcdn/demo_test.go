@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"pixcdn/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+// TestDemoServesImagesAndStopsCleanly runs `pixcdn demo` as a person would
+// (the command behind `make run`): it waits for the printed URLs, loads a
+// resized image through one edge and through another, then sends Ctrl-C and
+// checks that the demo exits 0 and that nothing it started still listens.
+func TestDemoServesImagesAndStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL, MinIO, the origin and three edges")
+	}
+	bin := testenv.EdgeBinary(t)
+	base := freePortBase(t)
+	// Not t.TempDir: its 0700 parent would keep PostgreSQL's user out.
+	state, err := os.MkdirTemp("", "pixcdn-demo-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	if err := os.Chmod(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	demo := exec.Command(bin, "demo", "--dir", state, "--port-base", fmt.Sprint(base), "--log-level", "warn")
+	demo.Dir = state
+	stdout, err := demo.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo.Stderr = demo.Stdout
+	demo.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := demo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	defer func() { _ = demo.Process.Kill() }()
+	url := waitForDemoURL(t, stdout, fmt.Sprintf("http://127.0.0.1:%d/demo/", base))
+	go func() { exited <- demo.Wait() }()
+
+	for _, u := range []string{url, strings.Replace(url, fmt.Sprint(base), fmt.Sprint(base+1), 1)} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Accept", "image/webp,*/*")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/webp" || len(body) < 100 {
+			t.Fatalf("GET %s: %s %q, %d bytes", u, resp.Status, resp.Header.Get("Content-Type"), len(body))
+		}
+	}
+
+	_ = demo.Process.Signal(os.Interrupt)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("demo exited with %v after Ctrl-C, want 0", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("demo did not stop within 60s of Ctrl-C")
+	}
+	for _, port := range demoPortsOf(base) {
+		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+			conn.Close()
+			t.Errorf("port %d still answers after the demo stopped", port)
+		}
+	}
+}
+
+// waitForDemoURL reads the demo's output until it prints a URL starting with
+// prefix, and keeps draining the output afterwards.
+func waitForDemoURL(t *testing.T, out io.Reader, prefix string) string {
+	found := make(chan string, 1)
+	var seen strings.Builder
+	go func() {
+		scanner := bufio.NewScanner(out)
+		for scanner.Scan() {
+			line := scanner.Text()
+			if len(seen.String()) < 1<<16 {
+				seen.WriteString(line + "\n")
+			}
+			for _, field := range strings.Fields(line) {
+				if strings.HasPrefix(field, prefix) {
+					select {
+					case found <- field:
+					default:
+					}
+				}
+			}
+		}
+		close(found)
+	}()
+	select {
+	case url, ok := <-found:
+		if !ok {
+			t.Fatalf("demo exited before printing its URLs:\n%s", seen.String())
+		}
+		return url
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("demo printed no URL within 3 minutes")
+	}
+	return ""
+}
+
+func demoPortsOf(base int) []int {
+	s := &demoSettings{Edges: 3, PortBase: base}
+	p := s.ports()
+	ports := append(append(append([]int{}, p.public...), p.internal...), p.gossip...)
+	return append(ports, p.origin, p.postgres, p.minio)
+}
+
+// freePortBase picks a port base whose demo ports are all free right now.
+func freePortBase(t *testing.T) int {
+	for range 50 {
+		base := 20000 + rand.IntN(30000)
+		if allFree(demoPortsOf(base)) {
+			return base
+		}
+	}
+	t.Fatal("no free port range for the demo")
+	return 0
+}
+
+func allFree(ports []int) bool {
+	for _, port := range ports {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
+}
