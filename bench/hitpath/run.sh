@@ -12,7 +12,7 @@
 set -euo pipefail
 RUNS=${RUNS:-5} DUR=${DUR:-10s} CONNS=${CONNS:-50} MISS_CONNS=${MISS_CONNS:-2}
 SERVER_CPU=${SERVER_CPU:-1} LOAD_CPU=${LOAD_CPU:-0}
-P_EDGE=${P_EDGE:-19280} P_INT=${P_INT:-19281} P_CEIL=${P_CEIL:-19282} P_NGINX=${P_NGINX:-19283}
+P_EDGE=${P_EDGE:-19280} P_INT=${P_INT:-19281} P_CEIL=${P_CEIL:-19282} P_NGINX=${P_NGINX:-19283} P_CEIL2=${P_CEIL2:-19284} P_EDGE2=${P_EDGE2:-19285} P_INT2=${P_INT2:-19286}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pixcdn-hitpath.XXXXXX)
 chmod 755 "$WORK" # nginx workers run unprivileged
@@ -47,12 +47,21 @@ cp "$WORK/v.webp" "$WORK/static/acme/photo.webp"
 ETAG=$(curl -s -D - -o /dev/null "http://127.0.0.1:$P_EDGE$URL" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 echo "variant $URL: $(stat -c %s "$WORK/static/acme/photo.webp") bytes, ETag $ETAG"
 
+# A second edge without connection timeouts: the apples-to-apples match for
+# the bare ceiling (fasthttp moves deadlines 3× per keep-alive request).
+taskset -c "$SERVER_CPU" "$WORK/pixcdn" edge --public 127.0.0.1:$P_EDGE2 --internal 127.0.0.1:$P_INT2 \
+  --origin "dir:$WORK/img" --mem-cache 64MiB --cache-size 64MiB --workers 1 --log-level warn \
+  --read-timeout 0 --write-timeout 0 --idle-timeout 0 >>"$WORK/edge2.log" 2>&1 &
+EDGE2_PID=$!; PIDS+=($EDGE2_PID); wait_http "http://127.0.0.1:$P_INT2/readyz"
+curl -s -o /dev/null "http://127.0.0.1:$P_EDGE2$URL" # fill its cache
+taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL2 -edge-limits -file "$WORK/static/acme/photo.webp" &
+CEIL2_PID=$!; PIDS+=($CEIL2_PID)
 taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL -file "$WORK/static/acme/photo.webp" &
 PIDS+=($!)
 sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$P_NGINX|g" "$ROOT/bench/hitpath/nginx.conf.in" >"$WORK/nginx.conf"
 taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
-wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
+wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_CEIL2/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
 
 # cpu_ticks PID prints the CPU time (user+system, in clock ticks) used so far
 # by PID and its children (nginx's worker).
@@ -84,14 +93,16 @@ rps() {
 # median [COLUMN] of the numbers on stdin.
 median() { awk -v c="${1:-1}" '{print $c}' | sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 
-: >"$WORK/edge.txt"; : >"$WORK/ceil.txt"; : >"$WORK/nginx.txt"; : >"$WORK/304.txt"
+: >"$WORK/edge.txt"; : >"$WORK/edge2.txt"; : >"$WORK/ceil.txt"; : >"$WORK/ceil2.txt"; : >"$WORK/nginx.txt"; : >"$WORK/304.txt"
 CEIL_PID=${PIDS[-2]} NGINX_PID=${PIDS[-1]}
 for i in $(seq "$RUNS"); do
   rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" >>"$WORK/edge.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_EDGE2$URL" "$EDGE2_PID" >>"$WORK/edge2.txt"
   rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" "$CEIL_PID" >>"$WORK/ceil.txt"
+  rps "$CONNS" "http://127.0.0.1:$P_CEIL2$URL" "$CEIL2_PID" >>"$WORK/ceil2.txt"
   rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" "$NGINX_PID" >>"$WORK/nginx.txt"
   rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
-  echo "run $i (req/s, req per CPU-second): edge $(tail -1 "$WORK/edge.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
+  echo "run $i (req/s, req per CPU-second): edge $(tail -1 "$WORK/edge.txt")  edge-no-timeouts $(tail -1 "$WORK/edge2.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  ceiling+limits $(tail -1 "$WORK/ceil2.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
 done
 : >"$WORK/miss.txt"
 for i in $(seq "$RUNS"); do
@@ -103,13 +114,14 @@ done
 echo
 echo "medians of $RUNS interleaved runs, ${DUR} each, $CONNS connections, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
 echo "(req/s is what wrk saw; req/CPU-s divides requests by the CPU time the server used: its rate on one whole core)"
-printf "  %-16s %12s %14s\n" "" "req/s" "req/CPU-s"
-for row in "pixcdn hit:edge" "bare fasthttp:ceil" "nginx static:nginx" "pixcdn 304:304" "pixcdn miss:miss"; do
-  printf "  %-16s %12.1f %14.0f\n" "${row%%:*}" "$(median 1 <"$WORK/${row##*:}.txt")" "$(median 2 <"$WORK/${row##*:}.txt")"
+printf "  %-24s %12s %14s\n" "" "req/s" "req/CPU-s"
+for row in "pixcdn hit:edge" "pixcdn hit, no timeouts:edge2" "bare fasthttp:ceil" "bare+edge limits:ceil2" "nginx static:nginx" "pixcdn 304:304" "pixcdn miss:miss"; do
+  printf "  %-24s %12.1f %14.0f\n" "${row%%:*}" "$(median 1 <"$WORK/${row##*:}.txt")" "$(median 2 <"$WORK/${row##*:}.txt")"
 done
 echo "  miss latency (last run, $MISS_CONNS connections, 1 transform worker): $(tail -1 "$WORK/miss-latency.txt")"
 for col in 1 2; do
-  E=$(median $col <"$WORK/edge.txt") C=$(median $col <"$WORK/ceil.txt") N=$(median $col <"$WORK/nginx.txt")
-  awk -v e="$E" -v c="$C" -v n="$N" -v k="$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
-    'BEGIN{printf "  by %-9s pixcdn/ceiling %.3f   pixcdn/nginx %.3f\n", k, e/c, e/n}'
+  E=$(median $col <"$WORK/edge.txt") E2=$(median $col <"$WORK/edge2.txt") C=$(median $col <"$WORK/ceil.txt")
+  C2=$(median $col <"$WORK/ceil2.txt") N=$(median $col <"$WORK/nginx.txt")
+  awk -v e="$E" -v e2="$E2" -v c="$C" -v c2="$C2" -v n="$N" -v k="$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
+    'BEGIN{printf "  by %-9s pixcdn/ceiling %.3f  pixcdn/(ceiling+limits) %.3f  no-timeouts/ceiling %.3f  pixcdn/nginx %.3f  no-timeouts/nginx %.3f\n", k, e/c, e/c2, e2/c, e/n, e2/n}'
 done

@@ -44,8 +44,9 @@ type edgeSettings struct {
 	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address"`
 	MaxURL         int           `flag:"max-url" help:"longest request URI in bytes"`
 	MaxHeader      int           `flag:"max-header" help:"largest request header block in bytes"`
-	ReadTimeout    time.Duration `flag:"read-timeout" help:"time to read one request"`
-	WriteTimeout   time.Duration `flag:"write-timeout" help:"time to write one response"`
+	ReadTimeout    time.Duration `flag:"read-timeout" help:"time to read one request (0 disables: only behind a proxy that cuts off slow clients)"`
+	WriteTimeout   time.Duration `flag:"write-timeout" help:"time to write one response (0 disables)"`
+	IdleTimeout    time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0 disables)"`
 }
 
 func edgeCommand() command {
@@ -70,7 +71,7 @@ func defaultEdgeSettings() *edgeSettings {
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
 		CacheSize: 10 << 30, MemCache: 512 << 20,
 		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 	}
 }
 

@@ -132,7 +132,7 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg.RequestTimeout = s.RequestTimeout
 	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
-	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout = s.ReadTimeout, s.WriteTimeout
+	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout, cfg.Limits.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.URL = imgurl.Config{RequireSignature: s.RequireSignature, PresetsOnly: s.PresetsOnly, Presets: map[string]string{}}
 	for _, k := range s.SignKey {
 		cfg.URL.SignKeys = append(cfg.URL.SignKeys, []byte(k))

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"log"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -18,6 +19,7 @@ func main() {
 	file := flag.String("file", "", "file whose bytes every response carries")
 	ctype := flag.String("type", "image/webp", "Content-Type of the file")
 	edgeLimits := flag.Bool("edge-limits", false, "use the edge's server limits (timeouts, per-address connection cap, buffer sizes) to separate their cost from the handler's")
+	only := flag.String("only", "", "with -edge-limits: only these limits (comma-separated: timeouts, conns, buffers)")
 	flag.Parse()
 	body, err := os.ReadFile(*file)
 	if err != nil {
@@ -30,11 +32,23 @@ func main() {
 		ctx.Response.SetBodyRaw(body)
 	}
 	srv := &fasthttp.Server{Handler: handler, Name: "ceiling"}
-	if *edgeLimits { // the values of edge.DefaultConfig().Limits
-		srv.ReadBufferSize, srv.MaxRequestBodySize = 8<<10, 1<<10
-		srv.MaxConnsPerIP, srv.Concurrency = 512, 65536
-		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 10*time.Second, 30*time.Second, 60*time.Second
-		srv.DisablePreParseMultipartForm, srv.NoDefaultContentType = true, true
+	if *edgeLimits {
+		applyEdgeLimits(srv, *only)
 	}
 	log.Fatal(srv.ListenAndServe(*addr))
+}
+
+// applyEdgeLimits sets the values of edge.DefaultConfig().Limits.
+func applyEdgeLimits(srv *fasthttp.Server, only string) {
+	use := func(name string) bool { return only == "" || strings.Contains(only, name) }
+	if use("buffers") {
+		srv.ReadBufferSize, srv.MaxRequestBodySize = 8<<10, 1<<10
+		srv.DisablePreParseMultipartForm, srv.NoDefaultContentType = true, true
+	}
+	if use("conns") {
+		srv.MaxConnsPerIP, srv.Concurrency = 512, 65536
+	}
+	if use("timeouts") {
+		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 10*time.Second, 30*time.Second, 60*time.Second
+	}
 }
