@@ -24,14 +24,23 @@ type diskTier struct {
 	// synchronisation when a rewrite starts (DB.MaxVersion, racing
 	// memTable.Put), so no write may run concurrently with one.
 	gate sync.RWMutex
-	// keyLocks order, per key hash, a Set's admission and write against
+	// keys order, per key hash, a Set's admission and write against
 	// the deletion of the same hash as a victim, so that a delete can never
 	// land after a newer write of the key (which would leave the record on
 	// disk with the policy unaware of it: space that is never reclaimed).
-	keyLocks [256]sync.Mutex
+	keys keyLocks
 	// inflight counts queued commits; Close waits for them.
-	inflight     sync.WaitGroup
-	failedWrites atomic.Uint64
+	inflight sync.WaitGroup
+	// queue feeds the writer goroutine (writer.go), which closes
+	// writerDone when it exits after stopWriter.
+	queue      chan pendingWrite
+	writerDone chan struct{}
+	stopOnce   sync.Once
+	// writebackKicks feeds the writeback goroutine (writeback.go), nil
+	// in memory mode; it closes writebackDone when it exits.
+	writebackKicks chan struct{}
+	writebackDone  chan struct{}
+	failedWrites   atomic.Uint64
 }
 
 // runGC rewrites at most one value-log file, with writes held off.

@@ -2,9 +2,6 @@ package cachestore
 
 import (
 	"errors"
-	"slices"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // maxAsyncVictims bounds the deletions one Set queues with its write;
@@ -28,11 +25,9 @@ func (d *diskTier) write(h uint64, val, idx []byte) error {
 		defer unlock()
 		return errors.Join(ErrTooLarge, d.deleteGated([]uint64{h}))
 	}
-	err := d.commitAsync(unlock, func(txn *badger.Txn) error {
-		if err := txn.Set(diskKey(prefixEntry, h), val); err != nil {
-			return err
-		}
-		return txn.Set(diskKey(prefixIndex, h), idx)
+	err := d.commitAsync(unlock, []mutation{
+		{key: diskKey(prefixEntry, h), val: val},
+		{key: diskKey(prefixIndex, h), val: idx},
 	}, func() { d.forget(h) })
 	if err != nil || len(victims) == 0 {
 		return err
@@ -51,26 +46,21 @@ func (d *diskTier) evictAsync(victims []uint64) error {
 		unlock()
 		return nil
 	}
-	return d.commitAsync(unlock, func(txn *badger.Txn) error {
-		for _, h := range gone {
-			if err := txn.Delete(diskKey(prefixEntry, h)); err != nil {
-				return err
-			}
-			if err := txn.Delete(diskKey(prefixIndex, h)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, func() {})
+	muts := make([]mutation, 0, 2*len(gone))
+	for _, h := range gone {
+		muts = append(muts, mutation{key: diskKey(prefixEntry, h), del: true},
+			mutation{key: diskKey(prefixIndex, h), del: true})
+	}
+	return d.commitAsync(unlock, muts, func() {})
 }
 
-// commitAsync fills a transaction with fill and queues it, holding gate
-// shared until it lands; then, or at once if it fails early, it calls
-// onErr on failure and unlock in any case. Close waits for queued commits.
-func (d *diskTier) commitAsync(unlock func(), fill func(*badger.Txn) error, onErr func()) error {
+// commitAsync queues muts for the writer, which applies them in one
+// transaction, holding gate shared until they land; then it calls onErr
+// on failure and unlock in any case. Close waits for queued commits.
+func (d *diskTier) commitAsync(unlock func(), muts []mutation, onErr func()) error {
 	d.gate.RLock()
 	d.inflight.Add(1)
-	done := func(err error) {
+	d.queue <- pendingWrite{muts: muts, done: func(err error) {
 		if err != nil {
 			d.failedWrites.Add(1)
 			onErr()
@@ -78,14 +68,7 @@ func (d *diskTier) commitAsync(unlock func(), fill func(*badger.Txn) error, onEr
 		d.gate.RUnlock()
 		unlock()
 		d.inflight.Done()
-	}
-	txn := d.db.NewTransaction(true)
-	if err := fill(txn); err != nil {
-		txn.Discard()
-		done(err)
-		return err
-	}
-	txn.CommitWith(done)
+	}}
 	return nil
 }
 
@@ -149,24 +132,8 @@ func (d *diskTier) setCapacity(c int64) error {
 	return d.evict(victims)
 }
 
-// lockKeys locks the key locks of hs in ascending order (so that two
-// callers never deadlock) and returns the function that unlocks them.
-func (d *diskTier) lockKeys(hs []uint64) (unlock func()) {
-	idx := make([]int, 0, len(hs))
-	for _, h := range hs {
-		idx = append(idx, int(h%uint64(len(d.keyLocks))))
-	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
-	for _, i := range idx {
-		d.keyLocks[i].Lock()
-	}
-	return func() {
-		for _, i := range idx {
-			d.keyLocks[i].Unlock()
-		}
-	}
-}
+// lockKeys locks the key locks of hs (see keyLocks.lockAll).
+func (d *diskTier) lockKeys(hs []uint64) (unlock func()) { return d.keys.lockAll(hs) }
 
 // deleteGated deletes the records of hs, outside GC rewrites. Callers hold
 // the key locks of hs.

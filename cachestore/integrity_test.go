@@ -38,6 +38,7 @@ func TestChecksumMismatchIsAMiss(t *testing.T) {
 	cfg.MemoryBytes = 0 // every read goes to disk
 	s := openStore(t, cfg)
 	mustSet(t, s, "k", testEntry("t", "i", nil, body(1, 0, 4000)))
+	landed(s, "k")
 	k := diskKey(prefixEntry, hashKey([]byte("k")))
 	err := s.db().Update(func(txn *badger.Txn) error {
 		item, err := txn.Get(k)

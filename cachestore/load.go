@@ -30,6 +30,7 @@ func loadIndex(db *badger.DB, budget int64) (*diskTier, error) {
 			drop = append(drop, h) // over budget
 		}
 	}
+	d.startWriter()
 	return d, d.evict(drop)
 }
 

@@ -72,6 +72,9 @@ func New(cfg Config) (*Store, error) {
 		s.disk, err = loadIndex(db, cfg.liveBudget())
 	}
 	if err != nil {
+		if s.disk != nil {
+			s.disk.stopWriter()
+		}
 		return nil, errors.Join(err, db.Close())
 	}
 	s.wg.Add(2)
@@ -229,6 +232,7 @@ func (s *Store) Close() error {
 		s.life.Lock()
 		defer s.life.Unlock()
 		s.disk.inflight.Wait()
+		s.disk.stopWriter()
 		s.closeErr = s.disk.db.Close()
 	})
 	return s.closeErr
