@@ -33,14 +33,10 @@ type diskTier struct {
 	inflight sync.WaitGroup
 	// queue feeds the writer goroutine (writer.go), which closes
 	// writerDone when it exits after stopWriter.
-	queue      chan pendingWrite
-	writerDone chan struct{}
-	stopOnce   sync.Once
-	// writebackKicks feeds the writeback goroutine (writeback.go), nil
-	// in memory mode; it closes writebackDone when it exits.
-	writebackKicks chan struct{}
-	writebackDone  chan struct{}
-	failedWrites   atomic.Uint64
+	queue        chan pendingWrite
+	writerDone   chan struct{}
+	stopOnce     sync.Once
+	failedWrites atomic.Uint64
 }
 
 // runGC rewrites at most one value-log file, with writes held off.

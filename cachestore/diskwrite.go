@@ -10,8 +10,9 @@ const maxAsyncVictims = 32
 
 // write queues val and idx for h unless the policy refuses them (too big),
 // and the deletion of whatever the policy evicts to make room. It returns
-// once the writes are queued: Badger batches queued writes from all
-// callers, which is what makes Sets fast. Until a write lands, the key's
+// once the writes are queued: the writer goroutine commits queued writes
+// from all callers together (writer.go), which is what makes Sets fast;
+// it blocks only while the queue is full. Until a write lands, the key's
 // lock stays held, so a later write, eviction or disk read of the same key
 // waits for it (read-your-writes). Errors of a queued write are counted in
 // failedWrites and the entry is forgotten.

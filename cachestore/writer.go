@@ -35,11 +35,6 @@ type pendingWrite struct {
 func (d *diskTier) startWriter() {
 	d.queue = make(chan pendingWrite, writeQueueLen)
 	d.writerDone = make(chan struct{})
-	if opts := d.db.Opts(); !opts.InMemory {
-		d.writebackKicks = make(chan struct{}, 1)
-		d.writebackDone = make(chan struct{})
-		go runWriteback(opts.ValueDir, d.writebackKicks, d.writebackDone)
-	}
 	go d.runWriter()
 }
 
@@ -52,17 +47,12 @@ func (d *diskTier) stopWriter() {
 			close(d.queue)
 			<-d.writerDone
 		}
-		if d.writebackKicks != nil {
-			close(d.writebackKicks)
-			<-d.writebackDone
-		}
 	})
 }
 
 func (d *diskTier) runWriter() {
 	defer close(d.writerDone)
 	batch := make([]pendingWrite, 0, maxBatchOps)
-	var unflushed int
 	for w := range d.queue {
 		batch = append(batch[:0], w)
 	drain:
@@ -78,31 +68,7 @@ func (d *diskTier) runWriter() {
 			}
 		}
 		d.commitBatch(batch)
-		if unflushed += queuedBytes(batch); unflushed >= writebackBytes {
-			unflushed = 0
-			d.kickWriteback()
-		}
 	}
-}
-
-// kickWriteback asks the writeback goroutine, if any, to run.
-func (d *diskTier) kickWriteback() {
-	if d.writebackKicks == nil {
-		return
-	}
-	select {
-	case d.writebackKicks <- struct{}{}:
-	default: // a run is pending
-	}
-}
-
-func queuedBytes(ws []pendingWrite) (n int) {
-	for _, w := range ws {
-		for _, m := range w.muts {
-			n += len(m.key) + len(m.val)
-		}
-	}
-	return n
 }
 
 // commitBatch commits ws in as few transactions as Badger's size limit
