@@ -37,6 +37,7 @@ type edgeSettings struct {
 	RequireSignature bool     `flag:"require-signature" help:"refuse every URL without a valid signature"`
 	Preset           []string `flag:"preset" help:"named preset NAME:OPTIONS, e.g. thumb:w=200&h=200&fit=cover (repeatable)"`
 	PresetsOnly      bool     `flag:"presets-only" help:"allow only presets (p=), no free-form options"`
+	HotEntries       int      `flag:"hot-entries" help:"popular variants owned by other nodes kept here briefly (0 disables)"`
 
 	Workers        int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
 	TransformQueue int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
@@ -69,7 +70,7 @@ func defaultEdgeSettings() *edgeSettings {
 		logSettings: defaultLogSettings(),
 		Public:      "127.0.0.1:8080", Internal: "127.0.0.1:8180",
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
-		CacheSize: 10 << 30, MemCache: 512 << 20,
+		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024,
 		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 	}

@@ -129,7 +129,7 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg := edge.DefaultConfig()
 	cfg.NodeName, cfg.Logger = name, log
 	cfg.ClusterSecret, cfg.PurgeToken = s.ClusterSecret, s.PurgeToken
-	cfg.RequestTimeout = s.RequestTimeout
+	cfg.RequestTimeout, cfg.HotEntries = s.RequestTimeout, s.HotEntries
 	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
 	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout, cfg.Limits.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout

@@ -43,11 +43,11 @@ func writeJPEG(t *testing.T, root, tenant, name string, w, h int, shade uint8) {
 	}
 }
 
-func startCluster(t *testing.T) (*testenv.EdgeCluster, string) {
+func startCluster(t *testing.T, args ...string) (*testenv.EdgeCluster, string) {
 	t.Helper()
 	root := t.TempDir()
 	writeJPEG(t, root, "acme", "photos/big.jpg", 1200, 800, 60)
-	c := testenv.StartEdgeCluster(t, testenv.EdgeClusterConfig{Nodes: 3, Origin: "dir:" + root})
+	c := testenv.StartEdgeCluster(t, testenv.EdgeClusterConfig{Nodes: 3, Origin: "dir:" + root, Args: args})
 	return c, root
 }
 
@@ -119,7 +119,9 @@ func TestOneFillPerVariantClusterWide(t *testing.T) {
 // SIGKILLed mid-load; every request still succeeds (owners that die are
 // replaced by serving locally, then by the new ring).
 func TestKillingANodeUnderLoadFailsNoRequest(t *testing.T) {
-	c, _ := startCluster(t)
+	// No hot copies: every request for a variant the dead node owned is
+	// forwarded to it and must fall back.
+	c, _ := startCluster(t, "--hot-entries", "0")
 	const workers, duration = 32, 4 * time.Second
 	var total, failed atomic.Int64
 	var firstErr atomic.Value
@@ -157,6 +159,9 @@ func TestKillingANodeUnderLoadFailsNoRequest(t *testing.T) {
 	}
 	if total.Load() < 100 {
 		t.Fatalf("only %d requests ran", total.Load())
+	}
+	if fb := c.Sum(t, "pixcdn_peer_forwards_total", `result="fallback"`); fb < 1 {
+		t.Fatalf("no request fell back: the kill did not hit forwarding (fallbacks %v)", fb)
 	}
 }
 
