@@ -5,5 +5,22 @@
 // response with its validators and cache headers.
 //
 // It must not know about Badger, memberlist, govips, MinIO or PostgreSQL: it
-// sees only the small interfaces it declares in deps.go.
+// sees only the small interfaces it declares in deps.go (cmd/pixcdn adapts
+// the real packages; NewCodec adapts a transform.Processor).
+//
+// Where things are: public.go (the public handler and routing), parse.go and
+// memo.go (URL → request, memoised per raw URI), lookup.go (hit, stale,
+// fill), original.go (originals: own cache, their ring owner, the origin),
+// respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
+// hot.go (owner forwarding, fallback, non-owner hot copies), internal.go,
+// status.go, purge.go, feed.go (the internal port, purges, the origin's
+// event feed), metrics.go (the metric names of ARCHITECTURE.md).
+//
+// Freshness: an entry is fresh until max-age, then served stale while it is
+// revalidated in the background (stale-while-revalidate), then served stale
+// only if the origin fails (stale-if-error), then gone. A variant inherits
+// the age of the original it was made from.
+//
+// A Server is safe for concurrent use; Close stops its listeners and waits
+// for its background goroutines (revalidations, the feed follower).
 package edge
