@@ -7,7 +7,7 @@ BENCHTIME ?= 1s
 CORPUS ?= $(CURDIR)/.run/corpus
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all deps build run demo test race unit netns-test lint fuzz bench bench-cache-open bench-transform sim golden golden-png tidy corpus clean
+.PHONY: all deps build run demo test race unit netns-test lint fuzz bench bench-hitpath bench-cluster bench-cache-open bench-transform sim golden golden-png tidy corpus clean
 
 all: build
 
@@ -58,6 +58,14 @@ bench:
 ## bench-cache-open: open a disk cache of one million entries (builds ~1.3 GB in the temp folder)
 bench-cache-open:
 	$(GO) test ./cachestore -run '^$$' -bench '^BenchmarkOpen$$' -benchtime 3x -count 5
+
+## bench-hitpath: edge hit path vs bare fasthttp vs nginx, wrk on one core, server on the other
+bench-hitpath:
+	RUNS=$${RUNS:-7} DUR=$${DUR:-10s} bash bench/hitpath/run.sh
+
+## bench-cluster: a three-edge cluster over a seeded dir: origin, driven by pixcdn bench
+bench-cluster:
+	bash bench/scripts/scenario.sh 3
 
 ## sim: cache policy simulator, LRU vs pixcdn's S3-FIFO on Zipf and scan traces
 sim:
