@@ -1,11 +1,6 @@
 package edge
 
-import (
-	"fmt"
-	"log/slog"
-	"unsafe"
-)
-
+import "unsafe"
 // b2s views b as a string without copying; b must not change while the
 // string is in use, and the string must not outlive the handler.
 func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
@@ -13,9 +8,3 @@ func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 // s2b views s as bytes without copying; the bytes must not be modified.
 func s2b(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// fasthttpLogger adapts slog to fasthttp's logger.
-type fasthttpLogger struct{ l *slog.Logger }
-
-func (f fasthttpLogger) Printf(format string, args ...any) {
-	f.l.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
-}
