@@ -49,32 +49,10 @@ func (c *memCache) Purge(p Purge) {
 	defer c.mu.Unlock()
 	c.gen++
 	for k, e := range c.entries {
-		if purgeMatches(p, e.Image) {
+		if purgeCovers(p, &e.Image) { // the fake selects exactly as the hot copies do
 			delete(c.entries, k)
 		}
 	}
-}
-
-func purgeMatches(p Purge, r ImageRef) bool {
-	if p.Tenant != r.Tenant {
-		return false
-	}
-	if p.All || (len(p.PublicIDs) == 0 && len(p.Tags) == 0 && p.Prefix == "") {
-		return true
-	}
-	for _, id := range p.PublicIDs {
-		if id == r.PublicID {
-			return true
-		}
-	}
-	for _, t := range p.Tags {
-		for _, rt := range r.Tags {
-			if t == rt {
-				return true
-			}
-		}
-	}
-	return p.Prefix != "" && strings.HasPrefix(r.PublicID, p.Prefix)
 }
 
 // selfRing owns every key.
