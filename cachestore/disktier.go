@@ -46,13 +46,6 @@ func (d *diskTier) runGC(discardRatio float64) error {
 	return d.db.RunValueLogGC(discardRatio)
 }
 
-// update runs fn in a read-write transaction, outside GC rewrites.
-func (d *diskTier) update(fn func(txn *badger.Txn) error) error {
-	d.gate.RLock()
-	defer d.gate.RUnlock()
-	return d.db.Update(fn)
-}
-
 // indexCost is what an entry's index record and keys are charged against
 // the budget: a flat estimate, so that opening need not read index records.
 const indexCost = 128

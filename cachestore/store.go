@@ -47,7 +47,7 @@ type Store struct {
 }
 
 type counters struct {
-	memHits, diskHits, misses atomic.Uint64
+	diskHits, misses          atomic.Uint64
 	checksumFailures, dropped atomic.Uint64
 	swept, gcRewrites         atomic.Uint64
 	dirBytes, written         atomic.Int64

@@ -213,7 +213,7 @@ func (c Config) validateRing() error {
 	case r.ReplicationFactor < 1 || r.ReplicationFactor > 1000:
 		return fmt.Errorf("ReplicationFactor must be 1..1000, got %d", r.ReplicationFactor)
 	case !(r.Load >= 1 && r.Load <= 10):
-		return fmt.Errorf("Load must be in [1,10], got %g", r.Load)
+		return fmt.Errorf("load factor (Load) must be in [1,10], got %g", r.Load)
 	}
 	return nil
 }

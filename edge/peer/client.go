@@ -34,7 +34,7 @@ func NewClient(cfg Config) (*Client, error) {
 		Name: "pixcdn-peer", NoDefaultUserAgentHeader: true, Dial: dial,
 		MaxConnsPerHost: cfg.MaxConnsPerPeer, MaxResponseBodySize: cfg.MaxBodyBytes,
 		MaxIdleConnDuration: 30 * time.Second, DisablePathNormalizing: true,
-		ReadBufferSize: 16 << 10, RetryIf: func(*fasthttp.Request) bool { return false },
+		ReadBufferSize: 16 << 10, RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
 	return &Client{cfg: cfg, hc: hc}, nil
 }
