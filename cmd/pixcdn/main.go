@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"pixcdn/internal/config"
@@ -78,7 +79,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if err := cmd.run(ctx, settings, rest); err != nil {
-		fmt.Fprintf(stderr, "pixcdn %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "pixcdn %s: %s\n", cmd.name, oneLine(err.Error()))
 		var usageErr usageError
 		if errors.As(err, &usageErr) {
 			return exitUsage
@@ -86,6 +87,22 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return 0
+}
+
+// oneLine folds a multi-line error (pgx lists every address it tried, one per
+// line) into one line, dropping repeated parts, so a failure reads as one
+// clear line.
+func oneLine(msg string) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !seen[line] {
+			seen[line] = true
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // usageError marks an error in what the user asked for (bad settings found

@@ -41,3 +41,10 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestOneLineFoldsMultiLineErrors(t *testing.T) {
+	in := "postgres: failed to connect:\n\t127.0.0.1:1: refused\n\t127.0.0.1:1: refused\n"
+	if got, want := oneLine(in), "postgres: failed to connect: 127.0.0.1:1: refused"; got != want {
+		t.Fatalf("oneLine = %q, want %q", got, want)
+	}
+}
