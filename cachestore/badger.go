@@ -14,17 +14,24 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 )
 
-// Badger key prefixes. Entry and index keys are the prefix and the 8-byte
+// Badger key prefixes. A record key is the prefix and the 8-byte
 // big-endian xxhash of the caller's key.
 const (
-	prefixEntry = 'e' // → encoded record: headers, full key, body
-	prefixIndex = 'i' // → encoded record without key and body, for the sweeper
-	prefixGen   = 'g' // → 8-byte purge generation of a scope
+	prefixRecord = 'r' // → pointer to the entry's frame, then its index record
+	prefixGen    = 'g' // → 8-byte purge generation of a scope
+	// prefixOldEntry marked the entry records of the format before
+	// segments (bodies in Badger's value log); see reopenEmpty.
+	prefixOldEntry = 'e'
 )
 
-// valueThreshold keeps index records and generations in the LSM tree and
-// sends bodies to the value log.
+// valueThreshold keeps records and generations in the LSM tree: Badger's
+// value log only sees an index record bigger than this (an image with
+// kilobytes of tags), and is never garbage-collected.
 const valueThreshold = 1 << 10
+
+// valueLogFileBytes is the size of Badger's (nearly unused) value-log
+// files: the minimum Badger accepts.
+const valueLogFileBytes = 1 << 20
 
 func badgerOptions(cfg Config) badger.Options {
 	opts := badger.DefaultOptions(cfg.Dir).
@@ -41,7 +48,7 @@ func badgerOptions(cfg Config) badger.Options {
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
 		WithNumCompactors(2).
-		WithValueLogFileSize(cfg.ValueLogFileBytes).
+		WithValueLogFileSize(valueLogFileBytes).
 		WithBlockCacheSize(cfg.BlockCacheBytes).
 		WithIndexCacheSize(cfg.IndexCacheBytes).
 		WithDetectConflicts(false).
@@ -67,6 +74,9 @@ func openBadger(cfg Config) (*badger.DB, error) {
 		// badger#2207: the first attempt sized the empty file; a second succeeds.
 		db, err = badger.Open(opts)
 	}
+	if err == nil && cfg.Dir != "" && hasKeyWithPrefix(db, prefixOldEntry) {
+		return reopenEmpty(db, cfg, opts)
+	}
 	if err == nil || cfg.Dir == "" || !recoverable(err) {
 		return db, err
 	}
@@ -81,6 +91,34 @@ func openBadger(cfg Config) (*badger.DB, error) {
 	cfg.Logger.Warn("cachestore: disk cache unreadable, moved aside, starting cold",
 		"dir", cfg.Dir, "moved_to", aside, "err", err)
 	return badger.Open(opts)
+}
+
+// reopenEmpty replaces a directory in the format before segments (bodies
+// in Badger's value log, which is no longer collected) with an empty
+// store: the cache is disposable, and converting would take longer than
+// refilling.
+func reopenEmpty(db *badger.DB, cfg Config, opts badger.Options) (*badger.DB, error) {
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(cfg.Dir); err != nil {
+		return nil, err
+	}
+	cfg.Logger.Warn("cachestore: disk cache in an old format, starting cold", "dir", cfg.Dir)
+	return badger.Open(opts)
+}
+
+// hasKeyWithPrefix reports whether db holds a key starting with prefix.
+func hasKeyWithPrefix(db *badger.DB, prefix byte) bool {
+	found := false
+	_ = db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}})
+		defer it.Close()
+		it.Rewind()
+		found = it.Valid()
+		return nil
+	})
+	return found
 }
 
 // emptyFileErr is the text of ristretto's z.NewFile, which Badger v4.9.6

@@ -1,6 +1,7 @@
 package cachestore
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -103,10 +104,10 @@ var (
 const openEntries = 1_000_000
 
 // BenchmarkOpen measures New on a directory holding one million entries.
-// The directory (about 1.3 GB: 1 KiB bodies, which like any body at or over
-// the value threshold live in the value log, so open time does not depend
-// on body size) is built once per process by writing records straight
-// into Badger, and removed by TestMain.
+// The directory (about 1.2 GB: 1 KiB bodies in segment files, which
+// opening never reads, so open time does not depend on body size) is
+// built once per process by writing frames and records straight into the
+// segments and Badger, and removed by TestMain.
 func BenchmarkOpen(b *testing.B) {
 	openDirOnce.Do(func() { openDir, openDirErr = buildOpenDir() })
 	if openDirErr != nil {
@@ -165,25 +166,36 @@ func fillOpenDir(dir string) error {
 	if err != nil {
 		return err
 	}
+	segs, err := openSegments(dir, cfg.SegmentBytes)
+	if err != nil {
+		return errors.Join(err, db.Close())
+	}
 	wb := db.NewWriteBatch()
-	for i := 0; i < openEntries && err == nil; i++ {
-		key := []byte(fmt.Sprintf("open/%d", i))
-		e := testEntry("t", "i", nil, body(i, 0, 1024))
-		h := hashKey(key)
-		err = wb.Set(diskKey(prefixEntry, h), encode(record{key: key, entry: e}))
-		if err == nil {
-			err = wb.Set(diskKey(prefixIndex, h), encode(record{entry: Entry{Image: e.Image}}))
-		}
+	for i := 0; i < openEntries && err == nil; i += maxBatchOps {
+		err = fillOpenBatch(wb, segs, i, min(i+maxBatchOps, openEntries))
 	}
 	if err == nil {
 		err = wb.Flush()
 	}
-	return closeBoth(err, db)
+	return errors.Join(err, db.Close(), segs.close())
 }
 
-func closeBoth(err error, db *badger.DB) error {
-	if cerr := db.Close(); err == nil {
-		err = cerr
+// fillOpenBatch stores entries [from, to) as the writer would: their
+// frames appended to a segment, then their records.
+func fillOpenBatch(wb *badger.WriteBatch, segs *segments, from, to int) error {
+	var frames, idxs [][]byte
+	var hs []uint64
+	for i := from; i < to; i++ {
+		key := []byte(fmt.Sprintf("open/%d", i))
+		e := testEntry("t", "i", nil, body(i, 0, 1024))
+		h := hashKey(key)
+		hs = append(hs, h)
+		frames = append(frames, encodeFrame(h, record{key: key, entry: e}))
+		idxs = append(idxs, encode(record{entry: Entry{Image: e.Image}}))
+	}
+	ptrs, err := segs.append(frames)
+	for k := 0; k < len(ptrs) && err == nil; k++ {
+		err = wb.Set(recordKey(hs[k]), encodePointer(ptrs[k], idxs[k]))
 	}
 	return err
 }

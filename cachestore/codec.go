@@ -35,19 +35,23 @@ type record struct {
 // times, image version, then length-prefixed key, content type, ETag,
 // tenant, public id, tag count and tags, and the body to the end. The
 // returned slice is newly allocated.
-func encode(r record) []byte {
+func encode(r record) []byte { return encodeAfter(0, r) }
+
+// encodeAfter is encode with skip zero bytes reserved in front of the
+// record (for a frame header): the record is the returned slice's b[skip:].
+func encodeAfter(skip int, r record) []byte {
 	e := &r.entry
 	strs := [][]byte{r.key, []byte(e.ContentType), []byte(e.ETag),
 		[]byte(e.Image.Tenant), []byte(e.Image.PublicID)}
-	n := fixedLen + binary.MaxVarintLen64*(len(strs)+1+len(e.Image.Tags)) + len(e.Body)
+	n := skip + fixedLen + binary.MaxVarintLen64*(len(strs)+1+len(e.Image.Tags)) + len(e.Body)
 	for _, s := range strs {
 		n += len(s)
 	}
 	for _, t := range e.Image.Tags {
 		n += len(t)
 	}
-	b := make([]byte, 5, n)
-	b[0] = codecVersion
+	b := make([]byte, skip+5, n)
+	b[skip] = codecVersion
 	b = binary.BigEndian.AppendUint64(b, r.stamp)
 	for _, t := range []time.Time{e.Created, e.LastModified, e.FreshUntil, e.StaleUntil} {
 		b = binary.BigEndian.AppendUint64(b, uint64(encodeTime(t)))
@@ -61,7 +65,7 @@ func encode(r record) []byte {
 		b = appendBytes(b, []byte(t))
 	}
 	b = append(b, e.Body...)
-	binary.BigEndian.PutUint32(b[1:5], crc32.Checksum(b[5:], castagnoli))
+	binary.BigEndian.PutUint32(b[skip+1:skip+5], crc32.Checksum(b[skip+5:], castagnoli))
 	return b
 }
 

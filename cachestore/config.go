@@ -13,11 +13,12 @@ var ErrConfig = errors.New("cachestore: invalid config")
 // Config sizes a Store. Byte sizes are in bytes, durations are wall time.
 // The zero value is not valid; start from DefaultConfig.
 type Config struct {
-	// Dir holds the Badger disk tier. Empty means no disk: the disk tier is
-	// an in-memory Badger of DiskBytes (for tests) that takes bodies up to
-	// about 1 MiB, and nothing survives Close. Default "".
+	// Dir holds the disk tier: Badger's files and the segments directory.
+	// Empty means no disk: records live in an in-memory Badger and frames
+	// in memory segments, within DiskBytes (for tests), and nothing
+	// survives Close. Default "".
 	Dir string
-	// DiskBytes is the budget of Dir. Once value-log GC has run, Dir stays
+	// DiskBytes is the budget of Dir. Once GC has run, Dir stays
 	// within 110% of it: live entries are kept to DiskBytes×(1−GCDiscardRatio)
 	// minus a margin, and the live budget shrinks further if Badger's own
 	// overhead needs it. Default 10 GiB; minimum 16 MiB.
@@ -32,21 +33,20 @@ type Config struct {
 	// Default 16 MiB.
 	IndexCacheBytes int64
 	// MemTableBytes is the size of one Badger memtable; two are kept, plus
-	// their write-ahead files on disk. Bodies live in the value log, so a
-	// memtable holds only keys and small records (about 100 bytes an entry);
-	// small memtables flush often, which lets value-log GC see garbage soon.
-	// 0 means DiskBytes/4096 clamped to [16 KiB, 64 MiB].
+	// their write-ahead files on disk. Bodies live in segment files, so a
+	// memtable holds only keys and small records (about 150 bytes an
+	// entry). 0 means DiskBytes/4096 clamped to [16 KiB, 64 MiB].
 	MemTableBytes int64
-	// ValueLogFileBytes is the size of one value-log file, the unit GC
-	// rewrites; writes to the store wait while a file is rewritten (see
-	// diskTier.gate). 0 means DiskBytes/64 clamped to [1 MiB, 64 MiB].
-	ValueLogFileBytes int64
-	// GCInterval is how often value-log GC runs and the directory size is
-	// checked against DiskBytes. Default 1 minute.
+	// SegmentBytes is the size of one segment file (Dir/segments), the
+	// unit GC compacts; an entry bigger than that gets a segment of its
+	// own. 0 means DiskBytes/64 clamped to [1 MiB, 64 MiB].
+	SegmentBytes int64
+	// GCInterval is how often GC compacts segments and the directory size
+	// is checked against DiskBytes. Default 1 minute.
 	GCInterval time.Duration
-	// GCDiscardRatio is the share of garbage at which GC rewrites a
-	// value-log file, in (0, 1). Lower keeps Dir smaller and costs more
-	// rewriting. Default 0.3.
+	// GCDiscardRatio is the share of garbage (deleted, evicted, replaced
+	// or purged entries) at which GC compacts a segment, in (0, 1). Lower
+	// keeps Dir smaller and costs more copying. Default 0.3.
 	GCDiscardRatio float64
 	// SweepInterval is how often the sweeper removes purged and expired
 	// entries from disk even without a purge (a purge triggers a sweep after
@@ -88,8 +88,8 @@ func (c Config) Validate() error {
 		{c.BlockCacheBytes < 1<<20, "BlockCacheBytes must be at least 1 MiB"},
 		{c.IndexCacheBytes < 1<<20, "IndexCacheBytes must be at least 1 MiB"},
 		{c.MemTableBytes != 0 && c.MemTableBytes < 16<<10, "MemTableBytes must be 0 or at least 16 KiB"},
-		{c.ValueLogFileBytes != 0 && (c.ValueLogFileBytes < 1<<20 || c.ValueLogFileBytes >= 1<<30),
-			"ValueLogFileBytes must be 0 or in [1 MiB, 1 GiB)"},
+		{c.SegmentBytes != 0 && (c.SegmentBytes < 1<<20 || c.SegmentBytes >= 1<<30),
+			"SegmentBytes must be 0 or in [1 MiB, 1 GiB)"},
 		{c.GCInterval <= 0, "GCInterval must be positive"},
 		{!(c.GCDiscardRatio > 0 && c.GCDiscardRatio < 1), "GCDiscardRatio must be in (0, 1)"},
 		{c.SweepInterval <= 0, "SweepInterval must be positive"},
@@ -107,8 +107,8 @@ func (c Config) withDefaults() Config {
 	if c.MemTableBytes == 0 {
 		c.MemTableBytes = clamp(c.DiskBytes/4096, 16<<10, 64<<20)
 	}
-	if c.ValueLogFileBytes == 0 {
-		c.ValueLogFileBytes = clamp(c.DiskBytes/64, 1<<20, 64<<20)
+	if c.SegmentBytes == 0 {
+		c.SegmentBytes = clamp(c.DiskBytes/64, 1<<20, 64<<20)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -121,10 +121,10 @@ func (c Config) withDefaults() Config {
 
 // liveBudget is the most bytes of entries the disk tier holds before the
 // directory-size controller adjusts it: what fits in DiskBytes when every
-// value-log file may hold up to GCDiscardRatio garbage, less room for the
-// file being written, two memtables' write-ahead logs and the LSM tree.
+// segment may hold up to GCDiscardRatio garbage, less room for the
+// segment being written, two memtables' write-ahead logs and the LSM tree.
 func (c Config) liveBudget() int64 {
-	overhead := 2*c.ValueLogFileBytes + 4*c.MemTableBytes + c.DiskBytes/50
+	overhead := 2*c.SegmentBytes + 4*c.MemTableBytes + c.DiskBytes/50
 	return max(int64(float64(c.DiskBytes)*(1-c.GCDiscardRatio))-overhead, c.DiskBytes/10)
 }
 

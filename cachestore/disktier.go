@@ -11,25 +11,23 @@ import (
 	"pixcdn/cachestore/internal/s3fifo"
 )
 
-// diskTier is the disk tier: records in Badger, and in memory an S3-FIFO
-// over their key hashes and sizes that decides what stays. Safe for
+// diskTier is the disk tier: entry frames in segment files, and per key
+// hash a small Badger record (pointer and index record); in memory an
+// S3-FIFO over key hashes and sizes that decides what stays. Safe for
 // concurrent use.
 type diskTier struct {
 	db      *badger.DB
+	segs    *segments
 	nominal int64 // live budget when the directory is within DiskBytes
 	mu      sync.Mutex
 	policy  *s3fifo.Policy
-	// gate is held shared by every write to Badger and exclusively by a
-	// value-log GC rewrite: Badger v4.9.6 reads memtable versions without
-	// synchronisation when a rewrite starts (DB.MaxVersion, racing
-	// memTable.Put), so no write may run concurrently with one.
-	gate sync.RWMutex
-	// keys order, per key hash, a Set's admission and write against
-	// the deletion of the same hash as a victim, so that a delete can never
-	// land after a newer write of the key (which would leave the record on
-	// disk with the policy unaware of it: space that is never reclaimed).
+	// keys order, per key hash, every change of its Badger record: a Set's
+	// admission and write, a deletion, a compaction move. A queued change
+	// holds the lock until it has landed, so a later one never overtakes
+	// it (a delete landing after a newer write would leave a record the
+	// policy does not know; a move landing after a Set would revert it).
 	keys keyLocks
-	// inflight counts queued commits; Close waits for them.
+	// inflight counts queued groups of writes; Close waits for them.
 	inflight sync.WaitGroup
 	// queue feeds the writer goroutine (writer.go), which closes
 	// writerDone when it exits after stopWriter.
@@ -39,67 +37,68 @@ type diskTier struct {
 	failedWrites atomic.Uint64
 }
 
-// runGC rewrites at most one value-log file, with writes held off.
-func (d *diskTier) runGC(discardRatio float64) error {
-	d.gate.Lock()
-	defer d.gate.Unlock()
-	return d.db.RunValueLogGC(discardRatio)
-}
-
-// indexCost is what an entry's index record and keys are charged against
-// the budget: a flat estimate, so that opening need not read index records.
+// indexCost is what an entry's Badger record and keys are charged against
+// the budget on top of its frame: a flat estimate.
 const indexCost = 128
 
-func diskKey(prefix byte, h uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{prefix}, h)
+func recordKey(h uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{prefixRecord}, h)
 }
 
-// read returns the stored bytes for h, or ok=false when h is unknown. The
-// returned slice is newly allocated and owned by the caller.
-func (d *diskTier) read(h uint64) (val []byte, ok bool, err error) {
-	d.mu.Lock()
-	known := d.policy.Contains(h)
-	d.mu.Unlock()
-	if !known {
-		return nil, false, nil
+// errNotFound means the disk tier holds no record for a key.
+var errNotFound = errors.New("cachestore: not on disk")
+
+// read returns h's record, read from its segment and verified. Errors:
+// errNotFound (no record), errSegmentGone or errShortFrame (the frame is
+// not there: deleted segment, lost tail), errBadFrame or ErrCorrupt
+// (damaged bytes), or an I/O error. The record aliases a new buffer.
+func (d *diskTier) read(h uint64) (record, error) {
+	if !d.tracks(h) {
+		return record{}, errNotFound
 	}
-	val, err = d.get(h)
-	if errors.Is(err, badger.ErrKeyNotFound) && d.tracks(h) {
+	p, err := d.pointer(h)
+	if errors.Is(err, errNotFound) && d.tracks(h) {
 		// A Set of h may have been admitted and its write not landed yet:
 		// wait for it (it holds h's key lock until then) and look again.
 		d.lockKeys([]uint64{h})()
-		val, err = d.get(h)
+		p, err = d.pointer(h)
 	}
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, nil // evicted or deleted meanwhile
+	if err != nil {
+		return record{}, err
 	}
-	return val, err == nil, err
+	frame, err := d.segs.read(p)
+	if errors.Is(err, errSegmentGone) || errors.Is(err, errShortFrame) {
+		// Compaction may have moved the frame and removed its segment
+		// since the pointer was read: look once more.
+		if p2, err2 := d.pointer(h); err2 == nil && p2 != p {
+			frame, err = d.segs.read(p2)
+		}
+	}
+	if err != nil {
+		return record{}, err
+	}
+	rec, err := decodeFrame(frame, h)
+	if errors.Is(err, errBadFrame) && allZero(frame[:frameHeaderLen]) {
+		return record{}, errShortFrame // never written: a hole, not damage
+	}
+	return rec, err
 }
 
-// errResurrected marks an entry record without its index record: one that
-// Badger v4.9.6's value-log GC wrote back after it was deleted (the index
-// record, kept in the LSM, stays deleted). It must not be served.
-var errResurrected = errors.New("cachestore: entry record without index record")
-
-// get reads h's entry record, checking that its index record exists.
-func (d *diskTier) get(h uint64) (val []byte, err error) {
+// pointer reads h's pointer from Badger.
+func (d *diskTier) pointer(h uint64) (p pointer, err error) {
 	err = d.db.View(func(txn *badger.Txn) error {
-		if _, err := txn.Get(diskKey(prefixIndex, h)); errors.Is(err, badger.ErrKeyNotFound) {
-			if _, eerr := txn.Get(diskKey(prefixEntry, h)); eerr == nil {
-				return errResurrected
-			}
-			return err
+		item, err := txn.Get(recordKey(h))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return errNotFound
 		} else if err != nil {
 			return err
 		}
-		item, err := txn.Get(diskKey(prefixEntry, h))
-		if err != nil {
+		return item.Value(func(v []byte) error {
+			p, _, err = decodePointer(v)
 			return err
-		}
-		val, err = item.ValueCopy(nil)
-		return err
+		})
 	})
-	return val, err
+	return p, err
 }
 
 // hit counts an access to h.

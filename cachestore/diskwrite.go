@@ -1,76 +1,146 @@
 package cachestore
 
 import (
+	"cmp"
 	"errors"
+	"sync"
+	"sync/atomic"
 )
 
 // maxAsyncVictims bounds the deletions one Set queues with its write;
-// more (a big entry evicting many small ones) are deleted synchronously.
+// more (a big entry evicting many small ones) are awaited.
 const maxAsyncVictims = 32
 
-// write queues val and idx for h unless the policy refuses them (too big),
-// and the deletion of whatever the policy evicts to make room. It returns
-// once the writes are queued: the writer goroutine commits queued writes
-// from all callers together (writer.go), which is what makes Sets fast;
-// it blocks only while the queue is full. Until a write lands, the key's
-// lock stays held, so a later write, eviction or disk read of the same key
-// waits for it (read-your-writes). Errors of a queued write are counted in
-// failedWrites and the entry is forgotten.
-func (d *diskTier) write(h uint64, val, idx []byte) error {
+// write queues frame and idx for h unless the policy refuses them (too
+// big), and the deletion of whatever the policy evicts to make room. It
+// returns once the writes are queued: the writer goroutine handles queued
+// writes from all callers together (writer.go), which is what makes Sets
+// fast; it blocks only while the queue is full. Until a write lands, the
+// key's lock stays held, so a later write, eviction, move or disk read of
+// the same key waits for it (read-your-writes). A queued write that fails
+// is counted in failedWrites and the entry is forgotten.
+func (d *diskTier) write(h uint64, frame, idx []byte) error {
 	var victims []uint64
 	unlock := d.lockKeys([]uint64{h})
 	d.mu.Lock()
-	admitted := d.policy.Add(h, int64(len(val))+indexCost, func(v uint64) { victims = append(victims, v) })
+	admitted := d.policy.Add(h, int64(len(frame))+indexCost, func(v uint64) { victims = append(victims, v) })
 	d.mu.Unlock()
 	if !admitted {
-		defer unlock()
-		return errors.Join(ErrTooLarge, d.deleteGated([]uint64{h}))
+		return errors.Join(ErrTooLarge, d.commitWait([]mutation{{h: h}}, unlock))
 	}
-	err := d.commitAsync(unlock, []mutation{
-		{key: diskKey(prefixEntry, h), val: val},
-		{key: diskKey(prefixIndex, h), val: idx},
-	}, func() { d.forget(h) })
-	if err != nil || len(victims) == 0 {
-		return err
-	}
-	if len(victims) > maxAsyncVictims {
+	d.commitAsync([]mutation{{h: h, frame: frame, index: idx}}, unlock, func(err error) {
+		if err != nil {
+			d.forget(h)
+		}
+	})
+	switch {
+	case len(victims) == 0:
+		return nil
+	case len(victims) > maxAsyncVictims:
 		return d.evict(victims)
+	default:
+		d.evictAsync(victims)
+		return nil
 	}
-	return d.evictAsync(victims)
 }
 
 // evictAsync is evict with the deletions queued rather than awaited.
-func (d *diskTier) evictAsync(victims []uint64) error {
+func (d *diskTier) evictAsync(victims []uint64) {
 	unlock := d.lockKeys(victims)
-	gone := d.untracked(victims)
-	if len(gone) == 0 {
-		unlock()
-		return nil
-	}
-	muts := make([]mutation, 0, 2*len(gone))
-	for _, h := range gone {
-		muts = append(muts, mutation{key: diskKey(prefixEntry, h), del: true},
-			mutation{key: diskKey(prefixIndex, h), del: true})
-	}
-	return d.commitAsync(unlock, muts, func() {})
+	d.commitAsync(deletions(d.untracked(victims)), unlock, func(error) {})
 }
 
-// commitAsync queues muts for the writer, which applies them in one
-// transaction, holding gate shared until they land; then it calls onErr
-// on failure and unlock in any case. Close waits for queued commits.
-func (d *diskTier) commitAsync(unlock func(), muts []mutation, onErr func()) error {
-	d.gate.RLock()
-	d.inflight.Add(1)
-	d.queue <- pendingWrite{muts: muts, done: func(err error) {
-		if err != nil {
-			d.failedWrites.Add(1)
-			onErr()
-		}
-		d.gate.RUnlock()
+// evict deletes the records of hashes the policy evicted, except those a
+// Set has admitted again since, and waits for the deletions to land.
+func (d *diskTier) evict(victims []uint64) error {
+	if len(victims) == 0 {
+		return nil
+	}
+	unlock := d.lockKeys(victims)
+	return d.commitWait(deletions(d.untracked(victims)), unlock)
+}
+
+// remove forgets hs and deletes their records, waiting for that to land.
+func (d *diskTier) remove(hs ...uint64) error {
+	unlock := d.lockKeys(hs)
+	for _, h := range hs {
+		d.forget(h)
+	}
+	return d.commitWait(deletions(hs), unlock)
+}
+
+// discard forgets h and queues the deletion of its record, without
+// waiting: for the read path.
+func (d *diskTier) discard(h uint64) {
+	unlock := d.lockKeys([]uint64{h})
+	d.forget(h)
+	d.commitAsync(deletions([]uint64{h}), unlock, func(error) {})
+}
+
+func deletions(hs []uint64) []mutation {
+	muts := make([]mutation, len(hs))
+	for i, h := range hs {
+		muts[i].h = h
+	}
+	return muts
+}
+
+// commitWait is commitAsync, waiting for the mutations to land and
+// returning the first error.
+func (d *diskTier) commitWait(muts []mutation, unlock func()) error {
+	res := make(chan error, 1)
+	d.commitAsync(muts, unlock, func(err error) { res <- err })
+	return <-res
+}
+
+// commitAsync queues muts for the writer, each as a write of its own (so
+// that any number of them fits Badger's transactions), and returns. Once
+// all have landed it calls done with the first error and then unlock,
+// which releases the key locks the caller took for muts. Failed writes
+// are counted. Close waits for queued writes.
+func (d *diskTier) commitAsync(muts []mutation, unlock func(), done func(error)) {
+	if len(muts) == 0 {
 		unlock()
-		d.inflight.Done()
-	}}
-	return nil
+		done(nil)
+		return
+	}
+	d.inflight.Add(1)
+	if len(muts) == 1 { // a Set: no bookkeeping of a group
+		d.queue <- pendingWrite{mut: muts[0], done: func(err error) {
+			if err != nil {
+				d.failedWrites.Add(1)
+			}
+			done(err)
+			unlock()
+			d.inflight.Done()
+		}}
+		return
+	}
+	var (
+		left     atomic.Int64
+		firstErr error
+		errMu    sync.Mutex
+	)
+	left.Store(int64(len(muts)))
+	for _, m := range muts {
+		d.queue <- pendingWrite{mut: m, done: func(err error) {
+			if err != nil {
+				d.failedWrites.Add(1)
+				errMu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				errMu.Unlock()
+			}
+			if left.Add(-1) > 0 {
+				return
+			}
+			errMu.Lock()
+			err = firstErr
+			errMu.Unlock()
+			done(err)
+			unlock()
+			d.inflight.Done()
+		}}
+	}
 }
 
 // untracked returns the hashes among hs that the policy does not track.
@@ -84,38 +154,6 @@ func (d *diskTier) untracked(hs []uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-// evict deletes the records of hashes the policy evicted, except those a
-// Set has admitted again since.
-func (d *diskTier) evict(victims []uint64) error {
-	if len(victims) == 0 {
-		return nil
-	}
-	defer d.lockKeys(victims)()
-	return d.deleteGated(d.untracked(victims))
-}
-
-// remove forgets hs and deletes their records.
-func (d *diskTier) remove(hs ...uint64) error {
-	defer d.lockKeys(hs)()
-	for _, h := range hs {
-		d.forget(h)
-	}
-	return d.deleteGated(hs)
-}
-
-// discard forgets h and deletes its records unless a GC rewrite holds
-// writes off, in which case the records are left for the sweeper (which
-// deletes records the policy does not know). For the read path, which
-// must not wait for a rewrite.
-func (d *diskTier) discard(h uint64) {
-	defer d.lockKeys([]uint64{h})()
-	d.forget(h)
-	if d.gate.TryRLock() {
-		defer d.gate.RUnlock()
-		_ = d.deleteLocked([]uint64{h})
-	}
 }
 
 func (d *diskTier) forget(h uint64) {
@@ -135,30 +173,3 @@ func (d *diskTier) setCapacity(c int64) error {
 
 // lockKeys locks the key locks of hs (see keyLocks.lockAll).
 func (d *diskTier) lockKeys(hs []uint64) (unlock func()) { return d.keys.lockAll(hs) }
-
-// deleteGated deletes the records of hs, outside GC rewrites. Callers hold
-// the key locks of hs.
-func (d *diskTier) deleteGated(hs []uint64) error {
-	if len(hs) == 0 {
-		return nil
-	}
-	d.gate.RLock()
-	defer d.gate.RUnlock()
-	return d.deleteLocked(hs)
-}
-
-// deleteLocked deletes the entry and index records of hs from Badger; it
-// does not touch the policy. Callers hold gate and the key locks of hs.
-func (d *diskTier) deleteLocked(hs []uint64) error {
-	wb := d.db.NewWriteBatch()
-	defer wb.Cancel()
-	for _, h := range hs {
-		if err := wb.Delete(diskKey(prefixEntry, h)); err != nil {
-			return err
-		}
-		if err := wb.Delete(diskKey(prefixIndex, h)); err != nil {
-			return err
-		}
-	}
-	return wb.Flush()
-}

@@ -3,14 +3,26 @@ package cachestore
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
 
-// maxRewritesPerRun bounds the value-log files one GC run rewrites.
-const maxRewritesPerRun = 64
+const (
+	// maxCompactionsPerRun bounds the segments one GC run compacts.
+	maxCompactionsPerRun = 64
+	// maxMovesInFlight bounds the frames compaction has read and queued
+	// for the writer but not yet seen land.
+	maxMovesInFlight = 64
+)
+
+// errCompactionStopped means a compaction gave up (the store is closing,
+// or a move failed); the segment stays and a later run tries again.
+var errCompactionStopped = errors.New("cachestore: compaction stopped")
 
 // noteWritten counts bytes written to disk and asks for a GC run early
 // once a sixteenth of DiskBytes has been written since the last request,
@@ -42,41 +54,118 @@ func (s *Store) gcLoop() {
 	}
 }
 
-// collectGarbage deletes orphaned entry records, rewrites value-log files
-// holding at least GCDiscardRatio garbage, measures Dir, and refits the
-// live budget so that Dir stays within DiskBytes.
+// collectGarbage compacts the segments holding at least GCDiscardRatio
+// garbage, measures Dir, and refits the live budget so that Dir stays
+// within DiskBytes.
 func (s *Store) collectGarbage() {
 	s.life.RLock()
 	defer s.life.RUnlock()
-	if s.closed.Load() || s.cfg.Dir == "" {
+	if s.closed.Load() {
 		return
 	}
-	if err := s.disk.evict(s.disk.findOrphans(s.closing)); err != nil {
-		s.cfg.Logger.Warn("cachestore: deleting orphaned records failed", "err", err)
-	}
-	for i := 0; i < maxRewritesPerRun; i++ {
-		err := s.disk.runGC(s.cfg.GCDiscardRatio)
-		if err != nil {
-			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
-				s.cfg.Logger.Warn("cachestore: value-log GC failed", "dir", s.cfg.Dir, "err", err)
+	for i, id := range s.disk.segs.garbage(s.cfg.GCDiscardRatio) {
+		if i == maxCompactionsPerRun || s.closing() {
+			break
+		}
+		if err := s.compact(id); err != nil {
+			if !errors.Is(err, errCompactionStopped) {
+				s.cfg.Logger.Warn("cachestore: compacting a segment failed", "dir", s.cfg.Dir, "segment", id, "err", err)
 			}
 			break
 		}
 		s.gcRewrites.Add(1)
 	}
-	size := dirBytes(s.cfg.Dir)
+	if s.cfg.Dir == "" {
+		return
+	}
+	size := dirBytes(s.cfg.Dir) + dirBytes(filepath.Join(s.cfg.Dir, segDirName))
 	s.dirBytes.Store(size)
 	if err := s.disk.setCapacity(s.fitBudget(size)); err != nil {
 		s.cfg.Logger.Warn("cachestore: evicting to fit the disk budget failed", "err", err)
 	}
 }
 
+// compact moves the frames of sealed segment id that records still point
+// at to the active segment, through the writer, and removes the segment
+// once every move has landed. Each frame is checked and moved under its
+// key's lock, so a concurrent Set or Delete of the key is ordered before
+// the check (and wins: the frame is no longer pointed at) or after the
+// move (and replaces the moved frame). Readers that raced the removal
+// look their pointer up again (diskTier.read).
+func (s *Store) compact(id uint32) error {
+	d := s.disk
+	slots := make(chan struct{}, maxMovesInFlight)
+	var moves sync.WaitGroup
+	var failed, stopped atomic.Bool
+	err := d.segs.walk(id, func(p pointer, h uint64) bool {
+		if s.closing() {
+			stopped.Store(true)
+			return false
+		}
+		slots <- struct{}{}
+		unlock := d.lockKeys([]uint64{h})
+		frame, idx, ok := d.liveFrame(p, h)
+		if !ok {
+			unlock()
+			<-slots
+			return true
+		}
+		moves.Add(1)
+		d.commitAsync([]mutation{{h: h, frame: frame, index: idx}}, unlock, func(err error) {
+			if err != nil {
+				failed.Store(true)
+			}
+			<-slots
+			moves.Done()
+		})
+		return true
+	})
+	moves.Wait()
+	switch {
+	case err != nil:
+		return err
+	case stopped.Load() || failed.Load():
+		return errCompactionStopped
+	}
+	return d.segs.remove(id)
+}
+
+// liveFrame returns the frame at p and the index record stored with it if
+// h's record still points at p and the frame is intact. Callers hold h's
+// key lock.
+func (d *diskTier) liveFrame(p pointer, h uint64) (frame, idx []byte, ok bool) {
+	err := d.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(recordKey(h))
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			cur, i, err := decodePointer(v)
+			if err == nil && cur == p {
+				idx, ok = append([]byte(nil), i...), true
+			}
+			return nil
+		})
+	})
+	if err != nil || !ok {
+		return nil, nil, false
+	}
+	frame, err = d.segs.read(p)
+	if err != nil {
+		return nil, nil, false
+	}
+	if _, err := decodeFrame(frame, h); err != nil {
+		return nil, nil, false // damaged: not worth keeping; reads will miss
+	}
+	return frame, idx, true
+}
+
 // fitBudget returns the live budget for the next interval given the
 // directory's measured size: lowered by the overshoot (at most a tenth per
-// run, never below a quarter of nominal: garbage shows up in GC's
-// statistics late, and evicting in a rush only makes more of it) when Dir
-// exceeds DiskBytes, raised halfway back towards the nominal budget when
-// Dir is comfortably (5%) below it.
+// run, never below a quarter of nominal: garbage is only reclaimed once a
+// segment has enough of it, and evicting in a rush only makes more of it)
+// when Dir exceeds DiskBytes, raised halfway back towards the nominal
+// budget when Dir is comfortably (5%) below it.
 func (s *Store) fitBudget(dir int64) int64 {
 	cur := s.disk.stats().Capacity
 	limit := s.cfg.DiskBytes

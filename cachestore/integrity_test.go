@@ -11,17 +11,15 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// diskRecords counts the entry and index records in Badger.
+// diskRecords counts the entry records in Badger.
 func diskRecords(t *testing.T, s *Store) int {
 	t.Helper()
 	n := 0
 	err := s.db().View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRecord}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			if k := it.Item().Key(); k[0] == prefixEntry || k[0] == prefixIndex {
-				n++
-			}
+			n++
 		}
 		return nil
 	})
@@ -31,31 +29,44 @@ func diskRecords(t *testing.T, s *Store) int {
 	return n
 }
 
-// TestChecksumMismatchIsAMiss flips one body byte on disk: the read is a
-// miss, the entry is deleted and the counter goes up.
+// framePointer returns where key's frame is, once its write has landed.
+func framePointer(t *testing.T, s *Store, key string) pointer {
+	t.Helper()
+	landed(s, key)
+	p, err := s.disk.pointer(hashKey([]byte(key)))
+	if err != nil {
+		t.Fatalf("pointer of %q: %v", key, err)
+	}
+	return p
+}
+
+// TestChecksumMismatchIsAMiss flips one body byte in a segment file: the
+// read is a miss, the entry is deleted and the counter goes up.
 func TestChecksumMismatchIsAMiss(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.MemoryBytes = 0 // every read goes to disk
 	s := openStore(t, cfg)
 	mustSet(t, s, "k", testEntry("t", "i", nil, body(1, 0, 4000)))
-	landed(s, "k")
-	k := diskKey(prefixEntry, hashKey([]byte("k")))
-	err := s.db().Update(func(txn *badger.Txn) error {
-		item, err := txn.Get(k)
-		if err != nil {
-			return err
-		}
-		val, _ := item.ValueCopy(nil)
-		val[len(val)-100] ^= 0x01
-		return txn.Set(k, val)
-	})
+	p := framePointer(t, s, "k")
+	f, err := os.OpenFile(s.disk.segs.path(p.seg), os.O_RDWR, 0)
 	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	off := p.off + p.n - 100
+	if _, err := f.ReadAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0x01
+	if _, err := f.WriteAt(b, off); err != nil {
 		t.Fatal(err)
 	}
 	wantMiss(t, s, "k")
 	if got := s.Stats().ChecksumFailures; got != 1 {
 		t.Fatalf("ChecksumFailures = %d, want 1", got)
 	}
+	landed(s, "k")
 	if n := diskRecords(t, s); n != 0 {
 		t.Fatalf("%d records left after a checksum failure, want 0", n)
 	}
@@ -148,32 +159,24 @@ func TestEmptyLogFilesAfterCrash(t *testing.T) {
 	}
 }
 
-// TestOrphanRecordsAreDropped plants an entry record without its index
-// record (what Badger's value-log GC can resurrect) and an index record
-// without its entry: neither is served, a read deletes the first and the
-// sweeper the second.
-func TestOrphanRecordsAreDropped(t *testing.T) {
+// TestUntrackedRecordsAreSwept plants a record the policy does not know
+// (left by a failed delete): the sweeper deletes it.
+func TestUntrackedRecordsAreSwept(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	s := openStore(t, cfg)
 	mustSet(t, s, "kept", testEntry("t", "i", nil, body(1, 0, 3000)))
-	val := encode(record{key: []byte("orphan"), entry: testEntry("t", "i", nil, body(2, 0, 3000))})
+	p := framePointer(t, s, "kept")
+	idx := encode(record{entry: Entry{Image: ImageRef{Tenant: "t", PublicID: "i"}}})
 	err := s.db().Update(func(txn *badger.Txn) error {
-		if err := txn.Set(diskKey(prefixEntry, hashKey([]byte("orphan"))), val); err != nil {
-			return err
-		}
-		return txn.Set(diskKey(prefixIndex, hashKey([]byte("lonely index"))), val)
+		return txn.Set(recordKey(hashKey([]byte("lonely"))), encodePointer(p, idx))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openStore(t, cfg)
-	wantMiss(t, s, "orphan")
-	wantBody(t, s, "kept", body(1, 0, 3000))
+	wantMiss(t, s, "lonely")
 	s.sweep()
-	if n := diskRecords(t, s); n != 2 {
-		t.Fatalf("%d records on disk after a read and a sweep, want the 2 of \"kept\"", n)
+	if n := diskRecords(t, s); n != 1 {
+		t.Fatalf("%d records on disk after a sweep, want the 1 of \"kept\"", n)
 	}
+	wantBody(t, s, "kept", body(1, 0, 3000))
 }

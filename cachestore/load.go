@@ -9,21 +9,43 @@ import (
 	"pixcdn/cachestore/internal/s3fifo"
 )
 
-// loadIndex rebuilds the disk tier's policy from the entry keys on disk,
-// reading keys and value sizes only (no values), and deletes what does not
-// fit the budget. Entry records that Badger's value-log GC resurrected are
-// indexed too: reads find them without their index record and discard
-// them (see diskTier.get).
-func loadIndex(db *badger.DB, budget int64) (*diskTier, error) {
-	d := &diskTier{db: db, nominal: budget, policy: s3fifo.New(budget)}
-	var drop []uint64
+// loadIndex rebuilds the disk tier's policy and the live bytes of segments
+// from the Badger records (keys and their small values, which live in the
+// LSM tree), and deletes the records that do not fit the budget or point
+// at frames that are not there (a segment lost, or a tail cut short).
+func loadIndex(db *badger.DB, segs *segments, budget int64) (*diskTier, error) {
+	d := &diskTier{db: db, segs: segs, nominal: budget, policy: s3fifo.New(budget)}
+	var hs, drop []uint64
 	var sizes []int64
-	hs, err := scanKeys(db, prefixEntry, func(_ uint64, item *badger.Item) {
-		sizes = append(sizes, item.ValueSize()+indexCost)
+	var deltas []liveDelta
+	var maxSeg uint32
+	err := db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRecord}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			h, ok := keyHash(it.Item().Key())
+			if !ok {
+				continue
+			}
+			p, err := itemPointer(it.Item())
+			if err == nil {
+				maxSeg = max(maxSeg, p.seg)
+				// Whatever deletes the record subtracts it again.
+				deltas = append(deltas, liveDelta{seg: p.seg, n: p.n})
+			}
+			if err != nil || !segs.has(p) {
+				drop = append(drop, h)
+				continue
+			}
+			hs, sizes = append(hs, h), append(sizes, p.n+indexCost)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cachestore: load index: %w", err)
 	}
+	segs.reserveIDs(maxSeg)
+	segs.addLive(deltas)
 	d.policy.Reserve(len(hs))
 	for i, h := range hs {
 		if !d.policy.Preload(h, sizes[i]) {
@@ -34,51 +56,24 @@ func loadIndex(db *badger.DB, budget int64) (*diskTier, error) {
 	return d, d.evict(drop)
 }
 
-// scanKeys iterates the keys under prefix in order, without values, calls
-// fn for each and returns their hashes.
-func scanKeys(db *badger.DB, prefix byte, fn func(h uint64, item *badger.Item)) ([]uint64, error) {
-	var hs []uint64
-	err := db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			if h, ok := keyHash(it.Item().Key()); ok {
-				hs = append(hs, h)
-				fn(h, it.Item())
-			}
-		}
+// itemPointer decodes the pointer of a record.
+func itemPointer(item *badger.Item) (p pointer, err error) {
+	verr := item.Value(func(v []byte) error {
+		p, _, err = decodePointer(v)
 		return nil
 	})
-	return hs, err
+	if verr != nil {
+		return p, verr
+	}
+	return p, err
 }
 
-// keyHash returns the hash in an entry or index key.
+// keyHash returns the hash in a record key.
 func keyHash(k []byte) (uint64, bool) {
 	if len(k) != 9 {
 		return 0, false
 	}
 	return binary.BigEndian.Uint64(k[1:]), true
-}
-
-// findOrphans lists the hashes of entry records the policy does not track
-// (see loadIndex for how they arise), reading keys only.
-func (d *diskTier) findOrphans(stop func() bool) []uint64 {
-	var orphans []uint64
-	_ = d.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixEntry}})
-		defer it.Close()
-		n := 0
-		for it.Rewind(); it.Valid(); it.Next() {
-			if n++; n%sweepBatch == 0 && stop() {
-				return nil
-			}
-			if h, ok := keyHash(it.Item().Key()); ok && !d.tracks(h) {
-				orphans = append(orphans, h)
-			}
-		}
-		return nil
-	})
-	return orphans
 }
 
 // loadGenerations reads every persisted purge counter.

@@ -36,8 +36,6 @@ func (s *Store) Purge(p Purge) error {
 }
 
 func (s *Store) persistScopes(scopes []scope, gen uint64) error {
-	s.disk.gate.RLock()
-	defer s.disk.gate.RUnlock()
 	wb := s.db().NewWriteBatch()
 	defer wb.Cancel()
 	val := binary.BigEndian.AppendUint64(nil, gen)

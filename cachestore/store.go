@@ -66,16 +66,20 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cachestore: open %q: %w", cfg.Dir, err)
 	}
+	segs, err := openSegments(cfg.Dir, cfg.SegmentBytes)
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
 	s := &Store{cfg: cfg, mem: newMemTier(cfg.MemoryBytes),
 		stop: make(chan struct{}), kick: make(chan struct{}, 1), gcKick: make(chan struct{}, 1)}
 	if s.gens, err = loadGenerations(db); err == nil {
-		s.disk, err = loadIndex(db, cfg.liveBudget())
+		s.disk, err = loadIndex(db, segs, cfg.liveBudget())
 	}
 	if err != nil {
 		if s.disk != nil {
 			s.disk.stopWriter()
 		}
-		return nil, errors.Join(err, db.Close())
+		return nil, errors.Join(err, db.Close(), segs.close())
 	}
 	s.wg.Add(2)
 	go s.gcLoop()
@@ -120,25 +124,24 @@ func (s *Store) servable(e *Entry, stamp uint64) bool {
 	return (exp.IsZero() || s.cfg.Now().Before(exp)) && s.gens.alive(&e.Image, stamp)
 }
 
-// readDisk reads, verifies and decodes key's record from the disk tier,
-// deleting it when it is corrupt, purged or expired.
+// readDisk reads, verifies and decodes key's frame from the disk tier,
+// deleting the entry when its frame is damaged or gone, or it is purged
+// or expired.
 func (s *Store) readDisk(h uint64, key []byte) (*memItem, bool) {
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.closed.Load() {
 		return nil, false
 	}
-	val, ok, err := s.disk.read(h)
-	if errors.Is(err, errResurrected) {
+	rec, err := s.disk.read(h)
+	switch {
+	case errors.Is(err, errNotFound):
+		return nil, false
+	case errors.Is(err, ErrCorrupt) || errors.Is(err, errBadFrame):
+		s.checksumFailures.Add(1)
 		s.disk.discard(h)
 		return nil, false
-	}
-	if !ok || err != nil {
-		return nil, false
-	}
-	rec, err := decode(val)
-	if err != nil {
-		s.checksumFailures.Add(1)
+	case err != nil: // the frame is gone (segment lost, tail cut) or unreadable
 		s.disk.discard(h)
 		return nil, false
 	}
@@ -183,28 +186,31 @@ func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 		return ErrExpired
 	}
 	e.Image.Tags = slices.Clone(e.Image.Tags)
-	val := encode(record{key: key, stamp: stamp, entry: e})
-	idx := encode(record{stamp: stamp, entry: Entry{FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil, Image: e.Image}})
 	h := hashKey(key)
-	if err := s.writeDisk(h, val, idx); err != nil {
+	frame := encodeFrame(h, record{key: key, stamp: stamp, entry: e})
+	if len(frame) > maxFrameLen {
+		return ErrTooLarge
+	}
+	idx := encode(record{stamp: stamp, entry: Entry{FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil, Image: e.Image}})
+	if err := s.writeDisk(h, frame, idx); err != nil {
 		s.mem.remove(h, nil)
 		return err
 	}
-	e.Body = val[len(val)-len(e.Body):] // the copy inside val, read-only from now on
+	e.Body = frame[len(frame)-len(e.Body):] // the copy inside frame, read-only from now on
 	s.mem.set(h, &memItem{key: slices.Clone(key), stamp: stamp, entry: e, size: e.size(len(key))})
 	return nil
 }
 
-func (s *Store) writeDisk(h uint64, val, idx []byte) error {
+func (s *Store) writeDisk(h uint64, frame, idx []byte) error {
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	if err := s.disk.write(h, val, idx); err != nil {
+	if err := s.disk.write(h, frame, idx); err != nil {
 		return fmt.Errorf("cachestore: set: %w", err)
 	}
-	s.noteWritten(len(val) + len(idx))
+	s.noteWritten(len(frame) + len(idx))
 	return nil
 }
 
@@ -221,7 +227,7 @@ func (s *Store) Delete(key []byte) error {
 }
 
 // Close stops the GC and sweeper goroutines, waits for them and for
-// in-flight operations, and closes Badger. It is idempotent: later calls
+// in-flight operations, and closes Badger and the segment files. It is idempotent: later calls
 // return the first call's result. After Close, Get misses and Set, Delete
 // and Purge return ErrClosed.
 func (s *Store) Close() error {
@@ -233,7 +239,7 @@ func (s *Store) Close() error {
 		defer s.life.Unlock()
 		s.disk.inflight.Wait()
 		s.disk.stopWriter()
-		s.closeErr = s.disk.db.Close()
+		s.closeErr = errors.Join(s.disk.db.Close(), s.disk.segs.close())
 	})
 	return s.closeErr
 }

@@ -43,8 +43,9 @@ func (s *Store) wait(d time.Duration) bool {
 }
 
 // sweep removes purged and expired entries from both tiers, and disk
-// records the policy no longer tracks (left by a failed delete). It
-// returns how many it removed.
+// records the policy no longer tracks (left by a failed write or delete).
+// It returns how many it removed. The frames of the records it deletes
+// become garbage, which segment compaction reclaims.
 func (s *Store) sweep() int {
 	n := s.mem.sweep(func(it *memItem) bool { return !s.servable(&it.entry, it.stamp) })
 	n += s.sweepDisk()
@@ -69,13 +70,13 @@ func (s *Store) sweepDisk() int {
 	return len(dead)
 }
 
-// findDead lists the hashes whose index records are unreadable, purged,
+// findDead lists the hashes whose records are unreadable, purged,
 // expired or unknown to the policy. It stops early if the store closes.
 func (s *Store) findDead() []uint64 {
 	var dead []uint64
 	_ = s.db().View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64,
-			Prefix: []byte{prefixIndex}})
+			Prefix: []byte{prefixRecord}})
 		defer it.Close()
 		seen := 0
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -99,7 +100,11 @@ func (s *Store) findDead() []uint64 {
 func (s *Store) isDead(item *badger.Item, h uint64) bool {
 	dead := true
 	_ = item.Value(func(v []byte) error {
-		rec, err := decode(v)
+		_, idx, err := decodePointer(v)
+		if err != nil {
+			return nil
+		}
+		rec, err := decode(idx)
 		dead = err != nil || !s.servable(&rec.entry, rec.stamp) || !s.disk.tracks(h)
 		return nil
 	})

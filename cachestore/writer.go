@@ -1,32 +1,42 @@
 package cachestore
 
-import "github.com/dgraph-io/badger/v4"
+import (
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
+)
 
 // Coalescing writer. Badger v4.9.6's DB.NewTransaction waits until every
 // transaction committed before it has been applied (oracle.readTs), so a
-// transaction per Set lets at most one Set's write be in flight: that wait,
-// not CPU, bounded Sets to a few thousand a second. Instead, Sets queue
-// their mutations and one goroutine commits whatever has queued in one
-// transaction; while it waits for the previous transaction to land, the
-// next batch accumulates (group commit).
+// transaction per Set lets at most one Set's write be in flight. Instead,
+// Sets, deletions and compaction moves queue their mutations and one
+// goroutine handles whatever has queued at once: it appends the batch's
+// frames to the active segment with one pwritev, then commits the
+// batch's Badger records (pointers) in one transaction; while it waits for
+// that transaction to land, the next batch accumulates (group commit). A
+// pointer is committed only after its frame is written.
 
 const (
-	// writeQueueLen bounds queued writes; a Set blocks when it is full.
+	// writeQueueLen bounds queued writes; a writer of the queue blocks
+	// when it is full.
 	writeQueueLen = 1024
-	// maxBatchOps bounds the writes committed in one transaction.
+	// maxBatchOps bounds the writes handled in one batch.
 	maxBatchOps = 256
 )
 
-// mutation is one key's new value, or its deletion when del is set.
+// mutation is a new frame for key hash h, stored with its index record,
+// or, with frame nil, the deletion of h's record.
 type mutation struct {
-	key, val []byte
-	del      bool
+	h     uint64
+	frame []byte
+	index []byte
+	ptr   pointer // where the writer put frame
 }
 
-// pendingWrite is a queued write: mutations applied atomically (in one
-// transaction), and done, called once with the commit's result.
+// pendingWrite is one queued mutation and done, called once with the
+// result of its commit.
 type pendingWrite struct {
-	muts []mutation
+	mut  mutation
 	done func(error)
 }
 
@@ -67,31 +77,59 @@ func (d *diskTier) runWriter() {
 				break drain
 			}
 		}
-		d.commitBatch(batch)
+		d.commitBatch(d.appendFrames(batch))
 	}
 }
 
+// appendFrames writes the frames of ws to the active segment and records
+// where they went. If that fails, the writes with frames fail; the others
+// are returned for committing. ws is modified.
+func (d *diskTier) appendFrames(ws []pendingWrite) []pendingWrite {
+	var frames [][]byte
+	for _, w := range ws {
+		if w.mut.frame != nil {
+			frames = append(frames, w.mut.frame)
+		}
+	}
+	if len(frames) == 0 {
+		return ws
+	}
+	ptrs, err := d.segs.append(frames)
+	keep := ws[:0]
+	for _, w := range ws {
+		switch {
+		case w.mut.frame == nil:
+		case err != nil:
+			w.done(err)
+			continue
+		default:
+			w.mut.ptr, ptrs = ptrs[0], ptrs[1:]
+		}
+		keep = append(keep, w)
+	}
+	return keep
+}
+
 // commitBatch commits ws in as few transactions as Badger's size limit
-// allows, each write whole in one transaction; a write Badger rejects on
-// its own fails alone.
+// allows; a write Badger rejects on its own fails alone.
 func (d *diskTier) commitBatch(ws []pendingWrite) {
 	for len(ws) > 0 {
 		txn := d.db.NewTransaction(true)
-		n, err := fillTxn(txn, ws)
+		n, deltas, err := fillTxn(txn, ws)
 		switch {
 		case n == len(ws):
-			commitWrites(txn, ws)
+			d.commitWrites(txn, ws, deltas)
 			return
 		case n > 0:
 			// Write n did not fit, or failed: commit the n before it in a
 			// transaction that holds nothing of write n.
 			txn.Discard()
 			txn = d.db.NewTransaction(true)
-			if _, rerr := fillTxn(txn, ws[:n]); rerr != nil {
+			if _, deltas, rerr := fillTxn(txn, ws[:n]); rerr != nil {
 				txn.Discard()
 				finish(ws[:n], rerr)
 			} else {
-				commitWrites(txn, ws[:n])
+				d.commitWrites(txn, ws[:n], deltas)
 			}
 			ws = ws[n:]
 		default:
@@ -102,30 +140,67 @@ func (d *diskTier) commitBatch(ws []pendingWrite) {
 	}
 }
 
-// fillTxn adds the mutations of ws to txn, returning how many writes it
-// added whole; err says why the next one did not fit.
-func fillTxn(txn *badger.Txn, ws []pendingWrite) (int, error) {
+// fillTxn adds the mutations of ws to txn, returning how many it added,
+// the changes of live bytes per segment they make (the record each
+// replaces or deletes is read first), and why the next one did not fit.
+func fillTxn(txn *badger.Txn, ws []pendingWrite) (int, []liveDelta, error) {
+	deltas := make([]liveDelta, 0, 2*len(ws))
 	for i, w := range ws {
-		for _, m := range w.muts {
-			var err error
-			if m.del {
-				err = txn.Delete(m.key)
-			} else {
-				err = txn.Set(m.key, m.val)
-			}
-			if err != nil {
-				return i, err
-			}
+		m := &w.mut
+		key := recordKey(m.h)
+		old, found, err := txnPointer(txn, key)
+		if err != nil {
+			return i, deltas, err
 		}
+		var mine [2]liveDelta
+		k := 0
+		if found {
+			mine[k], k = liveDelta{seg: old.seg, n: -old.n}, k+1
+		}
+		switch {
+		case m.frame != nil:
+			err = txn.Set(key, encodePointer(m.ptr, m.index))
+			mine[k], k = liveDelta{seg: m.ptr.seg, n: m.ptr.n}, k+1
+		case found:
+			err = txn.Delete(key)
+		}
+		if err != nil {
+			return i, deltas, err
+		}
+		deltas = append(deltas, mine[:k]...)
 	}
-	return len(ws), nil
+	return len(ws), deltas, nil
 }
 
-// commitWrites queues txn's commit and calls every write's done when it
-// lands. ws is copied: the caller reuses its slice.
-func commitWrites(txn *badger.Txn, ws []pendingWrite) {
+// txnPointer reads the pointer stored under key in txn. A record that
+// does not parse counts as absent (it is replaced or deleted all the same).
+func txnPointer(txn *badger.Txn, key []byte) (p pointer, found bool, err error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return p, false, nil
+	} else if err != nil {
+		return p, false, err
+	}
+	err = item.Value(func(v []byte) error {
+		var perr error
+		p, _, perr = decodePointer(v)
+		found = perr == nil
+		return nil
+	})
+	return p, found, err
+}
+
+// commitWrites queues txn's commit; when it lands, the live bytes of
+// segments are updated and every write's done called. ws is copied: the
+// caller reuses its slice.
+func (d *diskTier) commitWrites(txn *badger.Txn, ws []pendingWrite, deltas []liveDelta) {
 	ws = append([]pendingWrite(nil), ws...)
-	txn.CommitWith(func(err error) { finish(ws, err) })
+	txn.CommitWith(func(err error) {
+		if err == nil {
+			d.segs.addLive(deltas)
+		}
+		finish(ws, err)
+	})
 }
 
 func finish(ws []pendingWrite, err error) {
