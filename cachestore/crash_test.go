@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +29,9 @@ const (
 // TestCrashChild) that writes, deletes and purges under load, kills it with
 // SIGKILL at a random moment, reopens the store and checks that every entry
 // it reads back is byte-for-byte what some write stored, that nothing a
-// completed purge covered comes back, and that entries survive. Repeated.
+// completed purge covered comes back, and that entries survive. Repeated;
+// every other round, segment files are also damaged between the kill and
+// the reopen as a power cut or an operator might (damageSegments).
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes repeatedly")
@@ -37,6 +41,7 @@ func TestCrashRecovery(t *testing.T) {
 	survivors := 0
 	for round := 0; round < 6; round++ {
 		lastPurge = max(lastPurge, runAndKill(t, dir, round))
+		damageSegments(t, dir, round)
 		survivors += verifyAfterCrash(t, dir, lastPurge)
 	}
 	if survivors == 0 {
@@ -139,7 +144,7 @@ func verifyAfterCrash(t *testing.T, dir string, lastPurge int64) int {
 	if got := int64(s.Snapshot()); got < lastPurge {
 		t.Fatalf("purge clock %d after reopen, but purge %d had completed", got, lastPurge)
 	}
-	hits := 0
+	indexed, hits := s.Stats().Disk.Entries, 0
 	for i := 0; i < crashKeys; i++ {
 		e, ok := s.Get(crashKey(i))
 		if !ok {
@@ -155,8 +160,49 @@ func verifyAfterCrash(t *testing.T, dir string, lastPurge int64) int {
 		}
 	}
 	st := s.Stats()
-	t.Logf("reopened: %d entries indexed, %d served, %d checksum failures", st.Disk.Entries, hits, st.ChecksumFailures)
+	t.Logf("reopened: %d entries indexed, %d served, %d checksum failures", indexed, hits, st.ChecksumFailures)
 	return hits
+}
+
+// damageSegments, in rounds 1, 3, 5…, cuts the newest segment file at a
+// random length (a torn tail), zeroes a 4 KiB stretch of another (a lost
+// write: a hole) and deletes a third. Entries with frames there must be
+// misses (or checksum failures for the hole), never wrong bytes.
+func damageSegments(t *testing.T, dir string, round int) {
+	t.Helper()
+	if round%2 == 0 {
+		return
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, segDirName, "*.seg"))
+	slices.Sort(names)
+	if len(names) < 3 {
+		t.Logf("round %d: only %d segments, not damaged", round, len(names))
+		return
+	}
+	r := rand.New(rand.NewPCG(uint64(round), 7))
+	newest := names[len(names)-1]
+	if info, err := os.Stat(newest); err == nil && info.Size() > 0 {
+		if err := os.Truncate(newest, r.Int64N(info.Size())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hi := r.IntN(len(names) - 1)
+	holed, gone := names[hi], names[(hi+1)%(len(names)-1)]
+	if info, err := os.Stat(holed); err == nil && info.Size() > 4096 {
+		f, err := os.OpenFile(holed, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteAt(make([]byte, 4096), r.Int64N(info.Size()-4096))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("round %d: cut %s, holed %s, removed %s", round, filepath.Base(newest), filepath.Base(holed), filepath.Base(gone))
 }
 
 func crashConfig(dir string) Config {

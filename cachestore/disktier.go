@@ -56,13 +56,10 @@ func (d *diskTier) read(h uint64) (record, error) {
 	if !d.tracks(h) {
 		return record{}, errNotFound
 	}
+	// A write of h queued before this read may not have landed yet: wait
+	// for it (it holds h's key lock until then), so reads see writes.
+	d.keys.wait(h)
 	p, err := d.pointer(h)
-	if errors.Is(err, errNotFound) && d.tracks(h) {
-		// A Set of h may have been admitted and its write not landed yet:
-		// wait for it (it holds h's key lock until then) and look again.
-		d.lockKeys([]uint64{h})()
-		p, err = d.pointer(h)
-	}
 	if err != nil {
 		return record{}, err
 	}

@@ -42,6 +42,18 @@ func (k *keyLocks) lock(h uint64) {
 	}
 }
 
+// wait blocks until whoever holds h's lock now releases it, without
+// taking it: a reader's way to see every write queued before it started.
+func (k *keyLocks) wait(h uint64) {
+	s := &k.shards[h%keyLockShards]
+	s.mu.Lock()
+	released, busy := s.held[h]
+	s.mu.Unlock()
+	if busy {
+		<-released
+	}
+}
+
 // unlock releases h's lock, which the caller (or a goroutine it handed the
 // lock to) holds.
 func (k *keyLocks) unlock(h uint64) {
