@@ -58,6 +58,8 @@ func (s *Store) gcLoop() {
 // garbage, measures Dir, and refits the live budget so that Dir stays
 // within DiskBytes.
 func (s *Store) collectGarbage() {
+	s.gcMu.Lock()
+	defer s.gcMu.Unlock()
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.closed.Load() {

@@ -34,6 +34,7 @@ type Store struct {
 	gens *generations
 
 	purgeMu sync.Mutex // serialises purges so generations only grow
+	gcMu    sync.Mutex // serialises GC runs (the loop's and tests' own)
 	counters
 
 	closed    atomic.Bool
