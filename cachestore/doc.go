@@ -1,5 +1,5 @@
-// Package cachestore is a tiered byte cache: a memory tier over a Badger v4
-// disk tier, with byte budgets, eviction, freshness and staleness,
+// Package cachestore is a tiered byte cache: a memory tier over a disk
+// tier (append-only segment files indexed by Badger v4), with byte budgets, eviction, freshness and staleness,
 // checksums and O(1) purges by generation. Keys are opaque bytes; it knows
 // nothing of images, HTTP or peers (an entry names its image only so that
 // purges can match it).
@@ -12,14 +12,51 @@
 // compares it with exact LRU. Memory-tier hits are reported to the disk
 // tier's policy in batches, so what is hot in memory stays on disk too.
 //
-// The memory tier holds decoded entries within Config.MemoryBytes. The disk
-// tier keeps two records per key in Badger, under the key's 64-bit xxhash:
-// the entry (headers, full key, body, CRC-32C) in the value log and a small
-// index record (generation stamp, expiry, image) in the LSM tree; its
-// policy lives in memory and is rebuilt on open from keys alone. Badger's
-// own memory is bounded by explicit block, index and memtable sizes. Disk
-// space is bounded by scheduled value-log GC plus a controller that lowers
-// the live budget when the directory would pass Config.DiskBytes.
+// The memory tier holds decoded entries within Config.MemoryBytes. The
+// disk tier keeps each entry's bytes (headers, full key, body, CRC-32C) as
+// a frame in an append-only segment file (Dir/segments/NNNNNNNN.seg, up to
+// Config.SegmentBytes each) and, in Badger under the key's 64-bit xxhash,
+// one small record: a pointer to the frame (segment, offset, length) and
+// an index record (generation stamp, expiry, image) for the sweeper. Its
+// policy lives in memory and is rebuilt on open from the Badger records
+// alone, without reading segments. Badger's own memory is bounded by
+// explicit block, index and memtable sizes.
+//
+// # Segments
+//
+// Bodies stay out of Badger because its value log is an mmapped file that
+// it msyncs whole each time one fills (ristretto z.MmapFile.Truncate): with
+// 16 KiB bodies that synchronous flush, in Badger's single write
+// goroutine, capped Sets below 20,000 a second. Segments are written with
+// plain pwritev into the page cache and never synced: the cache is
+// disposable, kill -9 keeps the page cache, and every read is verified,
+// so a tail torn or lost by a power cut is a miss, never wrong bytes.
+//
+// One writer goroutine (writer.go) takes whatever Sets, deletions and
+// compaction moves have queued, appends the batch's frames to the active
+// segment with one pwritev and then commits their pointers in one Badger
+// transaction, so a pointer never names bytes not yet written. While a
+// write is queued its key's lock is held, which orders every change of a
+// key's record and lets reads wait for writes queued before them. The
+// writer reads the pointer each mutation replaces or deletes and keeps the
+// live bytes of every segment (rebuilt on open from the pointers).
+//
+// Deleted, evicted, replaced and purged entries leave garbage in their
+// segments. The GC loop compacts every sealed segment holding at least
+// Config.GCDiscardRatio garbage: it walks the segment's frame headers and,
+// under each key's lock, queues a move of the frames that records still
+// point at (a concurrent Set or Delete of the key wins) to the active
+// segment, then deletes the file once the moves have landed. A reader
+// whose segment was deleted between reading the pointer and the frame
+// looks the pointer up once more. Disk space is bounded by that
+// compaction plus a controller that lowers the live budget when the
+// directory (Badger's files and the segments) would pass Config.DiskBytes.
+//
+// Badger now holds only records of about 150 bytes, below its value
+// threshold, so its value log stays (nearly) empty and is never
+// garbage-collected: the value-log GC, the write gate it needed and the
+// workaround for entry records it resurrected (badger v4.9.6) are gone.
+// Without a directory, segments are kept in memory, compacted the same way.
 //
 // # Purges and the fill protocol
 //
@@ -35,12 +72,15 @@
 //
 // # Integrity and crashes
 //
-// Every disk read is verified; a mismatch is a miss, the entry is deleted
-// and Stats.ChecksumFailures goes up. A directory Badger cannot open is
-// moved aside (one log line) and the store starts cold. Zero-length log
-// files that a crash leaves behind (badger#2207) are removed before opening.
-// Badger v4.9.6's value-log GC can resurrect deleted entry records (index
-// records live in the LSM and stay deleted): a read that finds an entry
-// without its index treats it as absent and deletes it, and each GC run
-// deletes entry records the policy does not track.
+// Every disk read is verified: the frame header (length, key hash, its
+// own CRC-32C) and the record's CRC-32C. A mismatch is a miss, the entry
+// is deleted and Stats.ChecksumFailures goes up; a frame that is not there
+// (segment deleted, tail cut short, a hole never written) is a miss and
+// the entry is deleted, without counting. Opening drops the records whose
+// frames lie past the end of their segment or in a missing one, and new
+// segments never reuse the id of a segment a record names. A directory
+// Badger cannot open is moved aside (one log line) and the store starts
+// cold; so does a directory in the format before segments (bodies in
+// Badger's value log). Zero-length log files that a crash leaves behind
+// (badger#2207) are removed before opening.
 package cachestore

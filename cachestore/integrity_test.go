@@ -2,6 +2,7 @@ package cachestore
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -179,4 +180,32 @@ func TestUntrackedRecordsAreSwept(t *testing.T) {
 		t.Fatalf("%d records on disk after a sweep, want the 1 of \"kept\"", n)
 	}
 	wantBody(t, s, "kept", body(1, 0, 3000))
+}
+
+// TestOldFormatStartsCold: a directory from before segments (entry
+// records with bodies in Badger's value log, prefix 'e') is replaced by an
+// empty store, with one log line, and the store works.
+func TestOldFormatStartsCold(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	db, err := openBadger(cfg.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte{prefixOldEntry, 1, 2, 3, 4, 5, 6, 7, 8}, body(1, 0, 4000))
+	})
+	if err = errors.Join(err, db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	s := openStore(t, cfg)
+	if lines := strings.Count(logs.String(), "\n"); lines != 1 || !strings.Contains(logs.String(), "old format") {
+		t.Fatalf("log = %q, want one line about the old format", logs.String())
+	}
+	if hasKeyWithPrefix(s.db(), prefixOldEntry) {
+		t.Fatal("old records kept")
+	}
+	mustSet(t, s, "k", testEntry("t", "i", nil, body(2, 0, 4000)))
+	wantBody(t, s, "k", body(2, 0, 4000))
 }

@@ -261,13 +261,6 @@ func (s *segments) garbage(ratio float64) []uint32 {
 	return ids
 }
 
-// liveOf returns the live bytes of segment id.
-func (s *segments) liveOf(id uint32) int64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.live[id]
-}
-
 // stats returns the number of segments and their total size.
 func (s *segments) stats() (n int, bytes int64) {
 	s.mu.RLock()

@@ -12,7 +12,8 @@ type TierStats struct {
 type Stats struct {
 	Memory TierStats
 	// Disk.Capacity is the live budget, which the directory-size controller
-	// lowers when Badger's overhead would push Dir past DiskBytes.
+	// lowers when garbage in segments or Badger's overhead would push Dir
+	// past DiskBytes.
 	Disk             TierStats
 	MemoryHits       uint64 // Gets served from the memory tier
 	DiskHits         uint64 // Gets served from the disk tier
@@ -20,9 +21,9 @@ type Stats struct {
 	ChecksumFailures uint64 // disk reads that failed verification (entry deleted)
 	DroppedFills     uint64 // Sets refused with ErrPurged
 	Swept            uint64 // purged, expired or orphaned entries the sweeper removed
-	GCRewrites       uint64 // value-log files rewritten by GC
+	GCRewrites       uint64 // segments compacted (live frames moved, file deleted) by GC
 	FailedWrites     uint64 // queued disk writes that failed (entry forgotten)
-	DirBytes         int64  // disk space used by Dir at the last GC run
+	DirBytes         int64  // disk space used by Dir (segments included) at the last GC run
 	Generation       Generation
 }
 

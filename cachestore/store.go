@@ -24,7 +24,7 @@ var (
 )
 
 // Store is a tiered, byte-bounded, crash-safe cache: a memory tier over a
-// Badger disk tier, each with an S3-FIFO byte budget, with O(1) purges by
+// disk tier (segment files indexed by Badger), each with an S3-FIFO byte budget, with O(1) purges by
 // generation. Keys are opaque bytes. All methods are safe for concurrent
 // use; none blocks for long except Purge (one fsync) and Close.
 type Store struct {
