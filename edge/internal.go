@@ -24,6 +24,7 @@ func (s *Server) internalServer() *fasthttp.Server {
 	return &fasthttp.Server{
 		Name:               "pixcdn-internal",
 		ReadBufferSize:     s.cfg.Limits.MaxHeaderBytes,
+		WriteBufferSize:    s.cfg.Limits.WriteBufferBytes,
 		MaxRequestBodySize: 1 << 20,
 		ReadTimeout:        s.cfg.Limits.ReadTimeout,
 		WriteTimeout:       s.cfg.Limits.WriteTimeout,

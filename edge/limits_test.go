@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,81 @@ func TestSlowClientIsCutOff(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("slow client cut off after %v", took)
+	}
+}
+
+// keepAliveConn opens a connection to addr and completes one keep-alive
+// request on it, so the server is waiting for the next under IdleTimeout.
+func keepAliveConn(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET /acme/cat.jpg HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("first request: status %d, close %v", resp.StatusCode, resp.Close)
+	}
+	return c, br
+}
+
+// closedAfter waits for the server to close c and returns how long it took.
+func closedAfter(t *testing.T, c net.Conn, br *bufio.Reader) time.Duration {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	start := time.Now()
+	if _, err := io.ReadAll(br); err != nil {
+		t.Fatalf("server kept the connection for %v: %v", time.Since(start), err)
+	}
+	return time.Since(start)
+}
+
+func TestSlowRequestOnKeepAliveConnectionGetsReadTimeoutNotIdleTimeout(t *testing.T) {
+	// The socket's deadline is the long idle one while the server waits
+	// for the second request; once it starts, the short read timeout must
+	// replace it, although deadlines are moved lazily.
+	addr := tcpNode(t, func(c *Config) {
+		c.Limits.ReadTimeout, c.Limits.IdleTimeout = 200*time.Millisecond, 10*time.Second
+	})
+	c, br := keepAliveConn(t, addr)
+	io.WriteString(c, "GET /acme/cat.jpg HTTP/1.1\r\nHost: x\r\n") // never finishes the headers
+	if took := closedAfter(t, c, br); took > 3*time.Second {
+		t.Fatalf("slow keep-alive request cut off after %v, want about the 200ms read timeout", took)
+	}
+}
+
+func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
+	addr := tcpNode(t, func(c *Config) {
+		c.Limits.ReadTimeout, c.Limits.IdleTimeout = 10*time.Second, 300*time.Millisecond
+	})
+	c, br := keepAliveConn(t, addr)
+	took := closedAfter(t, c, br)
+	if took < 300*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("idle connection closed after %v, want the 300ms idle timeout (plus slack)", took)
+	}
+}
+
+func TestDeadlineSlackIsATenthOfTheShortestTimeoutAtMostASecond(t *testing.T) {
+	for _, tc := range []struct {
+		l    Limits
+		want time.Duration
+	}{
+		{Limits{ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, time.Second},
+		{Limits{ReadTimeout: 2 * time.Second, WriteTimeout: 30 * time.Second}, 200 * time.Millisecond},
+		{Limits{IdleTimeout: 500 * time.Millisecond}, 50 * time.Millisecond},
+		{Limits{}, time.Second},
+	} {
+		if got := tc.l.DeadlineSlack(); got != tc.want {
+			t.Errorf("%+v: slack %v, want %v", tc.l, got, tc.want)
+		}
 	}
 }

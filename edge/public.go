@@ -19,6 +19,7 @@ func (s *Server) publicServer() *fasthttp.Server {
 		Handler:                       s.servePublic,
 		Name:                          "pixcdn",
 		ReadBufferSize:                l.MaxHeaderBytes,
+		WriteBufferSize:               l.WriteBufferBytes,
 		MaxRequestBodySize:            1 << 10,
 		MaxConnsPerIP:                 l.MaxConnsPerIP,
 		Concurrency:                   l.MaxConns,

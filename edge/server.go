@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"pixcdn/edge/imgurl"
+	"pixcdn/edge/lazydeadline"
 	"pixcdn/edge/peer"
 )
 
@@ -134,7 +135,7 @@ func (s *Server) serve(ln net.Listener, srv *fasthttp.Server) error {
 	}
 	s.servers = append(s.servers, srv)
 	s.mu.Unlock()
-	return srv.Serve(ln)
+	return srv.Serve(&lazydeadline.Listener{Listener: ln, Slack: s.cfg.Limits.DeadlineSlack()})
 }
 
 // Close stops accepting requests, waits up to ctx for in-flight requests

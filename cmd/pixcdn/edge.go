@@ -45,6 +45,7 @@ type edgeSettings struct {
 	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address"`
 	MaxURL         int           `flag:"max-url" help:"longest request URI in bytes"`
 	MaxHeader      int           `flag:"max-header" help:"largest request header block in bytes"`
+	WriteBuffer    int           `flag:"write-buffer" help:"response buffer per connection in bytes: a response that fits goes out in one write; held while the connection lives"`
 	ReadTimeout    time.Duration `flag:"read-timeout" help:"time to read one request (0 disables: only behind a proxy that cuts off slow clients)"`
 	WriteTimeout   time.Duration `flag:"write-timeout" help:"time to write one response (0 disables)"`
 	IdleTimeout    time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0 disables)"`
@@ -71,7 +72,7 @@ func defaultEdgeSettings() *edgeSettings {
 		Public:      "127.0.0.1:8080", Internal: "127.0.0.1:8180",
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
 		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024,
-		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10,
+		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10, WriteBuffer: 16 << 10,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 	}
 }
@@ -86,6 +87,12 @@ func (s *edgeSettings) validate() error {
 		return errors.New("cluster-secret: required with --gossip, at least 16 bytes")
 	case s.Gossip != "" && s.GossipKey == "":
 		return errors.New("gossip-key: required with --gossip")
+	case s.MaxHeader < 1<<10:
+		return fmt.Errorf("max-header: %d is below the 1024 bytes a browser's request headers need", s.MaxHeader)
+	case s.MaxURL < 64 || s.MaxURL > s.MaxHeader:
+		return fmt.Errorf("max-url: %d is outside 64…max-header (%d)", s.MaxURL, s.MaxHeader)
+	case s.WriteBuffer < 1<<10 || s.WriteBuffer > 16<<20:
+		return fmt.Errorf("write-buffer: %d is outside 1024…16777216 bytes", s.WriteBuffer)
 	}
 	return nil
 }

@@ -35,11 +35,11 @@ type edgeNode struct {
 
 // startEdgeNode wires the real packages into an edge.Server and starts
 // serving. On error everything already started is stopped.
-func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (n *edgeNode, err error) {
-	n = &edgeNode{name: s.nodeName(), failed: make(chan error, 2)}
+func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *edgeNode, err error) {
+	n := &edgeNode{name: s.nodeName(), failed: make(chan error, 2)}
 	defer func() {
 		if err != nil {
-			n.stop(log)
+			n.stop(log) // n, not the result, which every error return sets to nil
 		}
 	}()
 	if n.cache, err = openEdgeCache(s, log); err != nil {
@@ -133,6 +133,7 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
 	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout, cfg.Limits.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
+	cfg.Limits.WriteBufferBytes = s.WriteBuffer
 	cfg.URL = imgurl.Config{RequireSignature: s.RequireSignature, PresetsOnly: s.PresetsOnly, Presets: map[string]string{}}
 	for _, k := range s.SignKey {
 		cfg.URL.SignKeys = append(cfg.URL.SignKeys, []byte(k))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,11 @@ func TestRunMainExitCodes(t *testing.T) {
 		{[]string{"nope"}, exitUsage, "", `unknown command "nope"`},
 		{[]string{"version", "--help"}, 0, "Usage: pixcdn version", ""},
 		{[]string{"version", "--bogus"}, exitUsage, "", "bogus"},
+		// Invalid limits stop the edge with a usage error before it opens
+		// anything (it once panicked while unwinding a half-started node).
+		{[]string{"edge", "--max-header", "10"}, exitUsage, "", "max-header: 10 is below"},
+		{[]string{"edge", "--max-url", "9000"}, exitUsage, "", "max-url: 9000 is outside"},
+		{[]string{"edge", "--write-buffer", "10"}, exitUsage, "", "write-buffer: 10 is outside"},
 	}
 	for _, tc := range cases {
 		var stdout, stderr bytes.Buffer
@@ -46,5 +52,20 @@ func TestOneLineFoldsMultiLineErrors(t *testing.T) {
 	in := "postgres: failed to connect:\n\t127.0.0.1:1: refused\n\t127.0.0.1:1: refused\n"
 	if got, want := oneLine(in), "postgres: failed to connect: 127.0.0.1:1: refused"; got != want {
 		t.Fatalf("oneLine = %q, want %q", got, want)
+	}
+}
+
+func TestEdgeThatCannotListenFailsCleanly(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	args := []string{"edge", "--public", taken.Addr().String(), "--internal", "127.0.0.1:0",
+		"--origin", "dir:" + t.TempDir(), "--cache-dir", t.TempDir(), "--log-level", "error"}
+	var stdout, stderr bytes.Buffer
+	code := runMain(context.Background(), args, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "address already in use") {
+		t.Fatalf("code %d, stderr %q; want 1 and the listen error", code, stderr.String())
 	}
 }
