@@ -74,6 +74,26 @@ func BenchmarkSet(b *testing.B) {
 	cfg.Dir = b.TempDir()
 	cfg.Logger = testConfig("").Logger
 	cfg.GCInterval = 10 * time.Second
+	benchSet(b, cfg)
+}
+
+// BenchmarkSetChurn is BenchmarkSet with a 1 GiB disk budget, so that a
+// long run (-benchtime 200000x writes 3.2 GB) evicts, and GC compacts
+// segments, while Sets go on. It reports the compactions and the
+// directory size at the last GC run.
+func BenchmarkSetChurn(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Dir = b.TempDir()
+	cfg.Logger = testConfig("").Logger
+	cfg.DiskBytes = 1 << 30
+	cfg.GCInterval = 10 * time.Second
+	s := benchSet(b, cfg)
+	st := s.Stats()
+	b.ReportMetric(float64(st.GCRewrites), "compactions")
+	b.ReportMetric(float64(st.DirBytes)/float64(cfg.DiskBytes), "dir/limit")
+}
+
+func benchSet(b *testing.B, cfg Config) *Store {
 	s := openStore(b, cfg)
 	val := body(0, 0, benchValue)
 	var next atomic.Int64
@@ -93,6 +113,7 @@ func BenchmarkSet(b *testing.B) {
 	b.StopTimer()
 	cpu.report(b)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sets/s")
+	return s
 }
 
 var (

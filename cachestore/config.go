@@ -35,7 +35,8 @@ type Config struct {
 	// MemTableBytes is the size of one Badger memtable; two are kept, plus
 	// their write-ahead files on disk. Bodies live in segment files, so a
 	// memtable holds only keys and small records (about 150 bytes an
-	// entry). 0 means DiskBytes/4096 clamped to [16 KiB, 64 MiB].
+	// entry); bigger ones flush and compact less often. 0 means
+	// DiskBytes/1024 clamped to [64 KiB, 16 MiB].
 	MemTableBytes int64
 	// SegmentBytes is the size of one segment file (Dir/segments), the
 	// unit GC compacts; an entry bigger than that gets a segment of its
@@ -105,7 +106,7 @@ func (c Config) Validate() error {
 
 func (c Config) withDefaults() Config {
 	if c.MemTableBytes == 0 {
-		c.MemTableBytes = clamp(c.DiskBytes/4096, 16<<10, 64<<20)
+		c.MemTableBytes = clamp(c.DiskBytes/1024, 64<<10, 16<<20)
 	}
 	if c.SegmentBytes == 0 {
 		c.SegmentBytes = clamp(c.DiskBytes/64, 1<<20, 64<<20)

@@ -12,8 +12,9 @@ import (
 )
 
 // diskTier is the disk tier: entry frames in segment files, and per key
-// hash a small Badger record (pointer and index record); in memory an
-// S3-FIFO over key hashes and sizes that decides what stays. Safe for
+// hash a small Badger record (pointer and index record); in memory the
+// pointers again (segments.locs, what reads use) and an S3-FIFO over key
+// hashes and sizes that decides what stays. Safe for
 // concurrent use.
 type diskTier struct {
 	db      *badger.DB
@@ -59,15 +60,15 @@ func (d *diskTier) read(h uint64) (record, error) {
 	// A write of h queued before this read may not have landed yet: wait
 	// for it (it holds h's key lock until then), so reads see writes.
 	d.keys.wait(h)
-	p, err := d.pointer(h)
-	if err != nil {
-		return record{}, err
+	p, ok := d.segs.locate(h)
+	if !ok {
+		return record{}, errNotFound
 	}
 	frame, err := d.segs.read(p)
 	if errors.Is(err, errSegmentGone) || errors.Is(err, errShortFrame) {
 		// Compaction may have moved the frame and removed its segment
 		// since the pointer was read: look once more.
-		if p2, err2 := d.pointer(h); err2 == nil && p2 != p {
+		if p2, ok := d.segs.locate(h); ok && p2 != p {
 			frame, err = d.segs.read(p2)
 		}
 	}
@@ -79,23 +80,6 @@ func (d *diskTier) read(h uint64) (record, error) {
 		return record{}, errShortFrame // never written: a hole, not damage
 	}
 	return rec, err
-}
-
-// pointer reads h's pointer from Badger.
-func (d *diskTier) pointer(h uint64) (p pointer, err error) {
-	err = d.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(recordKey(h))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return errNotFound
-		} else if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			p, _, err = decodePointer(v)
-			return err
-		})
-	})
-	return p, err
 }
 
 // hit counts an access to h.

@@ -134,8 +134,12 @@ func (s *Store) compact(id uint32) error {
 
 // liveFrame returns the frame at p and the index record stored with it if
 // h's record still points at p and the frame is intact. Callers hold h's
-// key lock.
+// key lock. A hash the policy does not track is not worth moving: its
+// record is deleted, or queued for deletion, or never served.
 func (d *diskTier) liveFrame(p pointer, h uint64) (frame, idx []byte, ok bool) {
+	if cur, found := d.segs.locate(h); !found || cur != p || !d.tracks(h) {
+		return nil, nil, false
+	}
 	err := d.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(recordKey(h))
 		if err != nil {

@@ -34,9 +34,9 @@ func diskRecords(t *testing.T, s *Store) int {
 func framePointer(t *testing.T, s *Store, key string) pointer {
 	t.Helper()
 	landed(s, key)
-	p, err := s.disk.pointer(hashKey([]byte(key)))
-	if err != nil {
-		t.Fatalf("pointer of %q: %v", key, err)
+	p, ok := s.disk.segs.locate(hashKey([]byte(key)))
+	if !ok {
+		t.Fatalf("no frame for %q", key)
 	}
 	return p
 }

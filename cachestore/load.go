@@ -16,8 +16,7 @@ import (
 func loadIndex(db *badger.DB, segs *segments, budget int64) (*diskTier, error) {
 	d := &diskTier{db: db, segs: segs, nominal: budget, policy: s3fifo.New(budget)}
 	var hs, drop []uint64
-	var sizes []int64
-	var deltas []liveDelta
+	var ptrs []pointer
 	var maxSeg uint32
 	err := db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRecord}})
@@ -28,16 +27,12 @@ func loadIndex(db *badger.DB, segs *segments, budget int64) (*diskTier, error) {
 				continue
 			}
 			p, err := itemPointer(it.Item())
-			if err == nil {
-				maxSeg = max(maxSeg, p.seg)
-				// Whatever deletes the record subtracts it again.
-				deltas = append(deltas, liveDelta{seg: p.seg, n: p.n})
-			}
-			if err != nil || !segs.has(p) {
+			if err != nil {
 				drop = append(drop, h)
 				continue
 			}
-			hs, sizes = append(hs, h), append(sizes, p.n+indexCost)
+			maxSeg = max(maxSeg, p.seg)
+			hs, ptrs = append(hs, h), append(ptrs, p)
 		}
 		return nil
 	})
@@ -45,11 +40,13 @@ func loadIndex(db *badger.DB, segs *segments, budget int64) (*diskTier, error) {
 		return nil, fmt.Errorf("cachestore: load index: %w", err)
 	}
 	segs.reserveIDs(maxSeg)
-	segs.addLive(deltas)
+	// Every record is located, even one dropped below: deleting it
+	// subtracts its bytes again.
+	segs.preload(hs, ptrs)
 	d.policy.Reserve(len(hs))
 	for i, h := range hs {
-		if !d.policy.Preload(h, sizes[i]) {
-			drop = append(drop, h) // over budget
+		if !segs.has(ptrs[i]) || !d.policy.Preload(h, ptrs[i].n+indexCost) {
+			drop = append(drop, h) // frame missing, or over budget
 		}
 	}
 	d.startWriter()

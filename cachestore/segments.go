@@ -25,8 +25,9 @@ var (
 )
 
 // segments is the set of append-only segment files that hold entry
-// frames (see frame.go), and how many bytes of each are live (pointed at
-// by a committed Badger record). Only the writer goroutine appends, to the
+// frames (see frame.go), where each key's committed frame is (the pointer
+// its Badger record holds, kept in memory too: see locations.go) and how
+// many bytes of each segment are live (pointed at). Only the writer goroutine appends, to the
 // one active segment; compaction removes sealed ones. Safe for concurrent
 // use, except append (writer only).
 type segments struct {
@@ -36,6 +37,7 @@ type segments struct {
 	mu     sync.RWMutex
 	files  map[uint32]*segment
 	live   map[uint32]int64 // bytes of committed frames, by segment id
+	locs   map[uint64]loc   // where each key hash's committed frame is
 	nextID uint32
 	active *segment // the segment appended to; nil until the first append
 }
@@ -47,10 +49,11 @@ type segment struct {
 }
 
 // openSegments opens the segment files in dir/segments (creating it), or
-// an empty in-memory set when dir is "". Live bytes start at zero: the
-// caller adds them from the Badger records (loadIndex).
+// an empty in-memory set when dir is "". Locations and live bytes start
+// empty: the caller adds them from the Badger records (loadIndex).
 func openSegments(dir string, maxBytes int64) (*segments, error) {
-	s := &segments{maxBytes: maxBytes, files: make(map[uint32]*segment), live: make(map[uint32]int64), nextID: 1}
+	s := &segments{maxBytes: maxBytes, files: make(map[uint32]*segment), live: make(map[uint32]int64),
+		locs: make(map[uint64]loc), nextID: 1}
 	if dir == "" {
 		return s, nil
 	}
@@ -185,26 +188,6 @@ func (s *segments) read(p pointer) ([]byte, error) {
 	default:
 		return nil, err
 	}
-}
-
-// addLive adds the byte deltas of committed pointers to live.
-func (s *segments) addLive(deltas []liveDelta) {
-	if len(deltas) == 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, d := range deltas {
-		if _, ok := s.files[d.seg]; ok {
-			s.live[d.seg] += d.n
-		}
-	}
-}
-
-// liveDelta is a change of a segment's live bytes.
-type liveDelta struct {
-	seg uint32
-	n   int64
 }
 
 // has reports whether segment id exists and holds [off, off+n).

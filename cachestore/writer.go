@@ -1,10 +1,6 @@
 package cachestore
 
-import (
-	"errors"
-
-	"github.com/dgraph-io/badger/v4"
-)
+import "github.com/dgraph-io/badger/v4"
 
 // Coalescing writer. Badger v4.9.6's DB.NewTransaction waits until every
 // transaction committed before it has been applied (oracle.readTs), so a
@@ -115,21 +111,21 @@ func (d *diskTier) appendFrames(ws []pendingWrite) []pendingWrite {
 func (d *diskTier) commitBatch(ws []pendingWrite) {
 	for len(ws) > 0 {
 		txn := d.db.NewTransaction(true)
-		n, deltas, err := fillTxn(txn, ws)
+		n, err := fillTxn(txn, ws)
 		switch {
 		case n == len(ws):
-			d.commitWrites(txn, ws, deltas)
+			d.commitWrites(txn, ws)
 			return
 		case n > 0:
 			// Write n did not fit, or failed: commit the n before it in a
 			// transaction that holds nothing of write n.
 			txn.Discard()
 			txn = d.db.NewTransaction(true)
-			if _, deltas, rerr := fillTxn(txn, ws[:n]); rerr != nil {
+			if _, rerr := fillTxn(txn, ws[:n]); rerr != nil {
 				txn.Discard()
 				finish(ws[:n], rerr)
 			} else {
-				d.commitWrites(txn, ws[:n], deltas)
+				d.commitWrites(txn, ws[:n])
 			}
 			ws = ws[n:]
 		default:
@@ -140,64 +136,36 @@ func (d *diskTier) commitBatch(ws []pendingWrite) {
 	}
 }
 
-// fillTxn adds the mutations of ws to txn, returning how many it added,
-// the changes of live bytes per segment they make (the record each
-// replaces or deletes is read first), and why the next one did not fit.
-func fillTxn(txn *badger.Txn, ws []pendingWrite) (int, []liveDelta, error) {
-	deltas := make([]liveDelta, 0, 2*len(ws))
+// fillTxn adds the mutations of ws to txn, returning how many it added
+// and why the next one did not fit.
+func fillTxn(txn *badger.Txn, ws []pendingWrite) (int, error) {
 	for i, w := range ws {
 		m := &w.mut
-		key := recordKey(m.h)
-		old, found, err := txnPointer(txn, key)
-		if err != nil {
-			return i, deltas, err
-		}
-		var mine [2]liveDelta
-		k := 0
-		if found {
-			mine[k], k = liveDelta{seg: old.seg, n: -old.n}, k+1
-		}
-		switch {
-		case m.frame != nil:
-			err = txn.Set(key, encodePointer(m.ptr, m.index))
-			mine[k], k = liveDelta{seg: m.ptr.seg, n: m.ptr.n}, k+1
-		case found:
-			err = txn.Delete(key)
+		var err error
+		if m.frame != nil {
+			err = txn.Set(recordKey(m.h), encodePointer(m.ptr, m.index))
+		} else {
+			err = txn.Delete(recordKey(m.h))
 		}
 		if err != nil {
-			return i, deltas, err
+			return i, err
 		}
-		deltas = append(deltas, mine[:k]...)
 	}
-	return len(ws), deltas, nil
+	return len(ws), nil
 }
 
-// txnPointer reads the pointer stored under key in txn. A record that
-// does not parse counts as absent (it is replaced or deleted all the same).
-func txnPointer(txn *badger.Txn, key []byte) (p pointer, found bool, err error) {
-	item, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return p, false, nil
-	} else if err != nil {
-		return p, false, err
-	}
-	err = item.Value(func(v []byte) error {
-		var perr error
-		p, _, perr = decodePointer(v)
-		found = perr == nil
-		return nil
-	})
-	return p, found, err
-}
-
-// commitWrites queues txn's commit; when it lands, the live bytes of
-// segments are updated and every write's done called. ws is copied: the
-// caller reuses its slice.
-func (d *diskTier) commitWrites(txn *badger.Txn, ws []pendingWrite, deltas []liveDelta) {
+// commitWrites queues txn's commit; when it lands, the locations and live
+// bytes of segments are updated and every write's done called (which
+// releases its key lock). ws is copied: the caller reuses its slice.
+func (d *diskTier) commitWrites(txn *badger.Txn, ws []pendingWrite) {
 	ws = append([]pendingWrite(nil), ws...)
 	txn.CommitWith(func(err error) {
 		if err == nil {
-			d.segs.addLive(deltas)
+			changes := make([]recordChange, len(ws))
+			for i, w := range ws {
+				changes[i] = recordChange{h: w.mut.h, p: w.mut.ptr, del: w.mut.frame == nil}
+			}
+			d.segs.land(changes)
 		}
 		finish(ws, err)
 	})

@@ -8,11 +8,12 @@ import (
 )
 
 // TestCoalescedWritesSurviveRestart sets from several goroutines at once,
-// so that the writer commits many writes per transaction and, with the
-// test config's 16 KiB memtables, splits batches at Badger's transaction
-// limit; after a clean restart every entry is there, whole.
+// so that the writer commits many writes per transaction and, with 16 KiB
+// memtables, splits batches at Badger's transaction limit; after a clean
+// restart every entry is there, whole.
 func TestCoalescedWritesSurviveRestart(t *testing.T) {
 	cfg := testConfig(t.TempDir())
+	cfg.MemTableBytes = 16 << 10
 	s := openStore(t, cfg)
 	const writers, each = 8, 60
 	var wg sync.WaitGroup
