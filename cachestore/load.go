@@ -42,10 +42,10 @@ func loadIndex(db *badger.DB, segs *segments, budget int64) (*diskTier, error) {
 	segs.reserveIDs(maxSeg)
 	// Every record is located, even one dropped below: deleting it
 	// subtracts its bytes again.
-	segs.preload(hs, ptrs)
+	there := segs.preload(hs, ptrs)
 	d.policy.Reserve(len(hs))
 	for i, h := range hs {
-		if !segs.has(ptrs[i]) || !d.policy.Preload(h, ptrs[i].n+indexCost) {
+		if !there[i] || !d.policy.Preload(h, ptrs[i].n+indexCost) {
 			drop = append(drop, h) // frame missing, or over budget
 		}
 	}

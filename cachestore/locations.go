@@ -53,15 +53,22 @@ func (s *segments) locate(h uint64) (pointer, bool) {
 	return l.pointer(), ok
 }
 
-// preload records, while opening, that h's record points at p.
-func (s *segments) preload(hs []uint64, ps []pointer) {
+// preload records, while opening, that the record of hs[i] points at
+// ps[i], and reports which of those frames are there (see has).
+func (s *segments) preload(hs []uint64, ps []pointer) (there []bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.locs) == 0 {
 		s.locs = make(map[uint64]loc, len(hs))
 	}
+	there = make([]bool, len(hs))
 	for i, h := range hs {
-		s.locs[h] = locOf(ps[i])
-		s.addLiveLocked(ps[i].seg, ps[i].n)
+		p := ps[i]
+		s.locs[h] = locOf(p)
+		if seg := s.files[p.seg]; seg != nil {
+			s.live[p.seg] += p.n
+			there[i] = p.off+p.n <= seg.size.Load()
+		}
 	}
+	return there
 }

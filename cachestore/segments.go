@@ -190,14 +190,6 @@ func (s *segments) read(p pointer) ([]byte, error) {
 	}
 }
 
-// has reports whether segment id exists and holds [off, off+n).
-func (s *segments) has(p pointer) bool {
-	s.mu.RLock()
-	seg := s.files[p.seg]
-	s.mu.RUnlock()
-	return seg != nil && p.off+p.n <= seg.size.Load()
-}
-
 // remove closes and deletes segment id. Readers that raced it get
 // errSegmentGone.
 func (s *segments) remove(id uint32) error {
