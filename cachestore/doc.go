@@ -17,10 +17,13 @@
 // a frame in an append-only segment file (Dir/segments/NNNNNNNN.seg, up to
 // Config.SegmentBytes each) and, in Badger under the key's 64-bit xxhash,
 // one small record: a pointer to the frame (segment, offset, length) and
-// an index record (generation stamp, expiry, image) for the sweeper. Its
-// policy lives in memory and is rebuilt on open from the Badger records
-// alone, without reading segments. Badger's own memory is bounded by
-// explicit block, index and memtable sizes.
+// an index record (generation stamp, expiry, image) for the sweeper. The
+// pointers are also kept in memory (12 bytes of map value per entry,
+// about 30 bytes with the map's overhead), so a disk read is one pread of
+// the frame, without a Badger lookup. The policy and the pointers are
+// rebuilt on open from the Badger records alone, without reading
+// segments. Badger's own memory is bounded by explicit block, index and
+// memtable sizes.
 //
 // # Segments
 //
@@ -37,9 +40,10 @@
 // segment with one pwritev and then commits their pointers in one Badger
 // transaction, so a pointer never names bytes not yet written. While a
 // write is queued its key's lock is held, which orders every change of a
-// key's record and lets reads wait for writes queued before them. The
-// writer reads the pointer each mutation replaces or deletes and keeps the
-// live bytes of every segment (rebuilt on open from the pointers).
+// key's record and lets reads wait for writes queued before them. When a
+// transaction lands, the in-memory pointers and the live bytes of every
+// segment are updated from it (before the key locks are released, so the
+// next change of a key always sees the previous one).
 //
 // Deleted, evicted, replaced and purged entries leave garbage in their
 // segments. The GC loop compacts every sealed segment holding at least

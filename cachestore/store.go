@@ -189,7 +189,7 @@ func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 	e.Image.Tags = slices.Clone(e.Image.Tags)
 	h := hashKey(key)
 	frame := encodeFrame(h, record{key: key, stamp: stamp, entry: e})
-	if len(frame) > maxFrameLen {
+	if int64(len(frame)) > maxFrameLen {
 		return ErrTooLarge
 	}
 	idx := encode(record{stamp: stamp, entry: Entry{FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil, Image: e.Image}})
