@@ -18,8 +18,8 @@
 // Config.SegmentBytes each) and, in Badger under the key's 64-bit xxhash,
 // one small record: a pointer to the frame (segment, offset, length) and
 // an index record (generation stamp, expiry, image) for the sweeper. The
-// pointers are also kept in memory (12 bytes of map value per entry,
-// about 30 bytes with the map's overhead), so a disk read is one pread of
+// pointers are also kept in memory (24 bytes a slot in a hash table at
+// most 3/4 full: 32–64 bytes an entry), so a disk read is one pread of
 // the frame, without a Badger lookup. The policy and the pointers are
 // rebuilt on open from the Badger records alone, without reading
 // segments. Badger's own memory is bounded by explicit block, index and

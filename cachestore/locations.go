@@ -25,14 +25,14 @@ func (s *segments) land(changes []recordChange) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range changes {
-		if old, ok := s.locs[c.h]; ok {
+		if old, ok := s.locs.get(c.h); ok {
 			s.addLiveLocked(old.seg, -int64(old.n))
 		}
 		if c.del {
-			delete(s.locs, c.h)
+			s.locs.del(c.h)
 			continue
 		}
-		s.locs[c.h] = locOf(c.p)
+		s.locs.put(c.h, locOf(c.p))
 		s.addLiveLocked(c.p.seg, c.p.n)
 	}
 }
@@ -48,7 +48,7 @@ func (s *segments) addLiveLocked(id uint32, n int64) {
 // locate returns where h's committed frame is.
 func (s *segments) locate(h uint64) (pointer, bool) {
 	s.mu.RLock()
-	l, ok := s.locs[h]
+	l, ok := s.locs.get(h)
 	s.mu.RUnlock()
 	return l.pointer(), ok
 }
@@ -58,13 +58,13 @@ func (s *segments) locate(h uint64) (pointer, bool) {
 func (s *segments) preload(hs []uint64, ps []pointer) (there []bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.locs) == 0 {
-		s.locs = make(map[uint64]loc, len(hs))
+	if s.locs.len() == 0 {
+		s.locs = newLocTable(len(hs))
 	}
 	there = make([]bool, len(hs))
 	for i, h := range hs {
 		p := ps[i]
-		s.locs[h] = locOf(p)
+		s.locs.put(h, locOf(p))
 		if seg := s.files[p.seg]; seg != nil {
 			s.live[p.seg] += p.n
 			there[i] = p.off+p.n <= seg.size.Load()

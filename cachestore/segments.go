@@ -37,7 +37,7 @@ type segments struct {
 	mu     sync.RWMutex
 	files  map[uint32]*segment
 	live   map[uint32]int64 // bytes of committed frames, by segment id
-	locs   map[uint64]loc   // where each key hash's committed frame is
+	locs   *locTable        // where each key hash's committed frame is
 	nextID uint32
 	active *segment // the segment appended to; nil until the first append
 }
@@ -53,7 +53,7 @@ type segment struct {
 // empty: the caller adds them from the Badger records (loadIndex).
 func openSegments(dir string, maxBytes int64) (*segments, error) {
 	s := &segments{maxBytes: maxBytes, files: make(map[uint32]*segment), live: make(map[uint32]int64),
-		locs: make(map[uint64]loc), nextID: 1}
+		locs: &locTable{}, nextID: 1}
 	if dir == "" {
 		return s, nil
 	}
