@@ -27,9 +27,9 @@ var (
 // segments is the set of append-only segment files that hold entry
 // frames (see frame.go), where each key's committed frame is (the pointer
 // its Badger record holds, kept in memory too: see locations.go) and how
-// many bytes of each segment are live (pointed at). Only the writer goroutine appends, to the
-// one active segment; compaction removes sealed ones. Safe for concurrent
-// use, except append (writer only).
+// many bytes of each segment are live (pointed at). Only the writer
+// goroutine appends, to the one active segment; compaction removes sealed
+// ones. Safe for concurrent use, except append (writer only).
 type segments struct {
 	dir      string // "" keeps segments in memory
 	maxBytes int64  // a segment is sealed once the next frame would pass this
@@ -70,23 +70,31 @@ func openSegments(dir string, maxBytes int64) (*segments, error) {
 		if err != nil || id == 0 {
 			continue // not ours
 		}
-		f, err := os.OpenFile(name, os.O_RDONLY, 0)
+		seg, err := openSegment(name, uint32(id))
 		if err != nil {
 			s.close()
-			return nil, fmt.Errorf("cachestore: segments: %w", err)
+			return nil, err
 		}
-		info, err := f.Stat()
-		if err != nil {
-			f.Close()
-			s.close()
-			return nil, fmt.Errorf("cachestore: segments: %w", err)
-		}
-		seg := &segment{id: uint32(id), f: diskSeg{f}}
-		seg.size.Store(info.Size())
 		s.files[seg.id] = seg
 		s.nextID = max(s.nextID, seg.id+1)
 	}
 	return s, nil
+}
+
+// openSegment opens an existing segment file for reading.
+func openSegment(name string, id uint32) (*segment, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cachestore: segments: %w", err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cachestore: segments: %w", err)
+	}
+	seg := &segment{id: id, f: diskSeg{f}}
+	seg.size.Store(info.Size())
+	return seg, nil
 }
 
 func (s *segments) path(id uint32) string {
