@@ -55,7 +55,7 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkOpen$$' -benchmem -benchtime $(BENCHTIME) ./...
 
-## bench-cache-open: open a disk cache of one million entries (builds ~1.3 GB in the temp folder)
+## bench-cache-open: open a disk cache of one million entries (builds ~1.2 GB in the temp folder)
 bench-cache-open:
 	$(GO) test ./cachestore -run '^$$' -bench '^BenchmarkOpen$$' -benchtime 3x -count 5
 
