@@ -243,6 +243,9 @@ func fillOpenBatch(wb *badger.WriteBatch, segs *segments, from, to int) error {
 }
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashDirEnv); dir != "" {
+		runCrashChild(dir) // the process TestCrashRecovery kills
+	}
 	code := m.Run()
 	if openDir != "" && os.Getenv(openDirEnv) == "" {
 		os.RemoveAll(openDir)

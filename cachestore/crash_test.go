@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pixcdn/internal/testenv"
 )
 
 const (
@@ -26,16 +28,14 @@ const (
 )
 
 // TestCrashRecovery starts a child process (this test binary, running
-// TestCrashChild) that writes, deletes and purges under load, kills it with
+// runCrashChild) that writes, deletes and purges under load, kills it with
 // SIGKILL at a random moment, reopens the store and checks that every entry
 // it reads back is byte-for-byte what some write stored, that nothing a
 // completed purge covered comes back, and that entries survive. Repeated;
 // every other round, segment files are also damaged between the kill and
 // the reopen as a power cut or an operator might (damageSegments).
 func TestCrashRecovery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills child processes repeatedly")
-	}
+	testenv.SkipIfShort(t, "kills child processes repeatedly")
 	dir := t.TempDir()
 	var lastPurge int64
 	survivors := 0
@@ -53,7 +53,7 @@ func TestCrashRecovery(t *testing.T) {
 // and returns the latest purge generation the child reported complete.
 func runAndKill(t *testing.T, dir string, round int) int64 {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd := exec.Command(os.Args[0]) // TestMain runs runCrashChild
 	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.Itoa(round))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -218,16 +218,13 @@ func crashKey(i int) []byte { return []byte("crash/" + strconv.Itoa(i)) }
 // too, so a torn or mixed write cannot pass for a whole one.
 func crashBody(i int, v int64) []byte { return body(i, int(v), 500+int(v%20000)) }
 
-// TestCrashChild is the writer TestCrashRecovery kills; run alone it skips.
-func TestCrashChild(t *testing.T) {
-	dir := os.Getenv(crashDirEnv)
-	if dir == "" {
-		t.Skip("child process of TestCrashRecovery")
-	}
+// runCrashChild is the writer TestCrashRecovery kills: TestMain runs it
+// instead of the tests when crashDirEnv names a directory. It never returns.
+func runCrashChild(dir string) {
 	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
 	s, err := New(crashConfig(dir))
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	var mu sync.Mutex // serialises stdout lines
 	say := func(f string, a ...any) {
@@ -235,17 +232,12 @@ func TestCrashChild(t *testing.T) {
 		fmt.Printf(f+"\n", a...)
 		mu.Unlock()
 	}
-	var wg sync.WaitGroup
 	for w := uint64(0); w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			crashWriter(s, rand.New(rand.NewPCG(seed, w)), seed*1e9+w*1e8, say)
-		}()
+		go crashWriter(s, rand.New(rand.NewPCG(seed, w)), seed*1e9+w*1e8, say)
 	}
 	for {
 		if err := s.Purge(Purge{Tenant: "t", PublicIDs: []string{"purged"}}); err != nil {
-			t.Error(err)
+			panic(err)
 		}
 		say("purged %d", s.Snapshot())
 		time.Sleep(20 * time.Millisecond)

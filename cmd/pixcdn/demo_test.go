@@ -25,9 +25,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 // resized image through one edge and through another, then sends Ctrl-C and
 // checks that the demo exits 0 and that nothing it started still listens.
 func TestDemoServesImagesAndStopsCleanly(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL, MinIO, the origin and three edges")
-	}
+	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and three edges")
 	bin := testenv.EdgeBinary(t)
 	base := freePortBase(t)
 	// Not t.TempDir: its 0700 parent would keep PostgreSQL's user out.

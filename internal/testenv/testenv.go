@@ -21,6 +21,15 @@ var shared struct {
 	minioErr error
 }
 
+// SkipIfShort skips t under -short, for tests too slow for a quick run,
+// except under CI (CI set), where every test runs whatever the flags.
+func SkipIfShort(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skip(why + " (-short)")
+	}
+}
+
 // Run runs the tests, then stops every server this package started and
 // removes their files. Use it from TestMain:
 //
