@@ -64,31 +64,17 @@ type Limits struct {
 	MaxConnsPerIP int
 	// MaxConns bounds concurrent connections in total. Default 65536.
 	MaxConns int
-	// WriteBufferBytes is each connection's response buffer; a response
-	// (headers and body) that fits goes out in one write. Default 16 KiB,
-	// held for the connection's life: at 10,000 connections 160 MiB.
+	// WriteBufferBytes is each connection's response buffer, held for
+	// the connection's life. A response that fits is copied into it and
+	// sent with one write; a larger one is sent as header and body with
+	// one writev. Default 4 KiB.
 	WriteBufferBytes int
 	// ReadTimeout, WriteTimeout bound reading a request and writing a
 	// response. Defaults 10s, 30s. IdleTimeout bounds keep-alive idling.
-	// Default 60s. 0 disables one. A timeout fires up to DeadlineSlack
-	// late: the listeners move socket deadlines lazily (package
-	// edge/lazydeadline), which makes them almost free per request.
+	// Default 60s. 0 disables one (an IdleTimeout of 0 is ReadTimeout).
+	// They are enforced off the request path (package edge/connwatch) and
+	// fire up to a fifth of the shortest timeout (at most a second) late.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-}
-
-// maxDeadlineSlack caps DeadlineSlack.
-const maxDeadlineSlack = time.Second
-
-// DeadlineSlack is how late a connection timeout may fire: a tenth of the
-// shortest timeout set, at most a second.
-func (l Limits) DeadlineSlack() time.Duration {
-	slack := maxDeadlineSlack
-	for _, d := range []time.Duration{l.ReadTimeout, l.WriteTimeout, l.IdleTimeout} {
-		if d > 0 {
-			slack = min(slack, d/10)
-		}
-	}
-	return slack
 }
 
 // DefaultConfig returns the defaults documented on each field.
@@ -107,7 +93,7 @@ func DefaultConfig() Config {
 		HotMaxBytes:     256 << 10,
 		HotTTL:          10 * time.Second,
 		Limits: Limits{
-			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536, WriteBufferBytes: 16 << 10,
+			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536, WriteBufferBytes: 4 << 10,
 			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 		},
 	}

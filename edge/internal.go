@@ -26,9 +26,6 @@ func (s *Server) internalServer() *fasthttp.Server {
 		ReadBufferSize:     s.cfg.Limits.MaxHeaderBytes,
 		WriteBufferSize:    s.cfg.Limits.WriteBufferBytes,
 		MaxRequestBodySize: 1 << 20,
-		ReadTimeout:        s.cfg.Limits.ReadTimeout,
-		WriteTimeout:       s.cfg.Limits.WriteTimeout,
-		IdleTimeout:        s.cfg.Limits.IdleTimeout,
 		Logger:             fasthttpLogger{s.log},
 		Handler: func(ctx *fasthttp.RequestCtx) {
 			s.serveInternal(ctx, metricsHandler)

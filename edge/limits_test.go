@@ -158,19 +158,3 @@ func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
 		t.Fatalf("idle connection closed after %v, want the 300ms idle timeout (plus slack)", took)
 	}
 }
-
-func TestDeadlineSlackIsATenthOfTheShortestTimeoutAtMostASecond(t *testing.T) {
-	for _, tc := range []struct {
-		l    Limits
-		want time.Duration
-	}{
-		{Limits{ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}, time.Second},
-		{Limits{ReadTimeout: 2 * time.Second, WriteTimeout: 30 * time.Second}, 200 * time.Millisecond},
-		{Limits{IdleTimeout: 500 * time.Millisecond}, 50 * time.Millisecond},
-		{Limits{}, time.Second},
-	} {
-		if got := tc.l.DeadlineSlack(); got != tc.want {
-			t.Errorf("%+v: slack %v, want %v", tc.l, got, tc.want)
-		}
-	}
-}

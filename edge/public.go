@@ -12,7 +12,7 @@ import (
 )
 
 // publicServer builds the fasthttp server of the public port with the
-// protection limits of the config.
+// protection limits of the config (serve adds the timeouts).
 func (s *Server) publicServer() *fasthttp.Server {
 	l := s.cfg.Limits
 	return &fasthttp.Server{
@@ -23,9 +23,6 @@ func (s *Server) publicServer() *fasthttp.Server {
 		MaxRequestBodySize:            1 << 10,
 		MaxConnsPerIP:                 l.MaxConnsPerIP,
 		Concurrency:                   l.MaxConns,
-		ReadTimeout:                   l.ReadTimeout,
-		WriteTimeout:                  l.WriteTimeout,
-		IdleTimeout:                   l.IdleTimeout,
 		DisablePreParseMultipartForm:  true,
 		DisableHeaderNamesNormalizing: false,
 		NoDefaultContentType:          true,

@@ -12,8 +12,8 @@ import (
 	"github.com/valyala/fasthttp"
 	"golang.org/x/sync/singleflight"
 
+	"pixcdn/edge/connwatch"
 	"pixcdn/edge/imgurl"
-	"pixcdn/edge/lazydeadline"
 	"pixcdn/edge/peer"
 )
 
@@ -62,6 +62,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	servers   []*fasthttp.Server
+	watches   []*connwatch.Watch // the servers' connection timeouts
 	closeOnce sync.Once
 	ready     chan struct{}
 }
@@ -133,9 +134,13 @@ func (s *Server) serve(ln net.Listener, srv *fasthttp.Server) error {
 		s.mu.Unlock()
 		return errors.New("edge: server closed")
 	}
+	l := s.cfg.Limits
+	watch := connwatch.New(connwatch.Timeouts{Read: l.ReadTimeout, Write: l.WriteTimeout, Idle: l.IdleTimeout}, 0)
+	watch.Install(srv)
 	s.servers = append(s.servers, srv)
+	s.watches = append(s.watches, watch)
 	s.mu.Unlock()
-	return srv.Serve(&lazydeadline.Listener{Listener: ln, Slack: s.cfg.Limits.DeadlineSlack()})
+	return srv.Serve(ln)
 }
 
 // Close stops accepting requests, waits up to ctx for in-flight requests
@@ -145,7 +150,7 @@ func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.cancel()
-		servers := s.servers
+		servers, watches := s.servers, s.watches
 		s.mu.Unlock()
 		for _, srv := range servers {
 			// Only running out of time matters: a listener that is already
@@ -153,6 +158,10 @@ func (s *Server) Close(ctx context.Context) error {
 			if e := srv.ShutdownWithContext(ctx); ctx.Err() != nil && err == nil {
 				err = e
 			}
+		}
+		// Only now: slow clients are still cut off while connections drain.
+		for _, w := range watches {
+			w.Close()
 		}
 		done := make(chan struct{})
 		go func() { s.bg.Wait(); close(done) }()

@@ -45,10 +45,10 @@ type edgeSettings struct {
 	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address"`
 	MaxURL         int           `flag:"max-url" help:"longest request URI in bytes"`
 	MaxHeader      int           `flag:"max-header" help:"largest request header block in bytes"`
-	WriteBuffer    int           `flag:"write-buffer" help:"response buffer per connection in bytes: a response that fits goes out in one write; held while the connection lives"`
+	WriteBuffer    int           `flag:"write-buffer" help:"response buffer per connection in bytes, held while the connection lives: a response that fits is sent with one write, a larger one as header and body with one writev"`
 	ReadTimeout    time.Duration `flag:"read-timeout" help:"time to read one request (0 disables: only behind a proxy that cuts off slow clients)"`
 	WriteTimeout   time.Duration `flag:"write-timeout" help:"time to write one response (0 disables)"`
-	IdleTimeout    time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0 disables)"`
+	IdleTimeout    time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0: the read timeout)"`
 }
 
 func edgeCommand() command {
@@ -72,7 +72,7 @@ func defaultEdgeSettings() *edgeSettings {
 		Public:      "127.0.0.1:8080", Internal: "127.0.0.1:8180",
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
 		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024,
-		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10, WriteBuffer: 16 << 10,
+		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10, WriteBuffer: 4 << 10,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 	}
 }
