@@ -23,7 +23,7 @@ var relayedHeaders = []string{
 // (unreachable, timed out, or failing with a 5xx other than an origin
 // error), so the caller serves the request itself: a dying peer costs no
 // client errors.
-func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer, start time.Time) bool {
+func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool {
 	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.ForwardTimeout)
 	defer cancel()
 	resp := fasthttp.AcquireResponse()
@@ -42,8 +42,6 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer, start
 		}
 	}
 	ctx.Response.Header.SetCanonical(hdrXCache, []byte("PEER"))
-	var buf [48]byte
-	ctx.Response.Header.SetCanonical(hdrServerTiming, serverTiming(buf[:0], resPeer, time.Since(start)))
 	ctx.Response.SetBody(resp.Body())
 	if resp.StatusCode() == fasthttp.StatusOK && s.hot.admit(r.key) {
 		s.hot.put(r.key, hotEntryFrom(r, resp, s.clock(), s.cfg.DefaultPolicy), s.clock())

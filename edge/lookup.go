@@ -13,9 +13,6 @@ import (
 // serving with revalidation, or a fill.
 func (s *Server) lookup(r *request, now time.Time) (Entry, cacheResult, error) {
 	gen := s.gen.Load()
-	if l := r.l0.Load(); l != nil && l.gen == gen && now.Before(l.entry.FreshUntil) {
-		return l.entry, resHit, nil
-	}
 	if e, ok := s.deps.Cache.Get(r.key); ok {
 		switch e.state(now) {
 		case fresh:

@@ -3,6 +3,8 @@ package edge
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/valyala/fasthttp"
 )
 
 // requestMemo remembers parsed requests by their raw request URI (plus the
@@ -35,7 +37,11 @@ func (m *requestMemo) keep(r *request, e *Entry, gen uint64) {
 		return
 	}
 	m.l0Bytes.Add(int64(len(e.Body)))
-	r.l0.Store(&l0Entry{entry: *e, gen: gen})
+	l := &l0Entry{entry: *e, gen: gen}
+	if !e.LastModified.IsZero() {
+		l.lastModified = fasthttp.AppendHTTPDate(nil, e.LastModified)
+	}
+	r.l0.Store(l)
 }
 
 func newRequestMemo(max int) *requestMemo {

@@ -11,7 +11,7 @@ import (
 // request is shared and must not be modified.
 func (s *Server) parse(ctx *fasthttp.RequestCtx) (*request, error) {
 	uri := ctx.Request.Header.RequestURI()
-	accept := ctx.Request.Header.Peek(fasthttp.HeaderAccept)
+	accept := ctx.Request.Header.PeekCanonical(hdrAccept)
 	if r := s.memo.get(uri, accept); r != nil {
 		return r, nil
 	}

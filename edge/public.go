@@ -48,7 +48,12 @@ func (s *Server) protocolError(ctx *fasthttp.RequestCtx, err error) {
 func (s *Server) servePublic(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	res := s.handle(ctx, false, start)
-	s.metrics.observe(res, ctx.Response.StatusCode(), time.Since(start))
+	took := time.Since(start)
+	if res != resNone {
+		var buf [64]byte
+		ctx.Response.Header.SetCanonical(hdrServerTiming, serverTiming(buf[:0], res, took))
+	}
+	s.metrics.observe(res, ctx.Response.StatusCode(), took)
 }
 
 // handle serves one public request; hop is true when a peer forwarded it
@@ -71,15 +76,23 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
 			if e, ok := s.hot.get(r.key, s.clock()); ok {
-				s.respond(ctx, r, &e, resHit, start)
+				s.respond(ctx, r, &e, nil, resHit, s.clockAt(start))
 				return resHit
 			}
-			if s.forward(ctx, r, owner, start) {
+			if s.forward(ctx, r, owner) {
 				return resPeer
 			}
 		}
 	}
-	e, res, err := s.lookup(r, s.clockAt(start))
+	now := s.clockAt(start)
+	if l := r.freshL0(s.gen.Load(), now); l != nil && (r.signed || !l.entry.Image.Signed) {
+		s.respond(ctx, r, &l.entry, l.lastModified, resHit, now)
+		if hop {
+			describeImage(&ctx.Response.Header, &l.entry.Image)
+		}
+		return resHit
+	}
+	e, res, err := s.lookup(r, now)
 	if err == nil && e.Image.Signed && !r.signed {
 		err = ErrForbidden
 	}
@@ -87,7 +100,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 		s.writeError(ctx, err)
 		return res
 	}
-	s.respond(ctx, r, &e, res, start)
+	s.respond(ctx, r, &e, nil, res, now)
 	if hop {
 		describeImage(&ctx.Response.Header, &e.Image)
 	}
@@ -125,4 +138,15 @@ type request struct {
 type l0Entry struct {
 	entry Entry
 	gen   uint64
+	// lastModified is entry.LastModified as an HTTP date (nil if zero).
+	lastModified []byte
+}
+
+// freshL0 returns r's L0 entry if it is fresh at now and no purge happened
+// since it was kept (gen is the current purge generation).
+func (r *request) freshL0(gen uint64, now time.Time) *l0Entry {
+	if l := r.l0.Load(); l != nil && l.gen == gen && now.Before(l.entry.FreshUntil) {
+		return l
+	}
+	return nil
 }

@@ -19,18 +19,27 @@ var (
 	hdrAge          = []byte("Age")
 	valNoSniff      = []byte("nosniff")
 	valAccept       = []byte("Accept")
+
+	// Request header names as fasthttp stores them (normalised), for
+	// PeekCanonical, which skips normalising the name on every call.
+	hdrAccept          = []byte(fasthttp.HeaderAccept)
+	hdrIfNoneMatch     = []byte(fasthttp.HeaderIfNoneMatch)
+	hdrIfModifiedSince = []byte(fasthttp.HeaderIfModifiedSince)
 )
 
-// respond writes e as a 200 or, when the request's validators match, a 304.
-// The body is shared with the cache and never modified.
-func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cacheResult, start time.Time) {
+// respond writes e as a 200 or, when the request's validators match, a 304,
+// at now. lastModified is e.LastModified already rendered, or nil. The
+// body is shared with the cache and never modified.
+func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, lastModified []byte, res cacheResult, now time.Time) {
 	h := &ctx.Response.Header
-	now := s.clockAt(start)
 	var buf [64]byte
 	// Canonical keys: the header names are spelled right already.
 	h.SetCanonical(hdrETag, s2b(e.ETag))
-	if !e.LastModified.IsZero() {
-		h.SetCanonical(hdrLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
+	if lastModified == nil && !e.LastModified.IsZero() {
+		lastModified = fasthttp.AppendHTTPDate(buf[:0], e.LastModified)
+	}
+	if lastModified != nil {
+		h.SetCanonical(hdrLastModified, lastModified)
 	}
 	h.SetCanonical(hdrCacheControl, s2b(s.policy.header(e.Policy)))
 	if r.vary {
@@ -40,7 +49,6 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cac
 	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
 	h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
 	h.SetCanonical(hdrNoSniff, valNoSniff)
-	h.SetCanonical(hdrServerTiming, serverTiming(buf[:0], res, time.Since(start)))
 	if notModified(&ctx.Request.Header, e) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
@@ -49,21 +57,25 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, res cac
 	ctx.Response.SetBodyRaw(e.Body)
 }
 
-// serverTiming renders `edge;desc=HIT;dur=0.042` (milliseconds).
+// serverTiming renders `edge;desc=hit;dur=0.042` (milliseconds, three
+// decimals).
 func serverTiming(b []byte, res cacheResult, d time.Duration) []byte {
 	b = append(b, "edge;desc="...)
 	b = append(b, resultLabels[res]...)
 	b = append(b, ";dur="...)
-	return strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', 3, 64)
+	us := max(d.Microseconds(), 0)
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 // notModified evaluates If-None-Match (a list, weak comparison, "*") and,
 // only when it is absent, If-Modified-Since (RFC 9110 §13.2.2).
 func notModified(h *fasthttp.RequestHeader, e *Entry) bool {
-	if inm := h.Peek(fasthttp.HeaderIfNoneMatch); len(inm) > 0 {
+	if inm := h.PeekCanonical(hdrIfNoneMatch); len(inm) > 0 {
 		return etagListMatches(inm, s2b(e.ETag))
 	}
-	ims := h.Peek(fasthttp.HeaderIfModifiedSince)
+	ims := h.PeekCanonical(hdrIfModifiedSince)
 	if len(ims) == 0 || e.LastModified.IsZero() {
 		return false
 	}

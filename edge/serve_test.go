@@ -241,3 +241,26 @@ func TestSourceErrorsAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+func TestServerTimingRendersMillisecondsWithThreeDecimals(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0.000"}, {999 * time.Nanosecond, "0.000"}, {time.Microsecond, "0.001"},
+		{42 * time.Microsecond, "0.042"}, {1500 * time.Microsecond, "1.500"},
+		{1234567 * time.Microsecond, "1234.567"}, {-time.Second, "0.000"},
+	} {
+		got := string(serverTiming(nil, resHit, tc.d))
+		if want := "edge;desc=hit;dur=" + tc.want; got != want {
+			t.Errorf("%v: %q, want %q", tc.d, got, want)
+		}
+	}
+	for us := int64(0); us < 5000; us += 7 {
+		d := time.Duration(us) * time.Microsecond
+		want := "edge;desc=hit;dur=" + strconv.FormatFloat(float64(us)/1000, 'f', 3, 64)
+		if got := string(serverTiming(nil, resHit, d)); got != want {
+			t.Fatalf("%v: %q, want %q", d, got, want)
+		}
+	}
+}
