@@ -16,7 +16,7 @@ func (s *Server) lookup(r *request, now time.Time) (Entry, cacheResult, error) {
 	if e, ok := s.deps.Cache.Get(r.key); ok {
 		switch e.state(now) {
 		case fresh:
-			s.memo.keep(r, &e, gen)
+			s.keepL0(r, &e, gen)
 			return e, resHit, nil
 		case staleServable:
 			s.revalidateInBackground(r, e)

@@ -3,8 +3,6 @@ package edge
 import (
 	"sync"
 	"sync/atomic"
-
-	"github.com/valyala/fasthttp"
 )
 
 // requestMemo remembers parsed requests by their raw request URI (plus the
@@ -31,17 +29,15 @@ const (
 	l0MaxBody = 64 << 10
 )
 
-// keep remembers e in r's L0 slot if r is memoised and e small enough.
-func (m *requestMemo) keep(r *request, e *Entry, gen uint64) {
-	if !r.memoised || len(e.Body) > l0MaxBody || m.l0Bytes.Load() > l0Budget {
-		return
+// admitL0 reports whether r may keep a body of n bytes in its L0 slot
+// (r is memoised, the body small enough, the budget not spent), and if so
+// counts it against the budget.
+func (m *requestMemo) admitL0(r *request, n int) bool {
+	if !r.memoised || n > l0MaxBody || m.l0Bytes.Load() > l0Budget {
+		return false
 	}
-	m.l0Bytes.Add(int64(len(e.Body)))
-	l := &l0Entry{entry: *e, gen: gen}
-	if !e.LastModified.IsZero() {
-		l.lastModified = fasthttp.AppendHTTPDate(nil, e.LastModified)
-	}
-	r.l0.Store(l)
+	m.l0Bytes.Add(int64(n))
+	return true
 }
 
 func newRequestMemo(max int) *requestMemo {

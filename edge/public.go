@@ -11,13 +11,16 @@ import (
 	"pixcdn/edge/peer"
 )
 
+// serverName is the public port's Server header.
+const serverName = "pixcdn"
+
 // publicServer builds the fasthttp server of the public port with the
 // protection limits of the config (serve adds the timeouts).
 func (s *Server) publicServer() *fasthttp.Server {
 	l := s.cfg.Limits
 	return &fasthttp.Server{
 		Handler:                       s.servePublic,
-		Name:                          "pixcdn",
+		Name:                          serverName,
 		ReadBufferSize:                l.MaxHeaderBytes,
 		WriteBufferSize:               l.WriteBufferBytes,
 		MaxRequestBodySize:            1 << 10,
@@ -86,7 +89,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 	}
 	now := s.clockAt(start)
 	if l := r.freshL0(s.gen.Load(), now); l != nil && (r.signed || !l.entry.Image.Signed) {
-		s.respond(ctx, r, &l.entry, l.lastModified, resHit, now)
+		s.respond(ctx, r, &l.entry, l.header, resHit, now)
 		if hop {
 			describeImage(&ctx.Response.Header, &l.entry.Image)
 		}
@@ -138,8 +141,23 @@ type request struct {
 type l0Entry struct {
 	entry Entry
 	gen   uint64
-	// lastModified is entry.LastModified as an HTTP date (nil if zero).
-	lastModified []byte
+	// header holds the entry's response headers that are the same for
+	// every request (entryHeaders), copied into each response at once.
+	header *fasthttp.ResponseHeader
+}
+
+// keepL0 remembers e, fresh at purge generation gen, in r's L0 slot if the
+// memo admits it.
+func (s *Server) keepL0(r *request, e *Entry, gen uint64) {
+	if !s.memo.admitL0(r, len(e.Body)) {
+		return
+	}
+	l := &l0Entry{entry: *e, gen: gen, header: &fasthttp.ResponseHeader{}}
+	// What fasthttp would set before the handler, which CopyTo replaces.
+	l.header.SetServer(serverName)
+	l.header.SetNoDefaultContentType(true)
+	s.entryHeaders(l.header, r, e)
+	r.l0.Store(l)
 }
 
 // freshL0 returns r's L0 entry if it is fresh at now and no purge happened

@@ -28,33 +28,43 @@ var (
 )
 
 // respond writes e as a 200 or, when the request's validators match, a 304,
-// at now. lastModified is e.LastModified already rendered, or nil. The
-// body is shared with the cache and never modified.
-func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, lastModified []byte, res cacheResult, now time.Time) {
+// at now. header, if not nil, holds e's entryHeaders already built (an L0
+// entry's); it replaces whatever the response headers held. The body is
+// shared with the cache and never modified.
+func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header *fasthttp.ResponseHeader, res cacheResult, now time.Time) {
 	h := &ctx.Response.Header
-	var buf [64]byte
-	// Canonical keys: the header names are spelled right already.
-	h.SetCanonical(hdrETag, s2b(e.ETag))
-	if lastModified == nil && !e.LastModified.IsZero() {
-		lastModified = fasthttp.AppendHTTPDate(buf[:0], e.LastModified)
+	if header != nil {
+		header.CopyTo(h)
+	} else {
+		s.entryHeaders(h, r, e)
 	}
-	if lastModified != nil {
-		h.SetCanonical(hdrLastModified, lastModified)
-	}
-	h.SetCanonical(hdrCacheControl, s2b(s.policy.header(e.Policy)))
-	if r.vary {
-		h.SetCanonical(hdrVary, valAccept)
-	}
+	var buf [24]byte
 	age := max(int64(now.Sub(e.Created)/time.Second), 0)
 	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
 	h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
-	h.SetCanonical(hdrNoSniff, valNoSniff)
 	if notModified(&ctx.Request.Header, e) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
 	h.SetContentType(e.ContentType)
 	ctx.Response.SetBodyRaw(e.Body)
+}
+
+// entryHeaders sets the response headers of e that are the same for every
+// request: ETag, Last-Modified, Cache-Control, Vary (when the format was
+// negotiated) and X-Content-Type-Options.
+func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) {
+	// Canonical keys: the header names are spelled right already.
+	h.SetCanonical(hdrETag, s2b(e.ETag))
+	if !e.LastModified.IsZero() {
+		var buf [32]byte
+		h.SetCanonical(hdrLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
+	}
+	h.SetCanonical(hdrCacheControl, s2b(s.policy.header(e.Policy)))
+	if r.vary {
+		h.SetCanonical(hdrVary, valAccept)
+	}
+	h.SetCanonical(hdrNoSniff, valNoSniff)
 }
 
 // serverTiming renders `edge;desc=hit;dur=0.042` (milliseconds, three

@@ -264,3 +264,50 @@ func TestServerTimingRendersMillisecondsWithThreeDecimals(t *testing.T) {
 		}
 	}
 }
+
+func TestL0HitsSendTheSameHeadersAsCacheHits(t *testing.T) {
+	// The second request is served from the cache and keeps the entry in
+	// the request's L0 slot with its headers prebuilt; the third is served
+	// from there. Both must answer alike.
+	dynamic := map[string]bool{"date": true, "server-timing": true, "age": true}
+	for _, tc := range []struct {
+		name, uri string
+		headers   []string
+	}{
+		{"fixed format", "/acme/cat.jpg?w=120&fm=webp", nil},
+		{"negotiated format", "/acme/cat.jpg?w=130&fm=auto", []string{"Accept", "image/webp,*/*"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newTestNode(t)
+			if r := n.get(tc.uri, tc.headers...); r.code != 200 || r.h("X-Cache") != "MISS" {
+				t.Fatalf("first: %d %q", r.code, r.h("X-Cache"))
+			}
+			fromCache := n.get(tc.uri, tc.headers...)
+			accept := ""
+			if len(tc.headers) > 0 {
+				accept = tc.headers[1]
+			}
+			if r := n.srv.memo.get([]byte(tc.uri), []byte(accept)); r == nil || r.l0.Load() == nil {
+				t.Fatal("the cache hit left nothing in the L0 slot")
+			}
+			fromL0 := n.get(tc.uri, tc.headers...)
+			if fromL0.code != 200 || fromL0.body != fromCache.body || fromL0.h("Server") != "pixcdn" {
+				t.Fatalf("L0 hit: %d, body %q vs %q, Server %q", fromL0.code, fromL0.body, fromCache.body, fromL0.h("Server"))
+			}
+			for k, v := range fromCache.headers {
+				if !dynamic[k] && fromL0.headers[k] != v {
+					t.Errorf("%s: cache hit %q, L0 hit %q", k, v, fromL0.headers[k])
+				}
+			}
+			for k := range fromL0.headers {
+				if _, ok := fromCache.headers[k]; !ok {
+					t.Errorf("L0 hit adds %s: %q", k, fromL0.headers[k])
+				}
+			}
+			nm := n.get(tc.uri, append([]string{"If-None-Match", fromL0.h("ETag")}, tc.headers...)...)
+			if nm.code != 304 || nm.h("ETag") != fromL0.h("ETag") || nm.h("Cache-Control") != fromL0.h("Cache-Control") || nm.body != "" {
+				t.Fatalf("conditional L0 hit: %d, ETag %q, Cache-Control %q, body %q", nm.code, nm.h("ETag"), nm.h("Cache-Control"), nm.body)
+			}
+		})
+	}
+}

@@ -27,13 +27,15 @@ taskset -c 1 $WORK/ceiling -listen 127.0.0.1:19399 -file $WORK/v.webp & PIDS+=($
 sleep 0.5
 ticks() { local t=0 p; for p in "$1" $(pgrep -P "$1"||true); do t=$((t+$(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 for i in $(seq $RUNS); do
-  line="run $i:"
-  for j in "${!names[@]}"; do
+  # Each round starts one target later: no target always runs first.
+  for k in "${!names[@]}"; do
+    j=$(((k + i) % ${#names[@]}))
     b=$(ticks ${pids[$j]}); taskset -c 0 wrk -t1 -c50 -d$DUR http://127.0.0.1:${ports[$j]}$URL >$WORK/w.out; a=$(ticks ${pids[$j]})
     n=$(awk '/requests in/{print $1}' $WORK/w.out); r=$(awk '/Requests\/sec/{print $2}' $WORK/w.out)
     c=$(awk -v n=$n -v t=$((a-b)) 'BEGIN{printf "%.0f", n*100/t}')
-    echo "$r $c" >>$WORK/${names[$j]}.res; line="$line ${names[$j]} $r/$c"
-  done; echo "$line"
+    echo "$r $c" >>$WORK/${names[$j]}.res
+  done
+  line="run $i:"; for n in "${names[@]}"; do line="$line $n $(tail -1 $WORK/$n.res | tr ' ' /)"; done; echo "$line"
 done
 echo "medians (req/s, req/CPU-s); per-round ratios are in the run lines:"
 for n in "${names[@]}"; do

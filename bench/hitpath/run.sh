@@ -93,15 +93,24 @@ rps() {
 # median [COLUMN] of the numbers on stdin.
 median() { awk -v c="${1:-1}" '{print $c}' | sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 
-: >"$WORK/edge.txt"; : >"$WORK/edge2.txt"; : >"$WORK/ceil.txt"; : >"$WORK/ceil2.txt"; : >"$WORK/nginx.txt"; : >"$WORK/304.txt"
 CEIL_PID=${PIDS[-2]} NGINX_PID=${PIDS[-1]}
+# measure TARGET appends one run's figures to $WORK/TARGET.txt.
+measure() {
+  case $1 in
+  edge) rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" ;;
+  edge2) rps "$CONNS" "http://127.0.0.1:$P_EDGE2$URL" "$EDGE2_PID" ;;
+  ceil) rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" "$CEIL_PID" ;;
+  ceil2) rps "$CONNS" "http://127.0.0.1:$P_CEIL2$URL" "$CEIL2_PID" ;;
+  nginx) rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" "$NGINX_PID" ;;
+  304) rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" -H "If-None-Match: $ETAG" ;;
+  esac >>"$WORK/$1.txt"
+}
+TARGETS=(edge edge2 ceil ceil2 nginx 304)
+for t in "${TARGETS[@]}"; do : >"$WORK/$t.txt"; done
 for i in $(seq "$RUNS"); do
-  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" >>"$WORK/edge.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_EDGE2$URL" "$EDGE2_PID" >>"$WORK/edge2.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" "$CEIL_PID" >>"$WORK/ceil.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_CEIL2$URL" "$CEIL2_PID" >>"$WORK/ceil2.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" "$NGINX_PID" >>"$WORK/nginx.txt"
-  rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" -H "If-None-Match: $ETAG" >>"$WORK/304.txt"
+  # Each round starts one target later, so no target always runs first
+  # (or always after the same one).
+  for k in "${!TARGETS[@]}"; do measure "${TARGETS[$(((k + i) % ${#TARGETS[@]}))]}"; done
   echo "run $i (req/s, req per CPU-second): edge $(tail -1 "$WORK/edge.txt")  edge-no-timeouts $(tail -1 "$WORK/edge2.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  ceiling+limits $(tail -1 "$WORK/ceil2.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
 done
 : >"$WORK/miss.txt"
@@ -119,9 +128,10 @@ for row in "pixcdn hit:edge" "pixcdn hit, no timeouts:edge2" "bare fasthttp:ceil
   printf "  %-24s %12.1f %14.0f\n" "${row%%:*}" "$(median 1 <"$WORK/${row##*:}.txt")" "$(median 2 <"$WORK/${row##*:}.txt")"
 done
 echo "  miss latency (last run, $MISS_CONNS connections, 1 transform worker): $(tail -1 "$WORK/miss-latency.txt")"
+# ratio A B COL: the median over rounds of A's figure over B's in the same round.
+ratio() { paste -d' ' "$WORK/$1.txt" "$WORK/$2.txt" | awk -v c="$3" '$(c + 2) > 0 {print $c / $(c + 2)}' | median; }
 for col in 1 2; do
-  E=$(median $col <"$WORK/edge.txt") E2=$(median $col <"$WORK/edge2.txt") C=$(median $col <"$WORK/ceil.txt")
-  C2=$(median $col <"$WORK/ceil2.txt") N=$(median $col <"$WORK/nginx.txt")
-  awk -v e="$E" -v e2="$E2" -v c="$C" -v c2="$C2" -v n="$N" -v k="$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
-    'BEGIN{printf "  by %-9s pixcdn/ceiling %.3f  pixcdn/(ceiling+limits) %.3f  no-timeouts/ceiling %.3f  pixcdn/nginx %.3f  no-timeouts/nginx %.3f\n", k, e/c, e/c2, e2/c, e/n, e2/n}'
+  printf "  medians of per-round ratios, by %-9s pixcdn/ceiling %.3f  pixcdn/(ceiling+limits) %.3f  no-timeouts/ceiling %.3f  pixcdn/nginx %.3f  no-timeouts/nginx %.3f  pixcdn/no-timeouts %.3f\n" \
+    "$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
+    "$(ratio edge ceil $col)" "$(ratio edge ceil2 $col)" "$(ratio edge2 ceil $col)" "$(ratio edge nginx $col)" "$(ratio edge2 nginx $col)" "$(ratio edge edge2 $col)"
 done
