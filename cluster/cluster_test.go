@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -148,5 +149,31 @@ func TestDifferentRingParamsAreRefused(t *testing.T) {
 	other.Meta = []byte{0xff}
 	if err := d.NotifyAlive(other); !errors.Is(err, ErrMeta) {
 		t.Fatalf("NotifyAlive(bad meta) = %v, want ErrMeta", err)
+	}
+}
+
+func TestLeavingNodeKeepsItsRingWithoutErrors(t *testing.T) {
+	// After Leave a node still serves the requests it is draining: its own
+	// entry is marked leaving, so a rebuild cannot place it, and the last
+	// node of a cluster has no ring to build at all. The previous ring
+	// stays, and that is not a ring error.
+	for _, n := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d nodes", n), func(t *testing.T) {
+			nodes := startN(t, n)
+			waitFor(t, convergeTimeout, "nodes to agree", func() bool { return agreed(nodes, n) })
+			last := nodes[n-1]
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := last.Leave(ctx); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * last.cfg.RebuildMaxDelay)
+			if st := last.Stats(); st.RingErrors != 0 {
+				t.Fatalf("%d ring errors after Leave", st.RingErrors)
+			}
+			if m, _ := last.Owner([]byte("k")); m.Name == "" {
+				t.Fatal("the leaving node has no ring")
+			}
+		})
 	}
 }

@@ -46,6 +46,12 @@ func (c *Cluster) debounce() bool {
 func (c *Cluster) rebuild() {
 	members := c.liveMembers()
 	next, err := buildRing(c.params, members, c.cfg.NodeName)
+	if err != nil && c.leaving.Load() {
+		// This node has left: its own entry is marked leaving, so no ring
+		// holds it. Keep serving with the previous ring until Close.
+		c.log.Debug("ring not rebuilt: this node is leaving", "members", len(members), "err", err)
+		return
+	}
 	if err != nil {
 		c.stats.ringErrors.Add(1)
 		c.log.Error("ring rebuild failed; keeping the previous ring", "members", len(members), "err", err)

@@ -12,7 +12,7 @@
 set -euo pipefail
 RUNS=${RUNS:-5} DUR=${DUR:-10s} CONNS=${CONNS:-50} MISS_CONNS=${MISS_CONNS:-2}
 SERVER_CPU=${SERVER_CPU:-1} LOAD_CPU=${LOAD_CPU:-0}
-P_EDGE=${P_EDGE:-19280} P_INT=${P_INT:-19281} P_CEIL=${P_CEIL:-19282} P_NGINX=${P_NGINX:-19283} P_CEIL2=${P_CEIL2:-19284} P_EDGE2=${P_EDGE2:-19285} P_INT2=${P_INT2:-19286}
+P_EDGE=${P_EDGE:-19280} P_INT=${P_INT:-19281} P_CEIL=${P_CEIL:-19282} P_NGINX=${P_NGINX:-19283} P_CEIL2=${P_CEIL2:-19284} P_EDGE2=${P_EDGE2:-19285} P_INT2=${P_INT2:-19286} P_CEIL3=${P_CEIL3:-19287}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pixcdn-hitpath.XXXXXX)
 chmod 755 "$WORK" # nginx workers run unprivileged
@@ -56,12 +56,20 @@ EDGE2_PID=$!; PIDS+=($EDGE2_PID); wait_http "http://127.0.0.1:$P_INT2/readyz"
 curl -s -o /dev/null "http://127.0.0.1:$P_EDGE2$URL" # fill its cache
 taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL2 -edge-limits -file "$WORK/static/acme/photo.webp" &
 CEIL2_PID=$!; PIDS+=($CEIL2_PID)
+# A third ceiling sends the same response bytes as a pixcdn hit: its
+# headers, as the edge sent them (fasthttp adds Server, Date, Content-Type
+# and Content-Length itself).
+SAME_HEADERS=()
+while IFS= read -r line; do SAME_HEADERS+=(-header "$line"); done < <(curl -s -D - -o /dev/null "http://127.0.0.1:$P_EDGE$URL" |
+  tr -d '\r' | grep ': ' | grep -viE '^(server|date|content-type|content-length):')
+taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL3 -file "$WORK/static/acme/photo.webp" "${SAME_HEADERS[@]}" &
+CEIL3_PID=$!; PIDS+=($CEIL3_PID)
 taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL -file "$WORK/static/acme/photo.webp" &
 PIDS+=($!)
 sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$P_NGINX|g" "$ROOT/bench/hitpath/nginx.conf.in" >"$WORK/nginx.conf"
 taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
-wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_CEIL2/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
+wait_http "http://127.0.0.1:$P_CEIL/"; wait_http "http://127.0.0.1:$P_CEIL2/"; wait_http "http://127.0.0.1:$P_CEIL3/"; wait_http "http://127.0.0.1:$P_NGINX/acme/photo.webp"
 
 # cpu_ticks PID prints the CPU time (user+system, in clock ticks) used so far
 # by PID and its children (nginx's worker).
@@ -101,17 +109,18 @@ measure() {
   edge2) rps "$CONNS" "http://127.0.0.1:$P_EDGE2$URL" "$EDGE2_PID" ;;
   ceil) rps "$CONNS" "http://127.0.0.1:$P_CEIL$URL" "$CEIL_PID" ;;
   ceil2) rps "$CONNS" "http://127.0.0.1:$P_CEIL2$URL" "$CEIL2_PID" ;;
+  ceil3) rps "$CONNS" "http://127.0.0.1:$P_CEIL3$URL" "$CEIL3_PID" ;;
   nginx) rps "$CONNS" "http://127.0.0.1:$P_NGINX/acme/photo.webp" "$NGINX_PID" ;;
   304) rps "$CONNS" "http://127.0.0.1:$P_EDGE$URL" "$EDGE_PID" -H "If-None-Match: $ETAG" ;;
   esac >>"$WORK/$1.txt"
 }
-TARGETS=(edge edge2 ceil ceil2 nginx 304)
+TARGETS=(edge edge2 ceil ceil2 ceil3 nginx 304)
 for t in "${TARGETS[@]}"; do : >"$WORK/$t.txt"; done
 for i in $(seq "$RUNS"); do
   # Each round starts one target later, so no target always runs first
   # (or always after the same one).
   for k in "${!TARGETS[@]}"; do measure "${TARGETS[$(((k + i) % ${#TARGETS[@]}))]}"; done
-  echo "run $i (req/s, req per CPU-second): edge $(tail -1 "$WORK/edge.txt")  edge-no-timeouts $(tail -1 "$WORK/edge2.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  ceiling+limits $(tail -1 "$WORK/ceil2.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
+  echo "run $i (req/s, req per CPU-second): edge $(tail -1 "$WORK/edge.txt")  edge-no-timeouts $(tail -1 "$WORK/edge2.txt")  ceiling $(tail -1 "$WORK/ceil.txt")  ceiling+limits $(tail -1 "$WORK/ceil2.txt")  ceiling-same-bytes $(tail -1 "$WORK/ceil3.txt")  nginx $(tail -1 "$WORK/nginx.txt")  edge-304 $(tail -1 "$WORK/304.txt")"
 done
 : >"$WORK/miss.txt"
 for i in $(seq "$RUNS"); do
@@ -124,14 +133,14 @@ echo
 echo "medians of $RUNS interleaved runs, ${DUR} each, $CONNS connections, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
 echo "(req/s is what wrk saw; req/CPU-s divides requests by the CPU time the server used: its rate on one whole core)"
 printf "  %-24s %12s %14s\n" "" "req/s" "req/CPU-s"
-for row in "pixcdn hit:edge" "pixcdn hit, no timeouts:edge2" "bare fasthttp:ceil" "bare+edge limits:ceil2" "nginx static:nginx" "pixcdn 304:304" "pixcdn miss:miss"; do
+for row in "pixcdn hit:edge" "pixcdn hit, no timeouts:edge2" "bare fasthttp:ceil" "bare+edge limits:ceil2" "bare, pixcdn's headers:ceil3" "nginx static:nginx" "pixcdn 304:304" "pixcdn miss:miss"; do
   printf "  %-24s %12.1f %14.0f\n" "${row%%:*}" "$(median 1 <"$WORK/${row##*:}.txt")" "$(median 2 <"$WORK/${row##*:}.txt")"
 done
 echo "  miss latency (last run, $MISS_CONNS connections, 1 transform worker): $(tail -1 "$WORK/miss-latency.txt")"
 # ratio A B COL: the median over rounds of A's figure over B's in the same round.
 ratio() { paste -d' ' "$WORK/$1.txt" "$WORK/$2.txt" | awk -v c="$3" '$(c + 2) > 0 {print $c / $(c + 2)}' | median; }
 for col in 1 2; do
-  printf "  medians of per-round ratios, by %-9s pixcdn/ceiling %.3f  pixcdn/(ceiling+limits) %.3f  no-timeouts/ceiling %.3f  pixcdn/nginx %.3f  no-timeouts/nginx %.3f  pixcdn/no-timeouts %.3f\n" \
+  printf "  medians of per-round ratios, by %-9s pixcdn/ceiling %.3f  pixcdn/(ceiling, same bytes) %.3f  pixcdn/(ceiling+limits) %.3f  no-timeouts/ceiling %.3f  pixcdn/nginx %.3f  no-timeouts/nginx %.3f  pixcdn/no-timeouts %.3f\n" \
     "$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
-    "$(ratio edge ceil $col)" "$(ratio edge ceil2 $col)" "$(ratio edge2 ceil $col)" "$(ratio edge nginx $col)" "$(ratio edge2 nginx $col)" "$(ratio edge edge2 $col)"
+    "$(ratio edge ceil $col)" "$(ratio edge ceil3 $col)" "$(ratio edge ceil2 $col)" "$(ratio edge2 ceil $col)" "$(ratio edge nginx $col)" "$(ratio edge2 nginx $col)" "$(ratio edge edge2 $col)"
 done

@@ -1,11 +1,14 @@
 // Command ceiling is the hit-path benchmark's ceiling: a bare fasthttp
-// server that answers every request with the same bytes from memory and the
-// headers an image CDN sends, doing nothing else. pixcdn's hit path is
-// measured against it (bench/hitpath/run.sh).
+// server that answers every request with the same bytes from memory and a
+// few headers an image CDN sends, doing nothing else. pixcdn's hit path is
+// measured against it (bench/hitpath/run.sh). With -header it sends the
+// headers given instead (run.sh passes those of a pixcdn hit, so that both
+// send the same response bytes).
 package main
 
 import (
 	"flag"
+	"fmt"
 	"log"
 	"os"
 	"strings"
@@ -20,15 +23,21 @@ func main() {
 	ctype := flag.String("type", "image/webp", "Content-Type of the file")
 	edgeLimits := flag.Bool("edge-limits", false, "use the edge's server limits (timeouts, per-address connection cap, buffer sizes) to separate their cost from the handler's")
 	only := flag.String("only", "", "with -edge-limits: only these limits (comma-separated: timeouts, conns, buffers)")
+	var headers headerList
+	flag.Var(&headers, "header", "`Name: value` to send instead of the default ETag and Cache-Control (repeatable)")
 	flag.Parse()
+	if len(headers) == 0 {
+		headers = headerList{{[]byte("ETag"), []byte(`"ceiling"`)}, {[]byte("Cache-Control"), []byte("public, max-age=3600")}}
+	}
 	body, err := os.ReadFile(*file)
 	if err != nil {
 		log.Fatal(err)
 	}
 	handler := func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.SetContentType(*ctype)
-		ctx.Response.Header.Set("ETag", `"ceiling"`)
-		ctx.Response.Header.Set("Cache-Control", "public, max-age=3600")
+		for _, h := range headers {
+			ctx.Response.Header.SetCanonical(h[0], h[1])
+		}
 		ctx.Response.SetBodyRaw(body)
 	}
 	srv := &fasthttp.Server{Handler: handler, Name: "ceiling"}
@@ -51,4 +60,18 @@ func applyEdgeLimits(srv *fasthttp.Server, only string) {
 	if use("timeouts") {
 		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 10*time.Second, 30*time.Second, 60*time.Second
 	}
+}
+
+// headerList collects -header flags as name, value pairs.
+type headerList [][2][]byte
+
+func (l *headerList) String() string { return fmt.Sprint(len(*l), " headers") }
+
+func (l *headerList) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("header %q: want \"Name: value\"", v)
+	}
+	*l = append(*l, [2][]byte{[]byte(strings.TrimSpace(name)), []byte(strings.TrimSpace(value))})
+	return nil
 }
