@@ -142,7 +142,8 @@ type l0Entry struct {
 	entry Entry
 	gen   uint64
 	// header holds the entry's response headers that are the same for
-	// every request (entryHeaders), copied into each response at once.
+	// every request served from L0 (entryHeaders and X-Cache: HIT), copied
+	// into each response at once.
 	header *fasthttp.ResponseHeader
 }
 
@@ -157,6 +158,7 @@ func (s *Server) keepL0(r *request, e *Entry, gen uint64) {
 	l.header.SetServer(serverName)
 	l.header.SetNoDefaultContentType(true)
 	s.entryHeaders(l.header, r, e)
+	l.header.SetCanonical(hdrXCache, s2b(resultHeaders[resHit]))
 	r.l0.Store(l)
 }
 

@@ -28,20 +28,20 @@ var (
 )
 
 // respond writes e as a 200 or, when the request's validators match, a 304,
-// at now. header, if not nil, holds e's entryHeaders already built (an L0
-// entry's); it replaces whatever the response headers held. The body is
-// shared with the cache and never modified.
+// at now. header, if not nil, holds an L0 hit's headers already built (its
+// entryHeaders and X-Cache); it replaces whatever the response headers
+// held. The body is shared with the cache and never modified.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header *fasthttp.ResponseHeader, res cacheResult, now time.Time) {
 	h := &ctx.Response.Header
 	if header != nil {
 		header.CopyTo(h)
 	} else {
 		s.entryHeaders(h, r, e)
+		h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
 	}
 	var buf [24]byte
 	age := max(int64(now.Sub(e.Created)/time.Second), 0)
 	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
-	h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
 	if notModified(&ctx.Request.Header, e) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
