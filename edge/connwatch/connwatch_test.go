@@ -33,8 +33,11 @@ type served struct {
 	log   *logLines
 }
 
+// bigBody is the answer to ?big: far more than the sockets' buffers hold.
+var bigBody = make([]byte, 64<<20)
+
 // serve starts a server whose handler answers "ok" after the request's
-// ?sleep= duration, or with ?big= bytes.
+// ?sleep= duration, or bigBody to ?big.
 func serve(t *testing.T, timeouts Timeouts, tick time.Duration) *served {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -46,8 +49,8 @@ func serve(t *testing.T, timeouts Timeouts, tick time.Duration) *served {
 		if d, err := time.ParseDuration(string(ctx.QueryArgs().Peek("sleep"))); err == nil {
 			time.Sleep(d)
 		}
-		if n := ctx.QueryArgs().GetUintOrZero("big"); n > 0 {
-			ctx.SetBody(make([]byte, n))
+		if ctx.QueryArgs().Has("big") {
+			ctx.Response.SetBodyRaw(bigBody)
 			return
 		}
 		ctx.SetBodyString("ok")
@@ -120,11 +123,12 @@ func TestFirstRequestTrickledKeepsTheDeadlineTheConnectionOpenedWith(t *testing.
 	// A slowloris client sends its first byte late and then one now and
 	// then: that byte must not restart the read timeout, or it could
 	// stretch it to nearly twice as long.
-	s := serve(t, Timeouts{Read: 400 * time.Millisecond}, tick)
+	// A restarted timeout would fire at 600ms + 700ms at the earliest.
+	s := serve(t, Timeouts{Read: 700 * time.Millisecond}, tick)
 	start := time.Now()
 	c, br := s.dial(t)
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(600 * time.Millisecond)
 		for _, b := range []byte("GET / HTTP/1.1\r\n") {
 			if _, err := c.Write([]byte{b}); err != nil {
 				return
@@ -133,8 +137,8 @@ func TestFirstRequestTrickledKeepsTheDeadlineTheConnectionOpenedWith(t *testing.
 		}
 	}()
 	took := closedAfter(t, c, br, start)
-	if took < 400*time.Millisecond || took > 400*time.Millisecond+2*tick+200*time.Millisecond {
-		t.Fatalf("trickled first request: closed after %v, want 400ms to %v", took, 400*time.Millisecond+2*tick)
+	if took < 700*time.Millisecond || took > 700*time.Millisecond+2*tick+500*time.Millisecond {
+		t.Fatalf("trickled first request: closed after %v, want 700ms to %v", took, 700*time.Millisecond+2*tick)
 	}
 }
 
@@ -187,8 +191,14 @@ func TestHandlerRunningLongerThanTheTimeoutsIsNotCut(t *testing.T) {
 func TestClientThatDoesNotReadGetsTheWriteTimeout(t *testing.T) {
 	s := serve(t, Timeouts{Read: 10 * time.Second, Write: 300 * time.Millisecond, Idle: 10 * time.Second}, tick)
 	c, br := s.dial(t)
-	// 64 MiB fill both sockets' buffers long before they are sent.
-	io.WriteString(c, "GET /?big=67108864 HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, "GET /?big HTTP/1.1\r\nHost: x\r\n\r\n")
+	// The write timeout starts when the handler returns: once the answer
+	// begins to arrive. Then stop reading: 64 MiB fill both sockets'
+	// buffers long before they are sent.
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := br.Peek(1); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	for s.watch.Expired() == 0 {
 		if time.Since(start) > 10*time.Second {
