@@ -5,31 +5,38 @@ import (
 	"errors"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"strconv"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/valyala/fasthttp"
 )
 
-// lookup finds or makes the entry for r on this node: cache hit, stale
-// serving with revalidation, or a fill.
-func (s *Server) lookup(r *request, now time.Time) (Entry, cacheResult, error) {
+// lookup finds or makes the entry for r on this node: r's L0 entry, cache
+// hit, stale serving with revalidation, or a fill. header is the L0
+// entry's prebuilt response headers (see respond), nil otherwise.
+func (s *Server) lookup(r *request, now time.Time) (e Entry, header *fasthttp.ResponseHeader, res cacheResult, err error) {
 	gen := s.gen.Load()
+	if l := r.freshL0(gen, now); l != nil {
+		return l.entry, l.header, resHit, nil
+	}
 	if e, ok := s.deps.Cache.Get(r.key); ok {
 		switch e.state(now) {
 		case fresh:
 			s.keepL0(r, &e, gen)
-			return e, resHit, nil
+			return e, nil, resHit, nil
 		case staleServable:
 			s.revalidateInBackground(r, e)
-			return e, resStale, nil
+			return e, nil, resStale, nil
 		case staleOnError:
-			return s.revalidateNow(r, e)
+			e, res, err := s.revalidateNow(r, e)
+			return e, nil, res, err
 		}
 	}
 	if s.neg.has(r.origKey, now) {
-		return Entry{}, resMiss, ErrNotFound
+		return Entry{}, nil, resMiss, ErrNotFound
 	}
-	e, err := s.fill(r, nil)
-	return e, resMiss, err
+	e, err = s.fill(r, nil)
+	return e, nil, resMiss, err
 }
 
 // revalidateNow refreshes an entry past stale-while-revalidate; if the

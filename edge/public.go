@@ -76,10 +76,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 		s.writeError(ctx, err)
 		return resNone
 	}
+	now := s.clockAt(start)
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
-			if e, ok := s.hot.get(r.key, s.clock()); ok {
-				s.respond(ctx, r, &e, nil, resHit, s.clockAt(start))
+			if e, ok := s.hot.get(r.key, now); ok {
+				s.respond(ctx, r, &e, nil, resHit, now)
 				return resHit
 			}
 			if s.forward(ctx, r, owner) {
@@ -87,15 +88,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 			}
 		}
 	}
-	now := s.clockAt(start)
-	if l := r.freshL0(s.gen.Load(), now); l != nil && (r.signed || !l.entry.Image.Signed) {
-		s.respond(ctx, r, &l.entry, l.header, resHit, now)
-		if hop {
-			describeImage(&ctx.Response.Header, &l.entry.Image)
-		}
-		return resHit
-	}
-	e, res, err := s.lookup(r, now)
+	e, header, res, err := s.lookup(r, now)
 	if err == nil && e.Image.Signed && !r.signed {
 		err = ErrForbidden
 	}
@@ -103,7 +96,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 		s.writeError(ctx, err)
 		return res
 	}
-	s.respond(ctx, r, &e, nil, res, now)
+	s.respond(ctx, r, &e, header, res, now)
 	if hop {
 		describeImage(&ctx.Response.Header, &e.Image)
 	}

@@ -73,7 +73,8 @@ type conn struct {
 const expiredMark = -1
 
 // New starts a Watch whose sweeper runs every tick (tick ≤ 0: a tenth of
-// the shortest timeout, at most half a second). Stop it with Close.
+// the shortest timeout, at most half a second). Stop it with Close. A
+// Watch without timeouts watches nothing and runs no sweeper.
 func New(t Timeouts, tick time.Duration) *Watch {
 	if t.Idle == 0 {
 		t.Idle = t.Read
@@ -83,9 +84,16 @@ func New(t Timeouts, tick time.Duration) *Watch {
 	}
 	w := &Watch{timeouts: t, tick: int64(tick), stop: make(chan struct{}), done: make(chan struct{})}
 	w.now.Store(time.Now().UnixNano())
-	go w.sweep()
+	if w.idle() {
+		close(w.done)
+	} else {
+		go w.sweep()
+	}
 	return w
 }
+
+// idle reports whether w has no timeout to enforce.
+func (w *Watch) idle() bool { return w.timeouts == Timeouts{} }
 
 // DefaultTick is a tenth of the shortest timeout set, at most half a
 // second: timeouts then fire at most a fifth of themselves late.
@@ -102,8 +110,14 @@ func DefaultTick(t Timeouts) time.Duration {
 // Install makes the Watch enforce its timeouts on srv: it hooks
 // srv.ConnState (calling any hook already set), wraps srv.Handler, turns
 // fasthttp's own timeouts off and makes it read the clock only when asked
-// (LazyRequestTime). Call it before srv serves.
+// (LazyRequestTime). Without timeouts it only does the last two. Call it
+// before srv serves.
 func (w *Watch) Install(srv *fasthttp.Server) {
+	srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 0, 0, 0
+	srv.LazyRequestTime = true
+	if w.idle() {
+		return
+	}
 	next, handler := srv.ConnState, srv.Handler
 	srv.ConnState = func(c net.Conn, s fasthttp.ConnState) {
 		w.connState(c, s)
@@ -117,8 +131,6 @@ func (w *Watch) Install(srv *fasthttp.Server) {
 		handler(ctx)
 		w.arm(cn, w.timeouts.Write)
 	}
-	srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 0, 0, 0
-	srv.LazyRequestTime = true
 }
 
 // Expired counts the connections the Watch has expired.
@@ -204,11 +216,4 @@ func (w *Watch) expire(now int64) {
 		}
 		return true
 	})
-}
-
-// watched counts the connections being watched.
-func (w *Watch) watched() int {
-	n := 0
-	w.conns.Range(func(_, _ any) bool { n++; return true })
-	return n
 }

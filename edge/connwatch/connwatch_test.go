@@ -112,6 +112,13 @@ func within(t *testing.T, what string, took, want, tick time.Duration) {
 
 const tick = 20 * time.Millisecond
 
+// watched counts the connections being watched.
+func (w *Watch) watched() int {
+	n := 0
+	w.conns.Range(func(_, _ any) bool { n++; return true })
+	return n
+}
+
 func TestNewConnectionThatSendsNothingGetsTheReadTimeout(t *testing.T) {
 	s := serve(t, Timeouts{Read: 300 * time.Millisecond, Idle: 10 * time.Second}, tick)
 	start := time.Now()
@@ -223,6 +230,9 @@ func TestNoTimeoutsExpireNothing(t *testing.T) {
 	get(t, c, br, "/")
 	if n := s.watch.Expired(); n != 0 {
 		t.Fatalf("%d connections expired", n)
+	}
+	if n := s.watch.watched(); n != 0 {
+		t.Fatalf("%d connections watched without timeouts: work on the request path for nothing", n)
 	}
 }
 
