@@ -12,30 +12,33 @@ import (
 )
 
 // lookup finds or makes the entry for r on this node: r's L0 entry, cache
-// hit, stale serving with revalidation, or a fill. header is the L0
-// entry's prebuilt response headers (see respond), nil otherwise.
-func (s *Server) lookup(r *request, now time.Time) (e Entry, header *fasthttp.ResponseHeader, res cacheResult, err error) {
+// hit, stale serving with revalidation, or a fill. The entry is r's
+// immutable L0 entry or buf, which it fills; header is the L0 entry's
+// prebuilt response header (see respond), nil otherwise.
+func (s *Server) lookup(r *request, now time.Time, buf *Entry) (e *Entry, header *fasthttp.ResponseHeader, res cacheResult, err error) {
 	gen := s.gen.Load()
 	if l := r.freshL0(gen, now); l != nil {
-		return l.entry, l.header, resHit, nil
+		return &l.entry, l.header, resHit, nil
 	}
-	if e, ok := s.deps.Cache.Get(r.key); ok {
+	e = buf
+	var ok bool
+	if *e, ok = s.deps.Cache.Get(r.key); ok {
 		switch e.state(now) {
 		case fresh:
-			s.keepL0(r, &e, gen)
+			s.keepL0(r, e, gen, now)
 			return e, nil, resHit, nil
 		case staleServable:
-			s.revalidateInBackground(r, e)
+			s.revalidateInBackground(r, *e)
 			return e, nil, resStale, nil
 		case staleOnError:
-			e, res, err := s.revalidateNow(r, e)
+			*e, res, err = s.revalidateNow(r, *e)
 			return e, nil, res, err
 		}
 	}
 	if s.neg.has(r.origKey, now) {
-		return Entry{}, nil, resMiss, ErrNotFound
+		return e, nil, resMiss, ErrNotFound
 	}
-	e, err = s.fill(r, nil)
+	*e, err = s.fill(r, nil)
 	return e, nil, resMiss, err
 }
 

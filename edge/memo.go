@@ -31,10 +31,13 @@ const (
 
 // admitL0 reports whether r may keep a body of n bytes in its L0 slot
 // (r is memoised, the body small enough, the budget not spent), and if so
-// counts it against the budget.
+// counts it against the budget in place of the body the slot held.
 func (m *requestMemo) admitL0(r *request, n int) bool {
 	if !r.memoised || n > l0MaxBody || m.l0Bytes.Load() > l0Budget {
 		return false
+	}
+	if old := r.l0.Load(); old != nil {
+		n -= len(old.entry.Body)
 	}
 	m.l0Bytes.Add(int64(n))
 	return true

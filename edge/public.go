@@ -88,7 +88,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 			}
 		}
 	}
-	e, header, res, err := s.lookup(r, now)
+	var buf Entry
+	e, header, res, err := s.lookup(r, now, &buf)
 	if err == nil && e.Image.Signed && !r.signed {
 		err = ErrForbidden
 	}
@@ -96,7 +97,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 		s.writeError(ctx, err)
 		return res
 	}
-	s.respond(ctx, r, &e, header, res, now)
+	s.respond(ctx, r, e, header, res, now)
 	if hop {
 		describeImage(&ctx.Response.Header, &e.Image)
 	}
@@ -134,31 +135,41 @@ type request struct {
 type l0Entry struct {
 	entry Entry
 	gen   uint64
-	// header holds the entry's response headers that are the same for
-	// every request served from L0 (entryHeaders and X-Cache: HIT), copied
-	// into each response at once.
+	// header holds the entry's whole response header as served from L0
+	// at an Age (entryHeaders, X-Cache: HIT and Age), copied into each
+	// response at once.
 	header *fasthttp.ResponseHeader
+	// until is when header goes out of date: the entry stops being fresh
+	// or its Age reaches the next second.
+	until time.Time
 }
 
-// keepL0 remembers e, fresh at purge generation gen, in r's L0 slot if the
-// memo admits it.
-func (s *Server) keepL0(r *request, e *Entry, gen uint64) {
+// keepL0 remembers e, fresh at purge generation gen, in r's L0 slot with
+// its response header as at now, if the memo admits it.
+func (s *Server) keepL0(r *request, e *Entry, gen uint64, now time.Time) {
 	if !s.memo.admitL0(r, len(e.Body)) {
 		return
 	}
+	age := entryAge(e, now)
 	l := &l0Entry{entry: *e, gen: gen, header: &fasthttp.ResponseHeader{}}
+	l.until = e.Created.Add(time.Duration(age+1) * time.Second)
+	if e.FreshUntil.Before(l.until) {
+		l.until = e.FreshUntil
+	}
 	// What fasthttp would set before the handler, which CopyTo replaces.
 	l.header.SetServer(serverName)
 	l.header.SetNoDefaultContentType(true)
 	s.entryHeaders(l.header, r, e)
 	l.header.SetCanonical(hdrXCache, s2b(resultHeaders[resHit]))
+	setAge(l.header, age)
 	r.l0.Store(l)
 }
 
-// freshL0 returns r's L0 entry if it is fresh at now and no purge happened
-// since it was kept (gen is the current purge generation).
+// freshL0 returns r's L0 entry if its header is still right at now (the
+// entry fresh, its Age current) and no purge happened since it was kept
+// (gen is the current purge generation).
 func (r *request) freshL0(gen uint64, now time.Time) *l0Entry {
-	if l := r.l0.Load(); l != nil && l.gen == gen && now.Before(l.entry.FreshUntil) {
+	if l := r.l0.Load(); l != nil && l.gen == gen && now.Before(l.until) {
 		return l
 	}
 	return nil

@@ -28,9 +28,9 @@ var (
 )
 
 // respond writes e as a 200 or, when the request's validators match, a 304,
-// at now. header, if not nil, holds an L0 hit's headers already built (its
-// entryHeaders and X-Cache); it replaces whatever the response headers
-// held. The body is shared with the cache and never modified.
+// at now. header, if not nil, holds an L0 hit's whole header as at now
+// (its entryHeaders, X-Cache and Age); it replaces whatever the response
+// header held. The body is shared with the cache and never modified.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header *fasthttp.ResponseHeader, res cacheResult, now time.Time) {
 	h := &ctx.Response.Header
 	if header != nil {
@@ -38,16 +38,24 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header 
 	} else {
 		s.entryHeaders(h, r, e)
 		h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
+		setAge(h, entryAge(e, now))
 	}
-	var buf [24]byte
-	age := max(int64(now.Sub(e.Created)/time.Second), 0)
-	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
 	if notModified(&ctx.Request.Header, e) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
 	h.SetContentType(e.ContentType)
 	ctx.Response.SetBodyRaw(e.Body)
+}
+
+// entryAge is e's Age at now in whole seconds.
+func entryAge(e *Entry, now time.Time) int64 {
+	return max(int64(now.Sub(e.Created)/time.Second), 0)
+}
+
+func setAge(h *fasthttp.ResponseHeader, age int64) {
+	var buf [24]byte
+	h.SetCanonical(hdrAge, strconv.AppendInt(buf[:0], age, 10))
 }
 
 // entryHeaders sets the response headers of e that are the same for every

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -102,5 +103,35 @@ func TestL0SlotHonoursFreshnessAndPurges(t *testing.T) {
 	n.advance(70 * time.Second)
 	if r := n.get(uri); r.h("X-Cache") != "STALE" {
 		t.Fatalf("past max-age: %q", r.h("X-Cache"))
+	}
+}
+
+func TestL0HitsCountAgeAndKeepTheirBudget(t *testing.T) {
+	n := newTestNode(t)
+	const uri = "/acme/cat.jpg?w=34&fm=png"
+	n.get(uri) // MISS
+	n.get(uri) // HIT from the cache: kept in the L0 slot
+	r := n.srv.memo.get([]byte(uri), nil)
+	if r == nil || r.l0.Load() == nil {
+		t.Fatal("nothing in the L0 slot")
+	}
+	kept := n.srv.memo.l0Bytes.Load()
+	if body := int64(len(r.l0.Load().entry.Body)); kept != body {
+		t.Fatalf("L0 budget spent %d bytes for a body of %d", kept, body)
+	}
+	for sec := 0; sec < 5; sec++ {
+		for i := 0; i < 3; i++ {
+			res := n.get(uri)
+			if res.code != 200 || res.h("X-Cache") != "HIT" || res.h("Age") != strconv.Itoa(sec) {
+				t.Fatalf("after %d s, request %d: %d %s, Age %q", sec, i, res.code, res.h("X-Cache"), res.h("Age"))
+			}
+		}
+		if l := r.l0.Load(); l == nil || string(l.header.Peek("Age")) != strconv.Itoa(sec) {
+			t.Fatalf("after %d s the L0 slot is not serving", sec)
+		}
+		n.advance(time.Second)
+	}
+	if got := n.srv.memo.l0Bytes.Load(); got != kept {
+		t.Fatalf("refreshing the L0 slot spent its budget again: %d bytes, want %d", got, kept)
 	}
 }
