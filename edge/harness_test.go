@@ -107,6 +107,8 @@ func (n *testNode) do(c *fasthttp.Client, method, uri string, body string, heade
 	if method == "HEAD" {
 		resp.SkipBody = true
 	}
+	// Report only the headers sent: no Content-Type when none came.
+	resp.Header.SetNoDefaultContentType(true)
 	if err := c.DoTimeout(req, resp, 10*time.Second); err != nil {
 		n.t.Fatalf("%s %s: %v", method, uri, err)
 	}

@@ -136,8 +136,8 @@ type l0Entry struct {
 	entry Entry
 	gen   uint64
 	// header holds the entry's whole response header as served from L0
-	// at an Age (entryHeaders, X-Cache: HIT and Age), copied into each
-	// response at once.
+	// at an Age (entryHeaders, X-Cache: HIT, Age and Content-Type), copied
+	// into each response at once.
 	header *fasthttp.ResponseHeader
 	// until is when header goes out of date: the entry stops being fresh
 	// or its Age reaches the next second.
@@ -162,6 +162,7 @@ func (s *Server) keepL0(r *request, e *Entry, gen uint64, now time.Time) {
 	s.entryHeaders(l.header, r, e)
 	l.header.SetCanonical(hdrXCache, s2b(resultHeaders[resHit]))
 	setAge(l.header, age)
+	l.header.SetContentType(e.ContentType)
 	r.l0.Store(l)
 }
 

@@ -29,7 +29,7 @@ var (
 
 // respond writes e as a 200 or, when the request's validators match, a 304,
 // at now. header, if not nil, holds an L0 hit's whole header as at now
-// (its entryHeaders, X-Cache and Age); it replaces whatever the response
+// (its entryHeaders, X-Cache, Age and Content-Type); it replaces whatever the response
 // header held. The body is shared with the cache and never modified.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header *fasthttp.ResponseHeader, res cacheResult, now time.Time) {
 	h := &ctx.Response.Header
@@ -39,12 +39,15 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header 
 		s.entryHeaders(h, r, e)
 		h.SetCanonical(hdrXCache, s2b(resultHeaders[res]))
 		setAge(h, entryAge(e, now))
+		h.SetContentType(e.ContentType)
 	}
 	if notModified(&ctx.Request.Header, e) {
+		// A 304 carries no representation metadata beyond the validators
+		// and caching headers (RFC 9110 §15.4.5).
+		h.SetContentType("")
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
-	h.SetContentType(e.ContentType)
 	ctx.Response.SetBodyRaw(e.Body)
 }
 

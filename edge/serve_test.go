@@ -308,6 +308,9 @@ func TestL0HitsSendTheSameHeadersAsCacheHits(t *testing.T) {
 			if nm.code != 304 || nm.h("ETag") != fromL0.h("ETag") || nm.h("Cache-Control") != fromL0.h("Cache-Control") || nm.body != "" {
 				t.Fatalf("conditional L0 hit: %d, ETag %q, Cache-Control %q, body %q", nm.code, nm.h("ETag"), nm.h("Cache-Control"), nm.body)
 			}
+			if ct, ok := nm.headers["content-type"]; ok {
+				t.Errorf("conditional L0 hit sends Content-Type %q", ct)
+			}
 		})
 	}
 }
