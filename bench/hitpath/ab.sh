@@ -41,7 +41,7 @@ echo "medians (req/s, req/CPU-s); per-round ratios are in the run lines:"
 for n in "${names[@]}"; do
   printf "  %-12s %10s %10s\n" $n $(sort -n -k1 $WORK/$n.res | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') $(sort -n -k2 $WORK/$n.res | awk '{a[NR]=$2} END{print a[int((NR+1)/2)]}')
 done
-echo "median of per-round req/s ratios to the ceiling:"
+echo "per-round req/s ratios to the ceiling: median (middle half of the rounds)"
 for n in "${names[@]}"; do
-  printf "  %-12s %6.3f\n" $n "$(paste -d' ' $WORK/$n.res $WORK/ceiling.res | awk '{print $1/$3}' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')"
+  printf "  %-12s %s\n" $n "$(paste -d' ' $WORK/$n.res $WORK/ceiling.res | awk '{print $1/$3}' | sort -n | awk '{a[NR]=$1} END{printf "%.3f (%.3f-%.3f)", a[int((NR+1)/2)], a[int((NR+3)/4)], a[int((3*NR+3)/4)]}')"
 done

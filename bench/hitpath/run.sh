@@ -137,10 +137,15 @@ for row in "pixcdn hit:edge" "pixcdn hit, no timeouts:edge2" "bare fasthttp:ceil
   printf "  %-24s %12.1f %14.0f\n" "${row%%:*}" "$(median 1 <"$WORK/${row##*:}.txt")" "$(median 2 <"$WORK/${row##*:}.txt")"
 done
 echo "  miss latency (last run, $MISS_CONNS connections, 1 transform worker): $(tail -1 "$WORK/miss-latency.txt")"
-# ratio A B COL: the median over rounds of A's figure over B's in the same round.
-ratio() { paste -d' ' "$WORK/$1.txt" "$WORK/$2.txt" | awk -v c="$3" '$(c + 2) > 0 {print $c / $(c + 2)}' | median; }
+# ratio A B COL: the median over rounds of A's figure over B's in the same
+# round, with the middle half of the rounds' ratios (quartiles) around it.
+ratio() { paste -d' ' "$WORK/$1.txt" "$WORK/$2.txt" | awk -v c="$3" '$(c + 2) > 0 {print $c / $(c + 2)}' | quartiles; }
+quartiles() { sort -n | awk '{a[NR]=$1} END{printf "%.3f (%.3f-%.3f)", (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2, a[int((NR+3)/4)], a[int((3*NR+3)/4)]}'; }
 for col in 1 2; do
-  printf "  medians of per-round ratios, by %-9s pixcdn/ceiling %.3f  pixcdn/(ceiling, same bytes) %.3f  pixcdn/(ceiling+limits) %.3f  no-timeouts/ceiling %.3f  pixcdn/nginx %.3f  no-timeouts/nginx %.3f  pixcdn/no-timeouts %.3f\n" \
-    "$([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s')" \
-    "$(ratio edge ceil $col)" "$(ratio edge ceil3 $col)" "$(ratio edge ceil2 $col)" "$(ratio edge2 ceil $col)" "$(ratio edge nginx $col)" "$(ratio edge2 nginx $col)" "$(ratio edge edge2 $col)"
+  echo "  per-round ratios by $([ $col = 1 ] && echo 'req/s' || echo 'req/CPU-s'): median (middle half of the rounds)"
+  for row in "pixcdn/ceiling:edge ceil" "pixcdn/(ceiling, same bytes):edge ceil3" "pixcdn/(ceiling+limits):edge ceil2" "pixcdn/nginx:edge nginx" \
+    "no-timeouts/ceiling:edge2 ceil" "no-timeouts/nginx:edge2 nginx" "pixcdn/no-timeouts:edge edge2"; do
+    # shellcheck disable=SC2086 # the row's two target names
+    printf "    %-30s %s\n" "${row%%:*}" "$(ratio ${row##*:} $col)"
+  done
 done
