@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,6 +27,36 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 // checks that the demo exits 0 and that nothing it started still listens.
 func TestDemoServesImagesAndStopsCleanly(t *testing.T) {
 	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and three edges")
+	d := startDemoStack(t)
+	for _, u := range []string{d.url, strings.Replace(d.url, fmt.Sprint(d.base), fmt.Sprint(d.base+1), 1)} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Accept", "image/webp,*/*")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/webp" || len(body) < 100 {
+			t.Fatalf("GET %s: %s %q, %d bytes", u, resp.Status, resp.Header.Get("Content-Type"), len(body))
+		}
+	}
+	d.stop(t)
+}
+
+// demoStackUnderTest is a running `pixcdn demo` started by a test.
+type demoStackUnderTest struct {
+	base     int
+	url      string // a demo image on the first edge, as printed
+	adminKey string
+	cmd      *exec.Cmd
+	exited   chan error
+}
+
+// startDemoStack starts `pixcdn demo` in a fresh state directory on free
+// ports and waits until it prints its URLs (every edge is ready then).
+func startDemoStack(t *testing.T) *demoStackUnderTest {
+	t.Helper()
 	bin := testenv.EdgeBinary(t)
 	base := freePortBase(t)
 	// Not t.TempDir: its 0700 parent would keep PostgreSQL's user out.
@@ -48,40 +79,47 @@ func TestDemoServesImagesAndStopsCleanly(t *testing.T) {
 	if err := demo.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	defer func() { _ = demo.Process.Kill() }()
-	url := waitForDemoURL(t, stdout, fmt.Sprintf("http://127.0.0.1:%d/demo/", base))
-	go func() { exited <- demo.Wait() }()
-
-	for _, u := range []string{url, strings.Replace(url, fmt.Sprint(base), fmt.Sprint(base+1), 1)} {
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		req.Header.Set("Accept", "image/webp,*/*")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("GET %s: %v", u, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/webp" || len(body) < 100 {
-			t.Fatalf("GET %s: %s %q, %d bytes", u, resp.Status, resp.Header.Get("Content-Type"), len(body))
-		}
+	d := &demoStackUnderTest{base: base, cmd: demo, exited: make(chan error, 1)}
+	// Registered before anything can fail: a Fatal below must not leave the demo running.
+	t.Cleanup(func() { _ = demo.Process.Kill() })
+	d.url = waitForDemoURL(t, stdout, fmt.Sprintf("http://127.0.0.1:%d/demo/", base))
+	go func() { d.exited <- demo.Wait() }()
+	key, err := os.ReadFile(filepath.Join(state, "secrets", "admin-key"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	d.adminKey = strings.TrimSpace(string(key))
+	return d
+}
 
-	_ = demo.Process.Signal(os.Interrupt)
+// stop sends Ctrl-C, waits for the demo to exit 0 and checks that nothing
+// it started still listens.
+func (d *demoStackUnderTest) stop(t *testing.T) {
+	t.Helper()
+	_ = d.cmd.Process.Signal(os.Interrupt)
 	select {
-	case err := <-exited:
+	case err := <-d.exited:
 		if err != nil {
-			t.Fatalf("demo exited with %v after Ctrl-C, want 0", err)
+			t.Errorf("demo exited with %v after Ctrl-C, want 0", err)
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatal("demo did not stop within 60s of Ctrl-C")
+		t.Error("demo did not stop within 60s of Ctrl-C")
+		return
 	}
-	for _, port := range demoPortsOf(base) {
+	for _, port := range demoPortsOf(d.base) {
 		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
 			conn.Close()
 			t.Errorf("port %d still answers after the demo stopped", port)
 		}
 	}
+}
+
+func (d *demoStackUnderTest) edges() []string {
+	var urls []string
+	for i := range 3 { // the demo's edges serve on BASE, BASE+1, BASE+2
+		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d", d.base+i))
+	}
+	return urls
 }
 
 // waitForDemoURL reads the demo's output until it prints a URL starting with
