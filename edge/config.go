@@ -47,6 +47,10 @@ type Config struct {
 	// HotTTL bounds how long a hot copy is served without asking the owner
 	// (purges remove it at once). Default 10s.
 	HotTTL time.Duration
+	// CatchUpTimeout bounds how long Start applies the origin events the
+	// node missed while it was down before it returns (0: not at all, the
+	// feed is followed in the background only). Default 5s.
+	CatchUpTimeout time.Duration
 	// Limits protect the public listener.
 	Limits Limits
 	// Logger receives operational logs. Default slog.Default().
@@ -92,6 +96,7 @@ func DefaultConfig() Config {
 		HotEntries:      1024,
 		HotMaxBytes:     256 << 10,
 		HotTTL:          10 * time.Second,
+		CatchUpTimeout:  5 * time.Second,
 		Limits: Limits{
 			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536, WriteBufferBytes: 4 << 10,
 			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
@@ -120,8 +125,8 @@ func (c Config) Validate() error {
 	if l.ReadTimeout < 0 || l.WriteTimeout < 0 || l.IdleTimeout < 0 {
 		return errors.New("edge: ReadTimeout, WriteTimeout and IdleTimeout must not be negative (0 disables)")
 	}
-	if c.HotEntries < 0 || c.HotMaxBytes < 0 || c.HotTTL < 0 {
-		return errors.New("edge: HotEntries, HotMaxBytes and HotTTL must not be negative")
+	if c.HotEntries < 0 || c.HotMaxBytes < 0 || c.HotTTL < 0 || c.CatchUpTimeout < 0 {
+		return errors.New("edge: HotEntries, HotMaxBytes, HotTTL and CatchUpTimeout must not be negative")
 	}
 	if c.NegativeEntries < 1 || c.Revalidations < 1 || l.MaxConnsPerIP < 1 || l.MaxConns < 1 {
 		return errors.New("edge: NegativeEntries, Revalidations, MaxConnsPerIP and MaxConns must be ≥ 1")

@@ -38,13 +38,37 @@ type SeqStore interface {
 // feedWait is the long-poll duration asked of the origin.
 const feedWait = 25 * time.Second
 
-// followEvents applies the origin's feed until ctx ends, persisting the last
-// applied sequence so a restarted or partitioned node catches up.
-func (s *Server) followEvents(ctx context.Context) {
+// catchUp applies the feed's events after the persisted position until the
+// feed has no more, for at most limit, and returns the position reached.
+// If the origin cannot be reached by then, the node starts with what it
+// has and the follower catches up in the background.
+func (s *Server) catchUp(limit time.Duration) int64 {
 	after, err := s.deps.FeedState.Load()
 	if err != nil {
 		s.log.Warn("cannot load feed position, starting from 0", "err", err)
 	}
+	if limit <= 0 {
+		return after
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, limit)
+	defer cancel()
+	for {
+		events, err := s.deps.Events.Events(ctx, after, 0)
+		if err != nil {
+			s.log.Warn("not caught up with the origin's event feed before serving; following it in the background", "after", after, "err", err)
+			return after
+		}
+		if len(events) == 0 {
+			return after
+		}
+		after = s.applyEvents(events, after)
+	}
+}
+
+// followEvents applies the origin's feed after position after until ctx
+// ends, persisting the last applied sequence so a restarted or partitioned
+// node catches up.
+func (s *Server) followEvents(ctx context.Context, after int64) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		events, err := s.deps.Events.Events(ctx, after, feedWait)
@@ -57,16 +81,23 @@ func (s *Server) followEvents(ctx context.Context) {
 			continue
 		}
 		backoff = time.Second
-		for i := range events {
-			s.applyEvent(&events[i])
-			after = max(after, events[i].Seq)
-		}
-		if len(events) > 0 {
-			if err := s.deps.FeedState.Save(after); err != nil {
-				s.log.Warn("cannot save feed position", "err", err)
-			}
+		after = s.applyEvents(events, after)
+	}
+}
+
+// applyEvents applies events received after position after and persists
+// the new position, which it returns.
+func (s *Server) applyEvents(events []Event, after int64) int64 {
+	for i := range events {
+		s.applyEvent(&events[i])
+		after = max(after, events[i].Seq)
+	}
+	if len(events) > 0 {
+		if err := s.deps.FeedState.Save(after); err != nil {
+			s.log.Warn("cannot save feed position", "err", err)
 		}
 	}
+	return after
 }
 
 // applyEvent turns one origin event into a purge.

@@ -96,9 +96,14 @@ type feed struct {
 	mu     sync.Mutex
 	events []Event
 	afters []int64
+	// delay holds every answer back; down makes every call fail after it.
+	delay time.Duration
+	down  bool
 }
 
-func (f *feed) Events(ctx context.Context, after int64, _ time.Duration) ([]Event, error) {
+// Events answers like the origin: the events after after, or none once
+// wait has passed (at once for wait 0; never, for a long poll, here).
+func (f *feed) Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error) {
 	f.mu.Lock()
 	f.afters = append(f.afters, after)
 	var out []Event
@@ -107,8 +112,17 @@ func (f *feed) Events(ctx context.Context, after int64, _ time.Duration) ([]Even
 			out = append(out, e)
 		}
 	}
+	delay, down := f.delay, f.down
 	f.mu.Unlock()
-	if len(out) == 0 {
+	select {
+	case <-time.After(delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if down {
+		return nil, ErrOrigin
+	}
+	if len(out) == 0 && wait > 0 {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -169,5 +183,55 @@ func TestLongPurgesAreSplitForGossip(t *testing.T) {
 	}
 	if len(msgs) < 2 || len(ids) != 200 || len(tags) != 2 || prefixes < 1 {
 		t.Fatalf("%d messages cover %d ids, %d tags, %d prefixes", len(msgs), len(ids), len(tags), prefixes)
+	}
+}
+
+func TestStartCatchesUpBeforeServing(t *testing.T) {
+	// A node caches a variant, then "restarts" (a second node on the same
+	// cache and feed position) after the image changed: the change is
+	// in the feed, slow to arrive. The restarted node must not serve the
+	// old variant.
+	before := newTestNode(t)
+	const uri = "/acme/cat.jpg?w=9&fm=png"
+	before.get(uri)
+	if r := before.get(uri); r.h("X-Cache") != "HIT" {
+		t.Fatalf("not cached: %q", r.h("X-Cache"))
+	}
+	store := FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+	if err := store.Save(4); err != nil {
+		t.Fatal(err)
+	}
+	f := &feed{delay: 300 * time.Millisecond, events: []Event{{Seq: 5, Tenant: "acme", PublicID: "cat.jpg", Kind: "updated"}}}
+	after := newTestNode(t, func(_ *Config, d *Deps) { d.Cache, d.Events, d.FeedState = before.cache, f, store })
+	if r := after.get(uri); r.code != 200 || r.h("X-Cache") != "MISS" {
+		t.Fatalf("restarted node: %d %q, want a MISS: the change was in the feed", r.code, r.h("X-Cache"))
+	}
+	if s, _ := store.Load(); s != 5 {
+		t.Fatalf("feed position %d after catching up, want 5", s)
+	}
+}
+
+func TestStartDoesNotWaitLongForAnUnreachableFeed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    *feed
+	}{
+		{"origin down", &feed{down: true}},
+		{"origin hanging", &feed{delay: time.Hour}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+			start := time.Now()
+			n := newTestNode(t, func(c *Config, d *Deps) {
+				c.CatchUpTimeout = 200 * time.Millisecond
+				d.Events, d.FeedState = tc.f, store
+			})
+			if took := time.Since(start); took > 3*time.Second {
+				t.Fatalf("Start took %v with CatchUpTimeout 200ms", took)
+			}
+			if r := n.get("/acme/cat.jpg?w=9&fm=png"); r.code != 200 {
+				t.Fatalf("serving: %d", r.code)
+			}
+		})
 	}
 }

@@ -101,10 +101,14 @@ func New(cfg Config, deps Deps) (*Server, error) {
 }
 
 // Start launches the background work (the origin event follower, if any).
-// Call it once; Close stops it.
+// With an event feed it first catches up: it applies the events missed
+// while the node was down or cut off, for at most CatchUpTimeout, so that
+// a node started before its listeners serve (as pixcdn edge does) never
+// serves a variant changed meanwhile. Call it once; Close stops it.
 func (s *Server) Start() {
 	if s.deps.Events != nil {
-		s.goBackground(s.followEvents)
+		after := s.catchUp(s.cfg.CatchUpTimeout)
+		s.goBackground(func(ctx context.Context) { s.followEvents(ctx, after) })
 	}
 	close(s.ready)
 }
