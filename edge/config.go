@@ -57,6 +57,14 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// The ranges of Limits that Validate accepts.
+const (
+	MinHeaderBytes      = 1 << 10 // what a browser's request headers need
+	MinURLBytes         = 64      // and at most MaxHeaderBytes
+	MinWriteBufferBytes = 1 << 10
+	MaxWriteBufferBytes = 16 << 20
+)
+
 // Limits protect a listener against abusive or slow clients.
 type Limits struct {
 	// MaxHeaderBytes bounds the request line plus headers. Default 8 KiB.
@@ -131,11 +139,11 @@ func (c Config) Validate() error {
 	if c.NegativeEntries < 1 || c.Revalidations < 1 || l.MaxConnsPerIP < 1 || l.MaxConns < 1 {
 		return errors.New("edge: NegativeEntries, Revalidations, MaxConnsPerIP and MaxConns must be ≥ 1")
 	}
-	if l.WriteBufferBytes < 1024 || l.WriteBufferBytes > 16<<20 {
-		return errors.New("edge: WriteBufferBytes must be between 1 KiB and 16 MiB")
+	if l.WriteBufferBytes < MinWriteBufferBytes || l.WriteBufferBytes > MaxWriteBufferBytes {
+		return fmt.Errorf("edge: WriteBufferBytes must be between %d and %d", MinWriteBufferBytes, MaxWriteBufferBytes)
 	}
-	if l.MaxHeaderBytes < 1024 || l.MaxURLBytes < 64 || l.MaxURLBytes > l.MaxHeaderBytes {
-		return errors.New("edge: need MaxHeaderBytes ≥ 1024 and 64 ≤ MaxURLBytes ≤ MaxHeaderBytes")
+	if l.MaxHeaderBytes < MinHeaderBytes || l.MaxURLBytes < MinURLBytes || l.MaxURLBytes > l.MaxHeaderBytes {
+		return fmt.Errorf("edge: need MaxHeaderBytes ≥ %d and %d ≤ MaxURLBytes ≤ MaxHeaderBytes", MinHeaderBytes, MinURLBytes)
 	}
 	if c.ClusterSecret != "" && len(c.ClusterSecret) < 16 {
 		return errors.New("edge: ClusterSecret shorter than 16 bytes")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"pixcdn/edge"
 	"pixcdn/internal/config"
 )
 
@@ -87,12 +88,12 @@ func (s *edgeSettings) validate() error {
 		return errors.New("cluster-secret: required with --gossip, at least 16 bytes")
 	case s.Gossip != "" && s.GossipKey == "":
 		return errors.New("gossip-key: required with --gossip")
-	case s.MaxHeader < 1<<10:
-		return fmt.Errorf("max-header: %d is below the 1024 bytes a browser's request headers need", s.MaxHeader)
-	case s.MaxURL < 64 || s.MaxURL > s.MaxHeader:
-		return fmt.Errorf("max-url: %d is outside 64…max-header (%d)", s.MaxURL, s.MaxHeader)
-	case s.WriteBuffer < 1<<10 || s.WriteBuffer > 16<<20:
-		return fmt.Errorf("write-buffer: %d is outside 1024…16777216 bytes", s.WriteBuffer)
+	case s.MaxHeader < edge.MinHeaderBytes:
+		return fmt.Errorf("max-header: %d is below the %d bytes a browser's request headers need", s.MaxHeader, edge.MinHeaderBytes)
+	case s.MaxURL < edge.MinURLBytes || s.MaxURL > s.MaxHeader:
+		return fmt.Errorf("max-url: %d is outside %d…max-header (%d)", s.MaxURL, edge.MinURLBytes, s.MaxHeader)
+	case s.WriteBuffer < edge.MinWriteBufferBytes || s.WriteBuffer > edge.MaxWriteBufferBytes:
+		return fmt.Errorf("write-buffer: %d is outside %d…%d bytes", s.WriteBuffer, edge.MinWriteBufferBytes, edge.MaxWriteBufferBytes)
 	}
 	return nil
 }
