@@ -2,15 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"pixcdn/internal/localserver"
 	"pixcdn/internal/testenv"
 )
 
@@ -19,6 +27,13 @@ import (
 // bound leaves room for a loaded two-core machine; startup has its own,
 // generous, timeouts.
 const invalidationBound = 2 * time.Second
+
+// The demo image the tests change: a resized variant of it on the edges,
+// and the image at the origin's admin API.
+const (
+	landscapeVariant = "/demo/photos/landscape.jpg?w=320&fm=webp"
+	landscapeAdmin   = "/v1/demo/images/photos/landscape.jpg"
+)
 
 // TestEdgesDropChangedImagesWithinASecond runs `pixcdn demo` (PostgreSQL,
 // MinIO, the origin and three edges, as `make run` does), has every edge
@@ -30,27 +45,22 @@ const invalidationBound = 2 * time.Second
 //
 // The demo cannot stop and restart one edge (its supervisor stops the
 // whole stack when a child exits), so catching up from the event feed
-// after downtime is not covered here.
+// after downtime is TestRestartedEdgeCatchesUpFromTheFeed's, with an edge
+// of its own.
 func TestEdgesDropChangedImagesWithinASecond(t *testing.T) {
 	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and three edges")
 	d := startDemoStack(t)
 	defer d.stop(t)
 
-	const path = "/demo/photos/landscape.jpg?w=320&fm=webp"
+	const path = landscapeVariant
 	client := &http.Client{Timeout: 10 * time.Second}
 
 	d.waitConverged(t)
 	old := d.warm(t, client, path)
 	t.Logf("every edge caches %s: ETag %s, %d bytes", path, old.etag, len(old.body))
 
-	replacement, err := encodeJPEG(drawScene(1600, 1067, 0.9))
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed := d.originCall(t, http.MethodPut, "/v1/demo/images/photos/landscape.jpg", replacement, http.StatusOK)
-	fresh := d.pollEdges(t, client, path, "replace", committed, func(v variant) bool {
-		return v.status == http.StatusOK && v.etag != old.etag && !bytes.Equal(v.body, old.body)
-	})
+	committed := d.replaceLandscape(t, 0.9)
+	fresh := d.pollEdges(t, client, path, "replace", committed, replacing(old))
 	for i, v := range fresh {
 		if v.etag != fresh[0].etag {
 			t.Errorf("after the replace edge%d serves ETag %s, edge1 %s", i+1, v.etag, fresh[0].etag)
@@ -60,7 +70,7 @@ func TestEdgesDropChangedImagesWithinASecond(t *testing.T) {
 		return v.status == http.StatusOK && v.etag == fresh[0].etag && !bytes.Equal(v.body, old.body)
 	})
 
-	committed = d.originCall(t, http.MethodDelete, "/v1/demo/images/photos/landscape.jpg", nil, http.StatusNoContent)
+	committed = d.originCall(t, http.MethodDelete, landscapeAdmin, nil, http.StatusNoContent)
 	d.pollEdges(t, client, path, "delete", committed, func(v variant) bool { return v.status == http.StatusNotFound })
 	d.keeps(t, client, path, "delete", func(v variant) bool { return v.status == http.StatusNotFound })
 }
@@ -175,29 +185,56 @@ func (d *demoStackUnderTest) warm(t *testing.T, client *http.Client, path string
 	t.Helper()
 	var first variant
 	for i, edge := range d.edges() {
-		var caches []string
-		for len(caches) < 10 && (len(caches) == 0 || caches[len(caches)-1] != "HIT") {
-			v, err := getVariant(client, edge+path)
-			if err != nil {
-				t.Fatalf("edge%d: GET %s: %v", i+1, path, err)
-			}
-			if v.status != http.StatusOK || v.etag == "" || len(v.body) < 100 {
-				t.Fatalf("edge%d: GET %s: %d, ETag %q, %d bytes", i+1, path, v.status, v.etag, len(v.body))
-			}
-			if first.etag == "" {
-				first = v
-			}
-			if v.etag != first.etag || !bytes.Equal(v.body, first.body) {
-				t.Fatalf("edge%d serves ETag %s (%d bytes), edge1 %s (%d bytes)", i+1, v.etag, len(v.body), first.etag, len(first.body))
-			}
-			caches = append(caches, v.cache)
-		}
-		t.Logf("edge%d: X-Cache %s", i+1, strings.Join(caches, ", "))
-		if caches[len(caches)-1] != "HIT" {
-			t.Fatalf("edge%d does not keep a copy of %s (X-Cache %s), so it tests no invalidation", i+1, path, strings.Join(caches, ", "))
-		}
+		first = warmEdge(t, client, fmt.Sprintf("edge%d", i+1), edge+path, first)
 	}
 	return first
+}
+
+// warmEdge GETs url (on the edge called name) until the edge answers from
+// its own copy (X-Cache: HIT), at most ten times, and returns what it
+// serves. Every answer must be want, or, if want is zero, the first one.
+func warmEdge(t *testing.T, client *http.Client, name, url string, want variant) variant {
+	t.Helper()
+	var caches []string
+	for len(caches) < 10 && (len(caches) == 0 || caches[len(caches)-1] != "HIT") {
+		v, err := getVariant(client, url)
+		if err != nil {
+			t.Fatalf("%s: GET %s: %v", name, url, err)
+		}
+		if v.status != http.StatusOK || v.etag == "" || len(v.body) < 100 {
+			t.Fatalf("%s: GET %s: %d, ETag %q, %d bytes", name, url, v.status, v.etag, len(v.body))
+		}
+		if want.etag == "" {
+			want = v
+		}
+		if v.etag != want.etag || !bytes.Equal(v.body, want.body) {
+			t.Fatalf("%s serves ETag %s (%d bytes), want %s (%d bytes)", name, v.etag, len(v.body), want.etag, len(want.body))
+		}
+		caches = append(caches, v.cache)
+	}
+	t.Logf("%s: X-Cache %s", name, strings.Join(caches, ", "))
+	if caches[len(caches)-1] != "HIT" {
+		t.Fatalf("%s does not keep a copy of %s (X-Cache %s), so it tests no invalidation", name, url, strings.Join(caches, ", "))
+	}
+	return want
+}
+
+// replaceLandscape uploads a new version of the demo's landscape, painted
+// with hue (the demo's own is 0.2), and returns when the origin committed it.
+func (d *demoStackUnderTest) replaceLandscape(t *testing.T, hue float64) time.Time {
+	t.Helper()
+	replacement, err := encodeJPEG(drawScene(1600, 1067, hue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.originCall(t, http.MethodPut, landscapeAdmin, replacement, http.StatusOK)
+}
+
+// replacing accepts an answer that serves a new version of old's image.
+func replacing(old variant) func(variant) bool {
+	return func(v variant) bool {
+		return v.status == http.StatusOK && v.etag != old.etag && !bytes.Equal(v.body, old.body)
+	}
 }
 
 // pollEdges GETs path on every edge, every 20ms, until done accepts the
@@ -292,4 +329,275 @@ func (d *demoStackUnderTest) keeps(t *testing.T, client *http.Client, path, chan
 	for i, c := range caches {
 		t.Logf("after the %s edge%d answers with X-Cache %s", change, i+1, strings.Join(c, " "))
 	}
+}
+
+// TestRestartedEdgeCatchesUpFromTheFeed runs `pixcdn demo` and beside it a
+// fourth edge of its own: a single node with a disk cache, following the
+// demo's origin with the demo edges' key. The origin pushes changes to the
+// demo's three edges only, so this one learns of them from the event feed
+// alone. The test has it cache a variant on disk, stops it, replaces the
+// image at the origin and starts it again on the same cache: from its very
+// first answer it must serve the new version, never the one on its disk
+// (edge.Server.Start applies the missed events before the listeners serve).
+func TestRestartedEdgeCatchesUpFromTheFeed(t *testing.T) {
+	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and four edges")
+	d := startDemoStack(t)
+	defer d.stop(t)
+	client := &http.Client{Timeout: 30 * time.Second}
+
+	e := newLoneEdge(t, d)
+	e.start(t)
+	e.waitReady(t)
+	old := warmEdge(t, client, e.name, e.url(landscapeVariant), variant{})
+	e.stop(t)
+	stoppedAt := e.feedPosition(t)
+	t.Logf("%s cached %s on disk (ETag %s, %d bytes) and stopped at feed position %d",
+		e.name, landscapeVariant, old.etag, len(old.body), stoppedAt)
+
+	committed := d.replaceLandscape(t, 0.9)
+	// The origin numbers a committed change a little after answering; an
+	// edge starting before that has nothing to catch up with yet.
+	seq := e.waitForEvent(t, stoppedAt, "photos/landscape.jpg")
+	t.Logf("the origin sequenced the replace as event %d %v after answering", seq, time.Since(committed).Round(time.Millisecond))
+
+	started := e.start(t)
+	accepting := e.waitAccepting(t)
+	first, err := getVariant(client, e.url(landscapeVariant))
+	answered := time.Now()
+	if err != nil {
+		t.Fatalf("%s after the restart: GET %s: %v", e.name, landscapeVariant, err)
+	}
+	t.Logf("%s restarted: accepting connections after %v, first answer after %v (%d, ETag %s, X-Cache %q), feed position %d",
+		e.name, accepting.Sub(started).Round(time.Millisecond), answered.Sub(started).Round(time.Millisecond),
+		first.status, first.etag, first.cache, e.feedPosition(t))
+	if !replacing(old)(first) {
+		t.Fatalf("%s's first answer after the restart is not the new version: %d, ETag %s, X-Cache %q, %d bytes (the old one: ETag %s, %d bytes)",
+			e.name, first.status, first.etag, first.cache, len(first.body), old.etag, len(old.body))
+	}
+	var caches []string
+	for range 20 {
+		v, err := getVariant(client, e.url(landscapeVariant))
+		if err != nil {
+			t.Fatalf("%s after the restart: GET %s: %v", e.name, landscapeVariant, err)
+		}
+		if v.status != http.StatusOK || v.etag != first.etag || !bytes.Equal(v.body, first.body) {
+			t.Fatalf("%s went back on the replace: %d, ETag %s, X-Cache %q, %d bytes (the old one: ETag %s)",
+				e.name, v.status, v.etag, v.cache, len(v.body), old.etag)
+		}
+		caches = append(caches, fmt.Sprintf("%q", v.cache))
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("after the restart %s answers with X-Cache %s", e.name, strings.Join(caches, " "))
+
+	// The demo's edges, told by the origin's push, serve the same version.
+	demo, err := getVariant(client, d.edges()[0]+landscapeVariant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if demo.status != http.StatusOK || demo.etag != first.etag || !bytes.Equal(demo.body, first.body) {
+		t.Fatalf("edge1 serves %d, ETag %s, %d bytes; %s ETag %s, %d bytes", demo.status, demo.etag, len(demo.body),
+			e.name, first.etag, len(first.body))
+	}
+}
+
+// loneEdge is a `pixcdn edge` process outside the demo's cluster (no
+// --gossip: a single node), started and restarted by a test on the same
+// flags and disk cache, its output in one log file.
+type loneEdge struct {
+	name             string
+	public, internal string // host:port
+	cacheDir         string
+	origin           string // http://host:port
+	originKey        string
+	args             []string
+	logPath          string
+	cmd              *exec.Cmd
+	exited           chan struct{} // closed when cmd has exited; exitErr is set then
+	exitErr          error
+}
+
+// newLoneEdge prepares a fourth edge for d: free loopback ports, a disk
+// cache in a temporary directory, d's origin and the key of d's edges (the
+// demo keeps it in DIR/secrets/edge-key; startDemoStack runs the demo in
+// DIR). The log is shown when the test fails.
+func newLoneEdge(t *testing.T, d *demoStackUnderTest) *loneEdge {
+	t.Helper()
+	key, err := os.ReadFile(filepath.Join(d.cmd.Dir, "secrets", "edge-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ports [2]int
+	for i := range ports {
+		if ports[i], err = localserver.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	e := &loneEdge{
+		name: "edge4", public: fmt.Sprintf("127.0.0.1:%d", ports[0]), internal: fmt.Sprintf("127.0.0.1:%d", ports[1]),
+		cacheDir: filepath.Join(dir, "cache"), logPath: filepath.Join(dir, "edge4.log"),
+		origin: fmt.Sprintf("http://127.0.0.1:%d", d.base+300), originKey: strings.TrimSpace(string(key)),
+	}
+	e.args = []string{"edge", "--name", e.name, "--public", e.public, "--internal", e.internal,
+		"--origin", e.origin, "--origin-key", e.originKey,
+		"--cache-dir", e.cacheDir, "--cache-size", "256MiB", "--mem-cache", "64MiB", "--log-level", "debug"}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if log, err := os.ReadFile(e.logPath); err == nil {
+				t.Logf("%s's log:\n%s", e.name, lastLines(string(log), 60))
+			}
+		}
+	})
+	return e
+}
+
+// start starts the edge and returns when it did, without waiting for it:
+// a test polls it from then on. The process is killed when the test ends.
+func (e *loneEdge) start(t *testing.T) time.Time {
+	t.Helper()
+	bin := testenv.EdgeBinary(t)
+	log, err := os.OpenFile(e.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(log, "--- %s: pixcdn %s\n", time.Now().Format(time.StampMilli),
+		strings.Replace(strings.Join(e.args, " "), e.originKey, "(the demo's edge key)", 1))
+	cmd := exec.Command(bin, e.args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		t.Fatalf("start %s: %v", e.name, err)
+	}
+	started := time.Now()
+	exited := make(chan struct{})
+	e.cmd, e.exited = cmd, exited
+	go func() { e.exitErr = cmd.Wait(); log.Close(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	return started
+}
+
+// waitAccepting dials the public port every 2ms until it accepts a
+// connection (the listener is bound, not necessarily served yet) and
+// returns when it did.
+func (e *loneEdge) waitAccepting(t *testing.T) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", e.public, time.Second)
+		if err == nil {
+			at := time.Now()
+			conn.Close()
+			return at
+		}
+		e.failIfExited(t)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s's public port %s accepts no connection within 60s: %v", e.name, e.public, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitReady waits for the edge's /readyz.
+func (e *loneEdge) waitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := probeHTTP(context.Background(), "http://"+e.internal+"/readyz")
+		if err == nil {
+			return
+		}
+		e.failIfExited(t)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready within 60s: %v", e.name, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (e *loneEdge) failIfExited(t *testing.T) {
+	t.Helper()
+	select {
+	case <-e.exited:
+		t.Fatalf("%s exited during start-up: %v", e.name, e.exitErr)
+	default:
+	}
+}
+
+// stop sends SIGTERM and waits for the edge to exit 0.
+func (e *loneEdge) stop(t *testing.T) {
+	t.Helper()
+	_ = e.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-e.exited:
+		if e.exitErr != nil {
+			t.Fatalf("%s exited with %v after SIGTERM, want 0", e.name, e.exitErr)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not stop within 60s of SIGTERM", e.name)
+	}
+}
+
+func (e *loneEdge) url(path string) string { return "http://" + e.public + path }
+
+// feedPosition reads the last origin event the edge applied
+// (--feed-state, by default CACHE_DIR/feed.seq).
+func (e *loneEdge) feedPosition(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.cacheDir, "feed.seq"))
+	if err != nil {
+		t.Fatalf("%s's feed position: %v", e.name, err)
+	}
+	seq, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		t.Fatalf("%s's feed position: %v", e.name, err)
+	}
+	return seq
+}
+
+// waitForEvent reads the origin's event feed with the edge's key, as the
+// edge does, until it holds an event about publicID after position after,
+// and returns that event's sequence number.
+func (e *loneEdge) waitForEvent(t *testing.T, after int64, publicID string) int64 {
+	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/events?after=%d&wait=10s", e.origin, after), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+e.originKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("origin's event feed: %v", err)
+		}
+		var feed struct {
+			Events []struct {
+				Seq      int64  `json:"seq"`
+				PublicID string `json:"public_id"`
+			} `json:"events"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&feed)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("origin's event feed: %s, %v", resp.Status, err)
+		}
+		for _, ev := range feed.Events {
+			if ev.PublicID == publicID {
+				return ev.Seq
+			}
+			after = ev.Seq
+		}
+	}
+	t.Fatalf("the origin's event feed has no event about %s after %d within 60s", publicID, after)
+	return 0
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }
