@@ -29,8 +29,9 @@ var (
 
 // respond writes e as a 200 or, when the request's validators match, a 304,
 // at now. header, if not nil, holds an L0 hit's whole header as at now
-// (its entryHeaders, X-Cache, Age and Content-Type); it replaces whatever the response
-// header held. The body is shared with the cache and never modified.
+// (its entryHeaders, X-Cache, Age and Content-Type); it replaces whatever
+// the response header held. The body is shared with the cache and never
+// modified.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, r *request, e *Entry, header *fasthttp.ResponseHeader, res cacheResult, now time.Time) {
 	h := &ctx.Response.Header
 	if header != nil {
