@@ -74,6 +74,15 @@
 // Set refuses (ErrPurged) an entry whose image was purged in between, and
 // if Set wins that race the entry reads as absent anyway.
 //
+// Counters are not kept forever (trim.go). Each periodic sweep (every
+// SweepInterval, not those a purge triggers) first raises a store-wide
+// floor to the clock at the start of the previous one: Set refuses any
+// stamp below it, so only fills older than a whole SweepInterval are
+// refused. Its walk notes the lowest stamp m of the entries it keeps, and
+// then every counter at or below min(m, floor) is dropped, from disk
+// first (with the clock, so that it never goes back on reopen): no stored
+// or future entry is stamped below it, so such a counter decides nothing.
+//
 // # Integrity and crashes
 //
 // Every disk read is verified: the frame header (length, key hash, its

@@ -32,11 +32,11 @@ type scope struct {
 	value  string
 }
 
-// generations holds, for every scope ever purged, the clock value of its
-// latest purge. An entry stamped s is alive iff s >= every counter whose
-// scope covers its image. Checking costs a handful of map lookups (one per
-// tag and per distinct prefix length purged in the tenant), never a scan.
-// Safe for concurrent use.
+// generations holds, for every scope purged, the clock value of its
+// latest purge, until no entry can need it (trim.go). An entry stamped s
+// is alive iff s >= every counter whose scope covers its image. Checking
+// costs a handful of map lookups (one per tag and per distinct prefix
+// length purged in the tenant), never a scan. Safe for concurrent use.
 type generations struct {
 	clock      atomic.Uint64 // latest purge; no counter exceeds it
 	mu         sync.RWMutex
@@ -85,14 +85,19 @@ func (g *generations) apply(scopes []scope, gen uint64) {
 			g.purged[s] = gen
 		}
 		if s.kind == scopePrefix {
-			lens := g.prefixLens[s.tenant]
-			if i, found := slices.BinarySearch(lens, len(s.value)); !found {
-				g.prefixLens[s.tenant] = slices.Insert(lens, i, len(s.value))
-			}
+			g.addPrefixLen(s)
 		}
 	}
 	if gen > g.clock.Load() {
 		g.clock.Store(gen)
+	}
+}
+
+// addPrefixLen notes the length of prefix scope s. Callers hold mu.
+func (g *generations) addPrefixLen(s scope) {
+	lens := g.prefixLens[s.tenant]
+	if i, found := slices.BinarySearch(lens, len(s.value)); !found {
+		g.prefixLens[s.tenant] = slices.Insert(lens, i, len(s.value))
 	}
 }
 

@@ -1,6 +1,7 @@
 package cachestore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -73,20 +74,31 @@ func keyHash(k []byte) (uint64, bool) {
 	return binary.BigEndian.Uint64(k[1:]), true
 }
 
-// loadGenerations reads every persisted purge counter.
-func loadGenerations(db *badger.DB) (*generations, error) {
-	g := newGenerations()
-	err := db.View(func(txn *badger.Txn) error {
+// loadGenerations reads every persisted purge counter, and returns as
+// floor the clock persisted when counters were last trimmed (0 if never).
+func loadGenerations(db *badger.DB) (g *generations, floor uint64, err error) {
+	g = newGenerations()
+	err = db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: []byte{prefixGen}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			s, err := parseScopeKey(it.Item().Key())
-			if err != nil {
-				continue // not ours: ignore rather than refuse to start
+			var scopes []scope // none for the clock: apply only advances it
+			isClock := bytes.Equal(it.Item().Key(), clockKey)
+			if !isClock {
+				s, err := parseScopeKey(it.Item().Key())
+				if err != nil {
+					continue // not ours: ignore rather than refuse to start
+				}
+				scopes = []scope{s}
 			}
-			err = it.Item().Value(func(v []byte) error {
-				if len(v) == 8 {
-					g.apply([]scope{s}, binary.BigEndian.Uint64(v))
+			err := it.Item().Value(func(v []byte) error {
+				if len(v) != 8 {
+					return nil
+				}
+				gen := binary.BigEndian.Uint64(v)
+				g.apply(scopes, gen)
+				if isClock {
+					floor = gen
 				}
 				return nil
 			})
@@ -97,7 +109,7 @@ func loadGenerations(db *badger.DB) (*generations, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cachestore: load generations: %w", err)
+		return nil, 0, fmt.Errorf("cachestore: load generations: %w", err)
 	}
-	return g, nil
+	return g, floor, nil
 }

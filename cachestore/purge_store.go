@@ -15,13 +15,11 @@ func (s *Store) Purge(p Purge) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	s.purgeMu.Lock()
-	defer s.purgeMu.Unlock()
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	unlock, ok := s.lockCounters()
+	if !ok {
 		return ErrClosed
 	}
+	defer unlock()
 	gen := s.gens.clock.Load() + 1
 	scopes := p.scopes()
 	if err := s.persistScopes(scopes, gen); err != nil {
@@ -33,6 +31,23 @@ func (s *Store) Purge(p Purge) error {
 	default: // a sweep is already due
 	}
 	return nil
+}
+
+// lockCounters takes purgeMu and life (shared), to change the counters
+// and their persisted copies. Once the store is closed it takes nothing
+// and returns false.
+func (s *Store) lockCounters() (unlock func(), ok bool) {
+	s.purgeMu.Lock()
+	s.life.RLock()
+	if s.closed.Load() {
+		s.life.RUnlock()
+		s.purgeMu.Unlock()
+		return nil, false
+	}
+	return func() {
+		s.life.RUnlock()
+		s.purgeMu.Unlock()
+	}, true
 }
 
 func (s *Store) persistScopes(scopes []scope, gen uint64) error {

@@ -24,6 +24,8 @@ type Stats struct {
 	GCRewrites       uint64 // segments compacted (live frames moved, file deleted) by GC
 	FailedWrites     uint64 // queued disk writes that failed (entry forgotten)
 	DirBytes         int64  // disk space used by Dir (segments included) at the last GC run
+	PurgeScopes      int    // purge counters held (scopes purged and not yet trimmed)
+	TrimmedScopes    uint64 // purge counters dropped once no entry could need them
 	Generation       Generation
 }
 
@@ -42,6 +44,8 @@ func (s *Store) Stats() Stats {
 		GCRewrites:       s.gcRewrites.Load(),
 		FailedWrites:     s.disk.failedWrites.Load(),
 		DirBytes:         s.dirBytes.Load(),
+		PurgeScopes:      s.gens.size(),
+		TrimmedScopes:    s.trimmed.Load(),
 		Generation:       s.Snapshot(),
 	}
 }

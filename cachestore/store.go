@@ -19,7 +19,8 @@ var (
 	ErrExpired  = errors.New("cachestore: entry already expired")
 	// ErrPurged means Set dropped an entry because its image was purged
 	// after the Generation the fill started from: storing it would
-	// resurrect purged content.
+	// resurrect purged content. A Generation older than the previous
+	// periodic sweep is refused the same way, purged or not (trim.go).
 	ErrPurged = errors.New("cachestore: image purged during fill")
 )
 
@@ -33,9 +34,17 @@ type Store struct {
 	disk *diskTier
 	gens *generations
 
-	purgeMu sync.Mutex // serialises purges so generations only grow
+	purgeMu sync.Mutex // serialises purges (and trims) so generations only grow
 	gcMu    sync.Mutex // serialises GC runs (the loop's and tests' own)
 	counters
+
+	// floor is the oldest stamp Set accepts (trim.go). fill is held shared
+	// by every Set from its check through its writes, and by a Get from
+	// its disk read through its copy into memory; raising floor holds it
+	// exclusively, so that no entry stamped below floor is stored after.
+	floor atomic.Uint64
+	fill  sync.RWMutex
+	trim  trimState
 
 	closed    atomic.Bool
 	life      sync.RWMutex // held shared by disk operations, exclusively by Close
@@ -51,6 +60,7 @@ type counters struct {
 	diskHits, misses          atomic.Uint64
 	checksumFailures, dropped atomic.Uint64
 	swept, gcRewrites         atomic.Uint64
+	trimmed                   atomic.Uint64
 	dirBytes, written         atomic.Int64
 }
 
@@ -73,7 +83,11 @@ func New(cfg Config) (*Store, error) {
 	}
 	s := &Store{cfg: cfg, mem: newMemTier(cfg.MemoryBytes),
 		stop: make(chan struct{}), kick: make(chan struct{}, 1), gcKick: make(chan struct{}, 1)}
-	if s.gens, err = loadGenerations(db); err == nil {
+	var floor uint64
+	if s.gens, floor, err = loadGenerations(db); err == nil {
+		// A Generation from before the reopen may not outlive the counters
+		// trimmed then (trim.go).
+		s.floor.Store(floor)
 		s.disk, err = loadIndex(db, segs, cfg.liveBudget())
 	}
 	if err != nil {
@@ -110,13 +124,17 @@ func (s *Store) Get(key []byte) (Entry, bool) {
 		}
 		s.mem.remove(h, key)
 	}
+	s.fill.RLock()
 	it, ok := s.readDisk(h, key)
+	if ok {
+		s.mem.set(h, it)
+	}
+	s.fill.RUnlock()
 	if !ok {
 		s.misses.Add(1)
 		return Entry{}, false
 	}
 	s.diskHits.Add(1)
-	s.mem.set(h, it)
 	return it.entry, true
 }
 
@@ -169,7 +187,9 @@ func (s *Store) Snapshot() Generation { return Generation(s.gens.clock.Load()) }
 // race with that purge, the stored entry is stamped older than the purge
 // and every Get treats it as absent. Either way a fill that started before
 // a purge never resurrects the purged variant. A gen newer than any
-// Snapshot is treated as the current one.
+// Snapshot is treated as the current one. A gen older than the previous
+// periodic sweep (SweepInterval) is refused with ErrPurged too, purged or
+// not: see trim.go.
 //
 // Set copies key and e (Body and Tags included); the caller keeps
 // ownership of them. It returns ErrExpired for an entry already expired,
@@ -178,8 +198,10 @@ func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 	if len(key) == 0 {
 		return ErrEmptyKey
 	}
+	s.fill.RLock() // until both tiers are written: see Store.floor
+	defer s.fill.RUnlock()
 	stamp := min(uint64(gen), s.gens.clock.Load())
-	if !s.gens.alive(&e.Image, stamp) {
+	if stamp < s.floor.Load() || !s.gens.alive(&e.Image, stamp) {
 		s.dropped.Add(1)
 		return ErrPurged
 	}

@@ -2,6 +2,7 @@ package cachestore
 
 import (
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -11,7 +12,8 @@ import (
 // and how often it checks for Close while iterating.
 const sweepBatch = 1024
 
-// sweepLoop sweeps every SweepInterval, and SweepDelay after a purge.
+// sweepLoop sweeps every SweepInterval (and trims the purge counters
+// then: periodicSweep), and SweepDelay after a purge.
 func (s *Store) sweepLoop() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.SweepInterval)
@@ -21,12 +23,13 @@ func (s *Store) sweepLoop() {
 		case <-s.stop:
 			return
 		case <-t.C:
+			s.periodicSweep()
 		case <-s.kick:
 			if !s.wait(s.cfg.SweepDelay) {
 				return
 			}
+			s.sweep()
 		}
-		s.sweep()
 	}
 }
 
@@ -47,57 +50,85 @@ func (s *Store) wait(d time.Duration) bool {
 // It returns how many it removed. The frames of the records it deletes
 // become garbage, which segment compaction reclaims.
 func (s *Store) sweep() int {
-	n := s.mem.sweep(func(it *memItem) bool { return !s.servable(&it.entry, it.stamp) })
-	n += s.sweepDisk()
-	s.swept.Add(uint64(n))
+	n, _ := s.sweepKeeping(nil)
 	return n
 }
 
-func (s *Store) sweepDisk() int {
+// sweepKeeping is sweep, noting in kept (if not nil) the stamp of every
+// entry it keeps. It also reports whether it went through both tiers
+// whole: no early stop for Close, no failed deletion.
+func (s *Store) sweepKeeping(kept *keptStamps) (int, bool) {
+	n := s.mem.sweep(func(it *memItem) bool {
+		if !s.servable(&it.entry, it.stamp) {
+			return true
+		}
+		kept.note(it.stamp)
+		return false
+	})
+	m, whole := s.sweepDisk(kept)
+	n += m
+	s.swept.Add(uint64(n))
+	return n, whole
+}
+
+// keptStamps is the lowest stamp of the entries a sweep keeps. A nil
+// *keptStamps notes nothing.
+type keptStamps struct{ min uint64 }
+
+func (k *keptStamps) note(stamp uint64) {
+	if k != nil && stamp < k.min {
+		k.min = stamp
+	}
+}
+
+func (s *Store) sweepDisk(kept *keptStamps) (int, bool) {
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.closed.Load() {
-		return 0
+		return 0, false
 	}
-	dead := s.findDead()
+	dead, whole := s.findDead(kept)
 	for i := 0; i < len(dead); i += sweepBatch {
 		chunk := dead[i:min(i+sweepBatch, len(dead))]
 		if err := s.disk.remove(chunk...); err != nil {
 			s.cfg.Logger.Warn("cachestore: sweeper could not delete", "err", err)
-			return i
+			return i, false
 		}
 	}
-	return len(dead)
+	return len(dead), whole
 }
 
 // findDead lists the hashes whose records are unreadable, purged,
-// expired or unknown to the policy. It stops early if the store closes.
-func (s *Store) findDead() []uint64 {
-	var dead []uint64
-	_ = s.db().View(func(txn *badger.Txn) error {
+// expired or unknown to the policy, and notes the stamps of the others in
+// kept. It stops early, reporting false, if the store closes.
+func (s *Store) findDead(kept *keptStamps) (dead []uint64, whole bool) {
+	err := s.db().View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64,
 			Prefix: []byte{prefixRecord}})
 		defer it.Close()
 		seen := 0
 		for it.Rewind(); it.Valid(); it.Next() {
 			if seen++; seen%sweepBatch == 0 && s.closing() {
-				return nil
+				return errSweepStopped
 			}
 			k := it.Item().Key()
 			if len(k) != 9 {
 				continue
 			}
 			h := binary.BigEndian.Uint64(k[1:])
-			if s.isDead(it.Item(), h) {
+			if s.isDead(it.Item(), h, kept) {
 				dead = append(dead, h)
 			}
 		}
 		return nil
 	})
-	return dead
+	return dead, err == nil
 }
 
-func (s *Store) isDead(item *badger.Item, h uint64) bool {
+// errSweepStopped ends findDead's walk when the store closes.
+var errSweepStopped = errors.New("cachestore: sweep stopped")
+
+func (s *Store) isDead(item *badger.Item, h uint64, kept *keptStamps) bool {
 	dead := true
 	_ = item.Value(func(v []byte) error {
 		_, idx, err := decodePointer(v)
@@ -106,6 +137,9 @@ func (s *Store) isDead(item *badger.Item, h uint64) bool {
 		}
 		rec, err := decode(idx)
 		dead = err != nil || !s.servable(&rec.entry, rec.stamp) || !s.disk.tracks(h)
+		if !dead {
+			kept.note(rec.stamp)
+		}
 		return nil
 	})
 	return dead

@@ -30,10 +30,12 @@ type mutation struct {
 }
 
 // pendingWrite is one queued mutation and done, called once with the
-// result of its commit.
+// result of its commit. A flush carries no mutation: the writer calls its
+// done once every write queued before it has been handed to Badger.
 type pendingWrite struct {
-	mut  mutation
-	done func(error)
+	mut   mutation
+	done  func(error)
+	flush bool
 }
 
 // startWriter starts the goroutine that commits queued writes; stopWriter
@@ -60,21 +62,36 @@ func (d *diskTier) runWriter() {
 	defer close(d.writerDone)
 	batch := make([]pendingWrite, 0, maxBatchOps)
 	for w := range d.queue {
-		batch = append(batch[:0], w)
-	drain:
-		for len(batch) < maxBatchOps {
+		batch = batch[:0]
+		more := true // w is a write to add, or a flush
+		for more && !w.flush {
+			batch = append(batch, w)
+			if len(batch) == maxBatchOps {
+				break
+			}
 			select {
-			case w, ok := <-d.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, w)
+			case w, more = <-d.queue:
 			default:
-				break drain
+				more = false
 			}
 		}
-		d.commitBatch(d.appendFrames(batch))
+		if len(batch) > 0 {
+			d.commitBatch(d.appendFrames(batch))
+		}
+		if more && w.flush { // it ended the batch: what came before is committed
+			w.done(nil)
+		}
 	}
+}
+
+// flush waits until every write queued before it has been committed to
+// Badger (its commit timestamp taken: a transaction begun afterwards sees
+// it, since Badger makes new reads wait for the commits before them).
+// Callers hold the store's life lock, as for any write.
+func (d *diskTier) flush() {
+	done := make(chan struct{})
+	d.queue <- pendingWrite{flush: true, done: func(error) { close(done) }}
+	<-done
 }
 
 // appendFrames writes the frames of ws to the active segment and records
