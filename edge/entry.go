@@ -43,6 +43,9 @@ type CacheStats struct {
 	DiskEntries     int64 `json:"disk_entries"`
 	MemoryEvictions int64 `json:"memory_evictions"`
 	DiskEvictions   int64 `json:"disk_evictions"`
+	// PurgeScopes counts the purge records the cache keeps (one per image,
+	// tag or prefix purged, until no entry can need it).
+	PurgeScopes int64 `json:"purge_scopes"`
 }
 
 // state is where an entry stands at a moment.

@@ -106,7 +106,7 @@ func TestInternalEndpoints(t *testing.T) {
 	for _, name := range []string{
 		"pixcdn_requests_total", "pixcdn_request_duration_seconds", "pixcdn_transforms_total",
 		"pixcdn_transform_duration_seconds", "pixcdn_origin_fetches_total", "pixcdn_cluster_members",
-		"pixcdn_cache_bytes", "pixcdn_cache_entries", "pixcdn_cache_evictions_total",
+		"pixcdn_cache_bytes", "pixcdn_cache_entries", "pixcdn_cache_evictions_total", "pixcdn_cache_purge_scopes",
 	} {
 		if !contains(m.body, name) {
 			t.Errorf("/metrics lacks %s", name)

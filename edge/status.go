@@ -72,6 +72,9 @@ func (s *Server) registerCacheMetrics() {
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "pixcdn_cache_evictions_total", Help: "Cache evictions by tier.", ConstLabels: labels}, stat(t.evictions)),
 		)
 	}
+	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pixcdn_cache_purge_scopes", Help: "Purge records the cache keeps (one per image, tag or prefix purged, until no entry can need it).",
+	}, stat(func(c CacheStats) int64 { return c.PurgeScopes })))
 }
 
 // refreshGauges updates gauges that are cheap to read at scrape time.

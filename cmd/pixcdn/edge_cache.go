@@ -71,6 +71,7 @@ func (c cacheAdapter) Stats() edge.CacheStats {
 		MemoryBytes: st.Memory.Bytes, DiskBytes: st.Disk.Bytes,
 		MemoryEntries: int64(st.Memory.Entries), DiskEntries: int64(st.Disk.Entries),
 		MemoryEvictions: int64(st.Memory.Evictions), DiskEvictions: int64(st.Disk.Evictions),
+		PurgeScopes: int64(st.PurgeScopes),
 	}
 }
 

@@ -38,6 +38,9 @@ func TestEdgeEntryRoundTripsThroughCachestore(t *testing.T) {
 	if _, ok := c.Get([]byte("k")); ok {
 		t.Fatal("purged entry still served")
 	}
+	if n := c.Stats().PurgeScopes; n != 1 {
+		t.Fatalf("Stats().PurgeScopes = %d after one tag purge, want 1", n)
+	}
 	c.Set([]byte("k"), in, g) // a fill that started before the purge
 	if _, ok := c.Get([]byte("k")); ok {
 		t.Fatal("fill started before the purge resurrected the entry")
