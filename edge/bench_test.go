@@ -19,6 +19,35 @@ func BenchmarkHitPath(b *testing.B) {
 	benchHandler(b, uri, n.srv.servePublic)
 }
 
+// BenchmarkHitPathBrowser is BenchmarkHitPath with the request headers a
+// browser sends for an image (the handler looks up three of them).
+func BenchmarkHitPathBrowser(b *testing.B) {
+	n := newTestNode(&testing.T{})
+	defer n.srv.Close(b.Context())
+	const uri = "/acme/cat.jpg?w=215&fm=webp"
+	if r := n.get(uri); r.code != 200 {
+		b.Fatal(r.code)
+	}
+	benchHandler(b, uri, n.srv.servePublic, browserHeaders...)
+}
+
+// browserHeaders are Chrome's request headers for an <img>.
+var browserHeaders = []string{
+	"Host", "cdn.example.com",
+	"Connection", "keep-alive",
+	"sec-ch-ua-platform", `"Linux"`,
+	"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+	"sec-ch-ua", `"Google Chrome";v="131", "Chromium";v="131", "Not_A Brand";v="24"`,
+	"sec-ch-ua-mobile", "?0",
+	"Accept", "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+	"Sec-Fetch-Site", "cross-site",
+	"Sec-Fetch-Mode", "no-cors",
+	"Sec-Fetch-Dest", "image",
+	"Referer", "https://www.example.com/",
+	"Accept-Encoding", "gzip, deflate, br, zstd",
+	"Accept-Language", "en-GB,en;q=0.9",
+}
+
 // BenchmarkBareHandler is the ceiling: fixed bytes and similar headers.
 func BenchmarkBareHandler(b *testing.B) {
 	body := make([]byte, 8<<10)
@@ -30,12 +59,19 @@ func BenchmarkBareHandler(b *testing.B) {
 	})
 }
 
-func benchHandler(b *testing.B, uri string, h fasthttp.RequestHandler) {
+// benchHandler runs h on GET uri with headers (name, value pairs; by
+// default only an Accept).
+func benchHandler(b *testing.B, uri string, h fasthttp.RequestHandler, headers ...string) {
+	if len(headers) == 0 {
+		headers = []string{"Accept", "image/avif,image/webp,*/*"}
+	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		var req fasthttp.Request
 		req.SetRequestURI(uri)
-		req.Header.Set("Accept", "image/avif,image/webp,*/*")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 		var ctx fasthttp.RequestCtx
 		ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, nil)
 		for pb.Next() {
