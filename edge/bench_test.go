@@ -9,26 +9,22 @@ import (
 
 // BenchmarkHitPath measures the handler's work for a cached variant (no
 // network): parse (memoised), cache lookup, headers, metrics.
-func BenchmarkHitPath(b *testing.B) {
-	n := newTestNode(&testing.T{})
-	defer n.srv.Close(b.Context())
-	const uri = "/acme/cat.jpg?w=215&fm=webp"
-	if r := n.get(uri); r.code != 200 {
-		b.Fatal(r.code)
-	}
-	benchHandler(b, uri, n.srv.servePublic)
-}
+func BenchmarkHitPath(b *testing.B) { benchCachedHit(b) }
 
 // BenchmarkHitPathBrowser is BenchmarkHitPath with the request headers a
 // browser sends for an image (the handler looks up three of them).
-func BenchmarkHitPathBrowser(b *testing.B) {
+func BenchmarkHitPathBrowser(b *testing.B) { benchCachedHit(b, browserHeaders...) }
+
+// benchCachedHit caches a variant on a test node, then runs its public
+// handler on it with headers (see benchHandler).
+func benchCachedHit(b *testing.B, headers ...string) {
 	n := newTestNode(&testing.T{})
 	defer n.srv.Close(b.Context())
 	const uri = "/acme/cat.jpg?w=215&fm=webp"
 	if r := n.get(uri); r.code != 200 {
 		b.Fatal(r.code)
 	}
-	benchHandler(b, uri, n.srv.servePublic, browserHeaders...)
+	benchHandler(b, uri, n.srv.servePublic, headers...)
 }
 
 // browserHeaders are Chrome's request headers for an <img>.

@@ -3,23 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"pixcdn/internal/localserver"
+	"pixcdn/edge"
 	"pixcdn/internal/testenv"
+	originclient "pixcdn/origin/client"
 )
 
 // invalidationBound is the product promise under test: every edge drops
@@ -82,53 +79,18 @@ func TestEdgesDropChangedImagesWithinASecond(t *testing.T) {
 func (d *demoStackUnderTest) waitConverged(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		err := d.converged()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo's edges did not converge within 60s: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func (d *demoStackUnderTest) converged() error {
-	var version uint64
 	for i := range 3 { // internal ports: BASE+100..
-		var status struct {
-			RingVersion uint64 `json:"ring_version"`
-			Members     []struct {
-				Name        string
-				RingVersion uint64 `json:"ring_version"`
+		for {
+			err := testenv.EdgeConverged(fmt.Sprintf("127.0.0.1:%d", d.base+100+i), 3)
+			if err == nil {
+				break
 			}
-		}
-		url := fmt.Sprintf("http://127.0.0.1:%d/_cluster", d.base+100+i)
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Accept", "application/json")
-		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-		if err != nil {
-			return err
-		}
-		err = json.NewDecoder(resp.Body).Decode(&status)
-		resp.Body.Close()
-		switch {
-		case err != nil:
-			return fmt.Errorf("%s: %w", url, err)
-		case len(status.Members) != 3:
-			return fmt.Errorf("edge%d sees %d members", i+1, len(status.Members))
-		case i > 0 && status.RingVersion != version:
-			return fmt.Errorf("edge%d has ring version %d, edge1 %d", i+1, status.RingVersion, version)
-		}
-		for _, m := range status.Members { // an edge forwards only to members advertising its version
-			if m.RingVersion != status.RingVersion {
-				return fmt.Errorf("edge%d sees %s at ring version %d, not %d", i+1, m.Name, m.RingVersion, status.RingVersion)
+			if time.Now().After(deadline) {
+				t.Fatalf("the demo's edge%d did not converge within 60s: %v", i+1, err)
 			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		version = status.RingVersion
 	}
-	return nil
 }
 
 // originCall sends an admin request to the origin, fails unless it answers
@@ -345,49 +307,68 @@ func TestRestartedEdgeCatchesUpFromTheFeed(t *testing.T) {
 	defer d.stop(t)
 	client := &http.Client{Timeout: 30 * time.Second}
 
-	e := newLoneEdge(t, d)
-	e.start(t)
-	e.waitReady(t)
-	old := warmEdge(t, client, e.name, e.url(landscapeVariant), variant{})
-	e.stop(t)
-	stoppedAt := e.feedPosition(t)
+	// The demo keeps its edges' origin key in DIR/secrets/edge-key
+	// (startDemoStack runs the demo in DIR).
+	key, err := os.ReadFile(filepath.Join(d.cmd.Dir, "secrets", "edge-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	originURL, edgeKey := fmt.Sprintf("http://127.0.0.1:%d", d.base+300), strings.TrimSpace(string(key))
+	cfg := originclient.DefaultConfig()
+	cfg.BaseURL, cfg.Key = originURL, edgeKey
+	origin, err := originclient.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := testenv.StartLoneEdge(t, "edge4", originURL, "--origin-key", edgeKey)
+	e.WaitReady(t, 60*time.Second)
+	old := warmEdge(t, client, e.Name, e.URL(landscapeVariant), variant{})
+	if err := e.Stop(60 * time.Second); err != nil {
+		t.Fatalf("%s after SIGTERM: %v, want exit 0", e.Name, err)
+	}
+	feed := edge.FileSeq{Path: filepath.Join(e.CacheDir, "feed.seq")} // --feed-state's default
+	stoppedAt, err := feed.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("%s cached %s on disk (ETag %s, %d bytes) and stopped at feed position %d",
-		e.name, landscapeVariant, old.etag, len(old.body), stoppedAt)
+		e.Name, landscapeVariant, old.etag, len(old.body), stoppedAt)
 
 	committed := d.replaceLandscape(t, 0.9)
 	// The origin numbers a committed change a little after answering; an
 	// edge starting before that has nothing to catch up with yet.
-	seq := e.waitForEvent(t, stoppedAt, "photos/landscape.jpg")
+	seq := waitForEvent(t, origin, stoppedAt, "photos/landscape.jpg")
 	t.Logf("the origin sequenced the replace as event %d %v after answering", seq, time.Since(committed).Round(time.Millisecond))
 
-	started := e.start(t)
-	accepting := e.waitAccepting(t)
-	first, err := getVariant(client, e.url(landscapeVariant))
+	started := e.Restart(t)
+	accepting := waitAccepting(t, e)
+	first, err := getVariant(client, e.URL(landscapeVariant))
 	answered := time.Now()
 	if err != nil {
-		t.Fatalf("%s after the restart: GET %s: %v", e.name, landscapeVariant, err)
+		t.Fatalf("%s after the restart: GET %s: %v", e.Name, landscapeVariant, err)
 	}
+	position, _ := feed.Load()
 	t.Logf("%s restarted: accepting connections after %v, first answer after %v (%d, ETag %s, X-Cache %q), feed position %d",
-		e.name, accepting.Sub(started).Round(time.Millisecond), answered.Sub(started).Round(time.Millisecond),
-		first.status, first.etag, first.cache, e.feedPosition(t))
+		e.Name, accepting.Sub(started).Round(time.Millisecond), answered.Sub(started).Round(time.Millisecond),
+		first.status, first.etag, first.cache, position)
 	if !replacing(old)(first) {
 		t.Fatalf("%s's first answer after the restart is not the new version: %d, ETag %s, X-Cache %q, %d bytes (the old one: ETag %s, %d bytes)",
-			e.name, first.status, first.etag, first.cache, len(first.body), old.etag, len(old.body))
+			e.Name, first.status, first.etag, first.cache, len(first.body), old.etag, len(old.body))
 	}
 	var caches []string
 	for range 20 {
-		v, err := getVariant(client, e.url(landscapeVariant))
+		v, err := getVariant(client, e.URL(landscapeVariant))
 		if err != nil {
-			t.Fatalf("%s after the restart: GET %s: %v", e.name, landscapeVariant, err)
+			t.Fatalf("%s after the restart: GET %s: %v", e.Name, landscapeVariant, err)
 		}
 		if v.status != http.StatusOK || v.etag != first.etag || !bytes.Equal(v.body, first.body) {
 			t.Fatalf("%s went back on the replace: %d, ETag %s, X-Cache %q, %d bytes (the old one: ETag %s)",
-				e.name, v.status, v.etag, v.cache, len(v.body), old.etag)
+				e.Name, v.status, v.etag, v.cache, len(v.body), old.etag)
 		}
 		caches = append(caches, fmt.Sprintf("%q", v.cache))
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Logf("after the restart %s answers with X-Cache %s", e.name, strings.Join(caches, " "))
+	t.Logf("after the restart %s answers with X-Cache %s", e.Name, strings.Join(caches, " "))
 
 	// The demo's edges, told by the origin's push, serve the same version.
 	demo, err := getVariant(client, d.edges()[0]+landscapeVariant)
@@ -396,197 +377,45 @@ func TestRestartedEdgeCatchesUpFromTheFeed(t *testing.T) {
 	}
 	if demo.status != http.StatusOK || demo.etag != first.etag || !bytes.Equal(demo.body, first.body) {
 		t.Fatalf("edge1 serves %d, ETag %s, %d bytes; %s ETag %s, %d bytes", demo.status, demo.etag, len(demo.body),
-			e.name, first.etag, len(first.body))
+			e.Name, first.etag, len(first.body))
 	}
 }
 
-// loneEdge is a `pixcdn edge` process outside the demo's cluster (no
-// --gossip: a single node), started and restarted by a test on the same
-// flags and disk cache, its output in one log file.
-type loneEdge struct {
-	name             string
-	public, internal string // host:port
-	cacheDir         string
-	origin           string // http://host:port
-	originKey        string
-	args             []string
-	logPath          string
-	cmd              *exec.Cmd
-	exited           chan struct{} // closed when cmd has exited; exitErr is set then
-	exitErr          error
-}
-
-// newLoneEdge prepares a fourth edge for d: free loopback ports, a disk
-// cache in a temporary directory, d's origin and the key of d's edges (the
-// demo keeps it in DIR/secrets/edge-key; startDemoStack runs the demo in
-// DIR). The log is shown when the test fails.
-func newLoneEdge(t *testing.T, d *demoStackUnderTest) *loneEdge {
-	t.Helper()
-	key, err := os.ReadFile(filepath.Join(d.cmd.Dir, "secrets", "edge-key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ports [2]int
-	for i := range ports {
-		if ports[i], err = localserver.FreePort(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := t.TempDir()
-	e := &loneEdge{
-		name: "edge4", public: fmt.Sprintf("127.0.0.1:%d", ports[0]), internal: fmt.Sprintf("127.0.0.1:%d", ports[1]),
-		cacheDir: filepath.Join(dir, "cache"), logPath: filepath.Join(dir, "edge4.log"),
-		origin: fmt.Sprintf("http://127.0.0.1:%d", d.base+300), originKey: strings.TrimSpace(string(key)),
-	}
-	e.args = []string{"edge", "--name", e.name, "--public", e.public, "--internal", e.internal,
-		"--origin", e.origin, "--origin-key", e.originKey,
-		"--cache-dir", e.cacheDir, "--cache-size", "256MiB", "--mem-cache", "64MiB", "--log-level", "debug"}
-	t.Cleanup(func() {
-		if t.Failed() {
-			if log, err := os.ReadFile(e.logPath); err == nil {
-				t.Logf("%s's log:\n%s", e.name, lastLines(string(log), 60))
-			}
-		}
-	})
-	return e
-}
-
-// start starts the edge and returns when it did, without waiting for it:
-// a test polls it from then on. The process is killed when the test ends.
-func (e *loneEdge) start(t *testing.T) time.Time {
-	t.Helper()
-	bin := testenv.EdgeBinary(t)
-	log, err := os.OpenFile(e.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(log, "--- %s: pixcdn %s\n", time.Now().Format(time.StampMilli),
-		strings.Replace(strings.Join(e.args, " "), e.originKey, "(the demo's edge key)", 1))
-	cmd := exec.Command(bin, e.args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		t.Fatalf("start %s: %v", e.name, err)
-	}
-	started := time.Now()
-	exited := make(chan struct{})
-	e.cmd, e.exited = cmd, exited
-	go func() { e.exitErr = cmd.Wait(); log.Close(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	return started
-}
-
-// waitAccepting dials the public port every 2ms until it accepts a
+// waitAccepting dials e's public port every 2ms until it accepts a
 // connection (the listener is bound, not necessarily served yet) and
 // returns when it did.
-func (e *loneEdge) waitAccepting(t *testing.T) time.Time {
+func waitAccepting(t *testing.T, e *testenv.EdgeNode) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		conn, err := net.DialTimeout("tcp", e.public, time.Second)
+		conn, err := net.DialTimeout("tcp", e.Public, time.Second)
 		if err == nil {
 			at := time.Now()
 			conn.Close()
 			return at
 		}
-		e.failIfExited(t)
+		if !e.Running() {
+			t.Fatalf("%s exited during start-up", e.Name)
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s's public port %s accepts no connection within 60s: %v", e.name, e.public, err)
+			t.Fatalf("%s's public port %s accepts no connection within 60s: %v", e.Name, e.Public, err)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
 }
 
-// waitReady waits for the edge's /readyz.
-func (e *loneEdge) waitReady(t *testing.T) {
+// waitForEvent reads the origin's event feed, as an edge does, until it
+// holds an event about publicID after position after, and returns that
+// event's sequence number.
+func waitForEvent(t *testing.T, origin *originclient.Client, after int64, publicID string) int64 {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		err := probeHTTP(context.Background(), "http://"+e.internal+"/readyz")
-		if err == nil {
-			return
-		}
-		e.failIfExited(t)
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 60s: %v", e.name, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (e *loneEdge) failIfExited(t *testing.T) {
-	t.Helper()
-	select {
-	case <-e.exited:
-		t.Fatalf("%s exited during start-up: %v", e.name, e.exitErr)
-	default:
-	}
-}
-
-// stop sends SIGTERM and waits for the edge to exit 0.
-func (e *loneEdge) stop(t *testing.T) {
-	t.Helper()
-	_ = e.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-e.exited:
-		if e.exitErr != nil {
-			t.Fatalf("%s exited with %v after SIGTERM, want 0", e.name, e.exitErr)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s did not stop within 60s of SIGTERM", e.name)
-	}
-}
-
-func (e *loneEdge) url(path string) string { return "http://" + e.public + path }
-
-// feedPosition reads the last origin event the edge applied
-// (--feed-state, by default CACHE_DIR/feed.seq).
-func (e *loneEdge) feedPosition(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.cacheDir, "feed.seq"))
-	if err != nil {
-		t.Fatalf("%s's feed position: %v", e.name, err)
-	}
-	seq, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil {
-		t.Fatalf("%s's feed position: %v", e.name, err)
-	}
-	return seq
-}
-
-// waitForEvent reads the origin's event feed with the edge's key, as the
-// edge does, until it holds an event about publicID after position after,
-// and returns that event's sequence number.
-func (e *loneEdge) waitForEvent(t *testing.T, after int64, publicID string) int64 {
-	t.Helper()
-	client := &http.Client{Timeout: 30 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/events?after=%d&wait=10s", e.origin, after), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+e.originKey)
-		resp, err := client.Do(req)
+		events, err := origin.Events(context.Background(), after, 10*time.Second)
 		if err != nil {
 			t.Fatalf("origin's event feed: %v", err)
 		}
-		var feed struct {
-			Events []struct {
-				Seq      int64  `json:"seq"`
-				PublicID string `json:"public_id"`
-			} `json:"events"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&feed)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || err != nil {
-			t.Fatalf("origin's event feed: %s, %v", resp.Status, err)
-		}
-		for _, ev := range feed.Events {
+		for _, ev := range events {
 			if ev.PublicID == publicID {
 				return ev.Seq
 			}
@@ -595,9 +424,4 @@ func (e *loneEdge) waitForEvent(t *testing.T, after int64, publicID string) int6
 	}
 	t.Fatalf("the origin's event feed has no event about %s after %d within 60s", publicID, after)
 	return 0
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

@@ -29,10 +29,14 @@ const (
 // EdgeNode is one running `pixcdn edge` process on loopback.
 type EdgeNode struct {
 	Name                     string
-	Public, Internal, Gossip string // host:port
+	Public, Internal, Gossip string // host:port; Gossip "" for a lone node
 	LogPath                  string
+	CacheDir                 string // --cache-dir, kept across Restart
+	bin                      string
+	args                     []string // the flags of every start
 	cmd                      *exec.Cmd
 	done                     chan struct{}
+	exitErr                  error // set when done is closed
 }
 
 // EdgeClusterConfig says how to start a test cluster.
@@ -95,20 +99,33 @@ func StartEdgeCluster(t testing.TB, cfg EdgeClusterConfig) *EdgeCluster {
 	bin := EdgeBinary(t)
 	c := &EdgeCluster{}
 	for i := range cfg.Nodes {
-		c.Nodes = append(c.Nodes, newEdgeNode(t, i))
+		c.Nodes = append(c.Nodes, newEdgeNode(t, fmt.Sprintf("edge%d", i+1), true))
 	}
 	seeds := make([]string, 0, len(c.Nodes))
 	for _, n := range c.Nodes {
 		seeds = append(seeds, n.Gossip)
 	}
 	for _, n := range c.Nodes {
-		n.start(t, bin, cfg, seeds)
+		n.configure(bin, cfg, seeds)
+		n.Restart(t)
 	}
 	c.WaitConverged(t, len(c.Nodes), 60*time.Second)
 	return c
 }
 
-func newEdgeNode(t testing.TB, i int) *EdgeNode {
+// StartLoneEdge starts one edge process outside any cluster (no gossip)
+// with origin and the extra flags args, and returns at once: wait for it
+// with WaitReady. It is stopped when the test ends; Stop and Restart (on
+// the same flags and disk cache) may come before.
+func StartLoneEdge(t testing.TB, name, origin string, args ...string) *EdgeNode {
+	t.Helper()
+	n := newEdgeNode(t, name, false)
+	n.configure(EdgeBinary(t), EdgeClusterConfig{Origin: origin, Args: args}, nil)
+	n.Restart(t)
+	return n
+}
+
+func newEdgeNode(t testing.TB, name string, gossip bool) *EdgeNode {
 	t.Helper()
 	ports := make([]int, 3)
 	for j := range ports {
@@ -119,36 +136,57 @@ func newEdgeNode(t testing.TB, i int) *EdgeNode {
 		ports[j] = p
 	}
 	addr := func(p int) string { return "127.0.0.1:" + strconv.Itoa(p) }
-	return &EdgeNode{
-		Name: fmt.Sprintf("edge%d", i+1), Public: addr(ports[0]), Internal: addr(ports[1]), Gossip: addr(ports[2]),
-		LogPath: filepath.Join(t.TempDir(), fmt.Sprintf("edge%d.log", i+1)), done: make(chan struct{}),
+	dir := t.TempDir()
+	n := &EdgeNode{
+		Name: name, Public: addr(ports[0]), Internal: addr(ports[1]),
+		LogPath: filepath.Join(dir, name+".log"), CacheDir: filepath.Join(dir, name+"-cache"),
 	}
+	if gossip {
+		n.Gossip = addr(ports[2])
+	}
+	return n
 }
 
-func (n *EdgeNode) start(t testing.TB, bin string, cfg EdgeClusterConfig, seeds []string) {
-	t.Helper()
-	args := []string{"edge", "--name", n.Name, "--public", n.Public, "--internal", n.Internal,
-		"--gossip", n.Gossip, "--join", strings.Join(seeds, ","), "--origin", cfg.Origin,
-		"--cache-dir", filepath.Join(filepath.Dir(n.LogPath), n.Name+"-cache"), "--cache-size", "256MiB",
-		"--mem-cache", "64MiB", "--cluster-secret", EdgeClusterSecret, "--gossip-key", edgeGossipKey,
+// configure sets the binary and flags every start of n uses: those of a
+// cluster member joining seeds, or of a lone node without seeds.
+func (n *EdgeNode) configure(bin string, cfg EdgeClusterConfig, seeds []string) {
+	n.bin = bin
+	n.args = []string{"edge", "--name", n.Name, "--public", n.Public, "--internal", n.Internal,
+		"--origin", cfg.Origin, "--cache-dir", n.CacheDir, "--cache-size", "256MiB",
+		"--mem-cache", "64MiB", "--cluster-secret", EdgeClusterSecret,
 		"--purge-token", EdgePurgeToken, "--log-level", "debug"}
-	log, err := os.Create(n.LogPath)
+	if len(seeds) > 0 {
+		n.args = append(n.args, "--gossip", n.Gossip, "--join", strings.Join(seeds, ","), "--gossip-key", edgeGossipKey)
+	}
+	n.args = append(n.args, cfg.Args...)
+}
+
+// Restart starts n's process again, on the same flags and disk cache
+// (the first start too), and returns when it was started, without waiting
+// for it. Its output is appended to LogPath, whose tail the test shows if
+// it fails; the process is stopped when the test ends.
+func (n *EdgeNode) Restart(t testing.TB) time.Time {
+	t.Helper()
+	log, err := os.OpenFile(n.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.cmd = exec.Command(bin, append(args, cfg.Args...)...)
-	n.cmd.Stdout, n.cmd.Stderr = log, log
-	if err := n.cmd.Start(); err != nil {
+	cmd := exec.Command(n.bin, n.args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
 		log.Close()
 		t.Fatalf("start %s: %v", n.Name, err)
 	}
-	go func() { n.cmd.Wait(); log.Close(); close(n.done) }()
+	started, done := time.Now(), make(chan struct{})
+	n.cmd, n.done = cmd, done
+	go func() { n.exitErr = cmd.Wait(); log.Close(); close(done) }()
 	t.Cleanup(func() {
 		n.Stop(10 * time.Second)
 		if t.Failed() {
 			n.dumpLog(t)
 		}
 	})
+	return started
 }
 
 // Kill ends the node at once (SIGKILL), as a crash would, and waits for it.
@@ -157,11 +195,12 @@ func (n *EdgeNode) Kill() {
 	<-n.done
 }
 
-// Stop asks the node to shut down (SIGTERM) and kills it after grace.
-func (n *EdgeNode) Stop(grace time.Duration) {
+// Stop asks the node to shut down (SIGTERM), kills it after grace, and
+// returns how the process ended (nil: it exited 0).
+func (n *EdgeNode) Stop(grace time.Duration) error {
 	select {
 	case <-n.done:
-		return
+		return n.exitErr
 	default:
 	}
 	n.cmd.Process.Signal(syscall.SIGTERM)
@@ -169,7 +208,9 @@ func (n *EdgeNode) Stop(grace time.Duration) {
 	case <-n.done:
 	case <-time.After(grace):
 		n.Kill()
+		return fmt.Errorf("%s killed: still running %v after SIGTERM", n.Name, grace)
 	}
+	return n.exitErr
 }
 
 func (n *EdgeNode) dumpLog(t testing.TB) {
@@ -204,23 +245,34 @@ func (c *EdgeCluster) WaitConverged(t testing.TB, want int, timeout time.Duratio
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for _, n := range c.Nodes {
-		for {
-			err := n.converged(want)
-			if err == nil {
-				break
-			}
-			select {
-			case <-n.done:
-				n.dumpLog(t)
-				t.Fatalf("%s exited during start-up", n.Name)
-			default:
-			}
-			if time.Now().After(deadline) {
-				n.dumpLog(t)
-				t.Fatalf("%s not converged after %v: %v", n.Name, timeout, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+		n.waitConverged(t, want, deadline)
+	}
+}
+
+// WaitReady waits until the lone node n is ready (it lists itself alone).
+func (n *EdgeNode) WaitReady(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	n.waitConverged(t, 1, time.Now().Add(timeout))
+}
+
+func (n *EdgeNode) waitConverged(t testing.TB, want int, deadline time.Time) {
+	t.Helper()
+	for {
+		err := EdgeConverged(n.Internal, want)
+		if err == nil {
+			return
 		}
+		select {
+		case <-n.done:
+			n.dumpLog(t)
+			t.Fatalf("%s exited during start-up: %v", n.Name, n.exitErr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			n.dumpLog(t)
+			t.Fatalf("%s not converged in time: %v", n.Name, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -234,8 +286,11 @@ func (n *EdgeNode) Running() bool {
 	}
 }
 
-func (n *EdgeNode) converged(want int) error {
-	resp, err := http.Get("http://" + n.Internal + "/readyz")
+// EdgeConverged reports, for the edge whose internal port is at internal
+// (host:port), why it is not yet ready, listing want members that all
+// advertise its ring version; nil once it is.
+func EdgeConverged(internal string, want int) error {
+	resp, err := http.Get("http://" + internal + "/readyz")
 	if err != nil {
 		return err
 	}
@@ -244,7 +299,7 @@ func (n *EdgeNode) converged(want int) error {
 		return fmt.Errorf("readyz %d", resp.StatusCode)
 	}
 	var v clusterView
-	if err := getJSON("http://"+n.Internal+"/_cluster", &v); err != nil {
+	if err := getJSON("http://"+internal+"/_cluster", &v); err != nil {
 		return err
 	}
 	if len(v.Members) != want {
