@@ -50,9 +50,9 @@ func (s *Server) protocolError(ctx *fasthttp.RequestCtx, err error) {
 // servePublic is the public handler: GET|HEAD /{tenant}/{public_id}?options.
 func (s *Server) servePublic(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
-	res := s.handle(ctx, false, start)
+	res, templated := s.handle(ctx, false, start)
 	took := time.Since(start)
-	if res != resNone {
+	if res != resNone && !templated {
 		var buf [64]byte
 		ctx.Response.Header.SetCanonical(hdrServerTiming, serverTiming(buf[:0], res, took))
 	}
@@ -60,31 +60,33 @@ func (s *Server) servePublic(ctx *fasthttp.RequestCtx) {
 }
 
 // handle serves one public request; hop is true when a peer forwarded it
-// (then it is never forwarded again). It returns the cache result.
-func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cacheResult {
+// (then it is never forwarded again). It returns the cache result, and
+// whether the response header came whole from an L0 template (which
+// carries its own Server-Timing).
+func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (res cacheResult, templated bool) {
 	if !ctx.IsGet() && !ctx.IsHead() {
 		ctx.Response.Header.Set(fasthttp.HeaderAllow, "GET, HEAD")
 		writeText(ctx, fasthttp.StatusMethodNotAllowed, "method not allowed")
-		return resNone
+		return resNone, false
 	}
 	if len(ctx.Request.Header.RequestURI()) > s.cfg.Limits.MaxURLBytes {
 		writeText(ctx, fasthttp.StatusRequestURITooLong, "URL too long")
-		return resNone
+		return resNone, false
 	}
 	r, err := s.parse(ctx)
 	if err != nil {
 		s.writeError(ctx, err)
-		return resNone
+		return resNone, false
 	}
 	now := s.clockAt(start)
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
 			if e, ok := s.hot.get(r.key, now); ok {
 				s.respond(ctx, r, &e, nil, resHit, now)
-				return resHit
+				return resHit, false
 			}
 			if s.forward(ctx, r, owner) {
-				return resPeer
+				return resPeer, false
 			}
 		}
 	}
@@ -95,13 +97,13 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) cac
 	}
 	if err != nil {
 		s.writeError(ctx, err)
-		return res
+		return res, false
 	}
 	s.respond(ctx, r, e, header, res, now)
 	if hop {
 		describeImage(&ctx.Response.Header, &e.Image)
 	}
-	return res
+	return res, header != nil
 }
 
 // describeImage tells a forwarding peer what it needs to keep a hot copy
@@ -136,8 +138,8 @@ type l0Entry struct {
 	entry Entry
 	gen   uint64
 	// header holds the entry's whole response header as served from L0
-	// at an Age (entryHeaders, X-Cache: HIT, Age and Content-Type), copied
-	// into each response at once.
+	// at an Age (entryHeaders, X-Cache: HIT, Age, Content-Type and a
+	// Server-Timing without a duration), copied into each response at once.
 	header *fasthttp.ResponseHeader
 	// until is when header goes out of date: the entry stops being fresh
 	// or its Age reaches the next second.
@@ -163,6 +165,7 @@ func (s *Server) keepL0(r *request, e *Entry, gen uint64, now time.Time) {
 	l.header.SetCanonical(hdrXCache, s2b(resultHeaders[resHit]))
 	setAge(l.header, age)
 	l.header.SetContentType(e.ContentType)
+	l.header.SetCanonical(hdrServerTiming, valServerTimingL0)
 	r.l0.Store(l)
 }
 

@@ -294,6 +294,13 @@ func TestL0HitsSendTheSameHeadersAsCacheHits(t *testing.T) {
 			if fromL0.code != 200 || fromL0.body != fromCache.body || fromL0.h("Server") != "pixcdn" {
 				t.Fatalf("L0 hit: %d, body %q vs %q, Server %q", fromL0.code, fromL0.body, fromCache.body, fromL0.h("Server"))
 			}
+			// Both name the result; only the cache hit was timed.
+			if got := fromCache.h("Server-Timing"); !strings.HasPrefix(got, "edge;desc=hit;dur=") {
+				t.Errorf("cache hit Server-Timing %q", got)
+			}
+			if got := fromL0.h("Server-Timing"); got != "edge;desc=hit" {
+				t.Errorf("L0 hit Server-Timing %q, want edge;desc=hit", got)
+			}
 			for k, v := range fromCache.headers {
 				if !dynamic[k] && fromL0.headers[k] != v {
 					t.Errorf("%s: cache hit %q, L0 hit %q", k, v, fromL0.headers[k])
