@@ -21,8 +21,9 @@
 // A sweeper wakes every tick and expires the connections past their
 // deadline by setting their socket deadlines in the past: the read or
 // write waiting on the socket fails with a timeout and fasthttp closes the
-// connection. The request path costs a map lookup and an atomic store per
-// state change and no system call.
+// connection. The request path costs, per state change, finding the
+// connection's record (usually in one slot of a small direct-mapped
+// table) and an atomic store, and no system call.
 //
 // The contract: a timeout fires no earlier than asked and at most two
 // ticks later. A connection whose deadline passes just as it moves on may
@@ -31,6 +32,7 @@ package connwatch
 
 import (
 	"net"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +55,12 @@ type Watch struct {
 	// now is the coarse clock in Unix nanoseconds, advanced by the
 	// sweeper every tick; it is never ahead of the real time.
 	now   atomic.Int64
-	conns sync.Map // net.Conn → *conn
+	conns sync.Map // net.Conn → *conn: every watched connection
+	// slots remembers the record last found for a connection in the slot
+	// its address picks. The hooks run right after a system call, when a
+	// walk through conns misses the CPU cache at every level; a slot is
+	// one line, checked against the connection itself.
+	slots [slotCount]atomic.Pointer[conn]
 
 	expired atomic.Int64
 	stop    chan struct{}
@@ -61,9 +68,13 @@ type Watch struct {
 	once    sync.Once
 }
 
+// slotCount is the size of a Watch's slot table (a power of two).
+const slotCount = 1 << 12
+
 // conn is a watched connection's deadline in Unix nanoseconds: 0 means
 // none, expiredMark that the sweeper has expired it.
 type conn struct {
+	nc       net.Conn // the connection, to check a slot's record against
 	deadline atomic.Int64
 	// first is true until the first request's first byte arrived: that
 	// request is read under the deadline the connection opened with.
@@ -145,10 +156,11 @@ func (w *Watch) Close() {
 func (w *Watch) connState(c net.Conn, s fasthttp.ConnState) {
 	switch s {
 	case fasthttp.StateNew:
-		cn := &conn{}
+		cn := &conn{nc: c}
 		cn.first.Store(true)
 		w.arm(cn, w.timeouts.Read)
 		w.conns.Store(c, cn)
+		w.slots[slotOf(c)].Store(cn)
 	case fasthttp.StateActive:
 		if cn := w.lookup(c); cn != nil && !cn.first.CompareAndSwap(true, false) {
 			w.arm(cn, w.timeouts.Read)
@@ -157,14 +169,40 @@ func (w *Watch) connState(c net.Conn, s fasthttp.ConnState) {
 		w.arm(w.lookup(c), w.timeouts.Idle)
 	case fasthttp.StateHijacked, fasthttp.StateClosed:
 		w.conns.Delete(c)
+		// No lookup of c can refill the slot now: fasthttp makes every
+		// call for a connection on its own goroutine, this one the last.
+		slot := &w.slots[slotOf(c)]
+		if cn := slot.Load(); cn != nil && cn.nc == c {
+			slot.CompareAndSwap(cn, nil)
+		}
 	}
 }
 
+// lookup returns c's record, or nil if c is not watched.
 func (w *Watch) lookup(c net.Conn) *conn {
-	if v, ok := w.conns.Load(c); ok {
-		return v.(*conn)
+	slot := &w.slots[slotOf(c)]
+	if cn := slot.Load(); cn != nil && cn.nc == c {
+		return cn
 	}
-	return nil
+	v, ok := w.conns.Load(c)
+	if !ok {
+		return nil
+	}
+	cn := v.(*conn)
+	slot.Store(cn)
+	return cn
+}
+
+// slotOf picks c's slot from the address of the value behind it (every
+// net.Conn in practice is a pointer; other kinds share slot 0). Only
+// speed depends on it: a slot's record is checked against c.
+func slotOf(c net.Conn) int {
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer {
+		return 0
+	}
+	p := v.Pointer()
+	return int((p>>3 ^ p>>15) & (slotCount - 1))
 }
 
 // arm gives cn a deadline of timeout from now (0: none), unless it is

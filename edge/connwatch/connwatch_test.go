@@ -250,6 +250,33 @@ func TestClosedConnectionsAreForgotten(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	for i := range s.watch.slots {
+		if cn := s.watch.slots[i].Load(); cn != nil {
+			t.Fatalf("slot %d still holds closed connection %v", i, cn.nc.RemoteAddr())
+		}
+	}
+}
+
+// BenchmarkRequestStates is the Watch's work for one keep-alive request
+// (active, handler start and end, idle) on one of 1,000 connections.
+func BenchmarkRequestStates(b *testing.B) {
+	w := New(Timeouts{Read: time.Second, Write: time.Second, Idle: time.Second}, time.Second)
+	defer w.Close()
+	conns := make([]net.Conn, 1000)
+	for i := range conns {
+		conns[i] = &net.TCPConn{}
+		w.connState(conns[i], fasthttp.StateNew)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := conns[i%len(conns)]
+		w.connState(c, fasthttp.StateActive)
+		cn := w.lookup(c)
+		w.arm(cn, 0)
+		w.arm(cn, w.timeouts.Write)
+		w.connState(c, fasthttp.StateIdle)
+	}
 }
 
 func TestExpiringLogsNothing(t *testing.T) {
