@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // cacheResult is the X-Cache outcome of a request.
@@ -79,7 +80,9 @@ func newMetrics() *metrics {
 		Name: "pixcdn_stale_if_error_total", Help: "Stale entries served because the origin failed.",
 	})
 	m.reg.MustRegister(m.requests, m.duration, m.transforms, m.transformDur, m.originFetch,
-		m.forwards, m.members, m.purgeLag, m.staleIfError)
+		m.forwards, m.members, m.purgeLag, m.staleIfError,
+		// The process's own: memory, GC, goroutines, CPU, open files.
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.resolveHot()
 	return m
 }
