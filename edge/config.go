@@ -71,8 +71,8 @@ type Limits struct {
 	MaxHeaderBytes int
 	// MaxURLBytes bounds the request URI. Default 2048.
 	MaxURLBytes int
-	// MaxConnsPerIP bounds concurrent connections per client address.
-	// Default 512.
+	// MaxConnsPerIP bounds concurrent connections per client address (an
+	// IPv4 address or an IPv6 /64); more are answered 429. Default 512.
 	MaxConnsPerIP int
 	// MaxConns bounds concurrent connections in total. Default 65536.
 	MaxConns int

@@ -15,7 +15,8 @@ import (
 const serverName = "pixcdn"
 
 // publicServer builds the fasthttp server of the public port with the
-// protection limits of the config (serve adds the timeouts).
+// protection limits of the config (ServePublic adds the per-address cap,
+// serve the timeouts).
 func (s *Server) publicServer() *fasthttp.Server {
 	l := s.cfg.Limits
 	return &fasthttp.Server{
@@ -24,7 +25,6 @@ func (s *Server) publicServer() *fasthttp.Server {
 		ReadBufferSize:                l.MaxHeaderBytes,
 		WriteBufferSize:               l.WriteBufferBytes,
 		MaxRequestBodySize:            1 << 10,
-		MaxConnsPerIP:                 l.MaxConnsPerIP,
 		Concurrency:                   l.MaxConns,
 		DisablePreParseMultipartForm:  true,
 		DisableHeaderNamesNormalizing: false,

@@ -12,6 +12,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"golang.org/x/sync/singleflight"
 
+	"pixcdn/edge/connlimit"
 	"pixcdn/edge/connwatch"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
@@ -124,7 +125,10 @@ func (s *Server) goBackground(f func(ctx context.Context)) {
 
 // ServePublic serves the public port on ln until Close. It blocks.
 func (s *Server) ServePublic(ln net.Listener) error {
-	return s.serve(ln, s.publicServer())
+	srv := s.publicServer()
+	limit := connlimit.New(s.cfg.Limits.MaxConnsPerIP)
+	limit.Install(srv)
+	return s.serve(limit.Listener(ln), srv)
 }
 
 // ServeInternal serves the internal port on ln until Close. It blocks.

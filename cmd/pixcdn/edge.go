@@ -43,7 +43,7 @@ type edgeSettings struct {
 	Workers        int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
 	TransformQueue int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
 	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one public request"`
-	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address"`
+	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`
 	MaxURL         int           `flag:"max-url" help:"longest request URI in bytes"`
 	MaxHeader      int           `flag:"max-header" help:"largest request header block in bytes"`
 	WriteBuffer    int           `flag:"write-buffer" help:"response buffer per connection in bytes, held while the connection lives: a response that fits is sent with one write, a larger one as header and body with one writev"`

@@ -1,0 +1,138 @@
+// Package connlimit caps a fasthttp server's concurrent connections per
+// client address without wrapping the connections.
+//
+// fasthttp's own cap (Server.MaxConnsPerIP) wraps every connection in a
+// counting net.Conn, which puts an indirect call and a separate object on
+// every read and write of the hit path; it also counts all IPv6 clients
+// as one. A Limit instead counts in the listener's Accept, hands fasthttp
+// the *net.TCPConn itself, and releases the count from fasthttp's
+// ConnState hook when the connection closes (fasthttp reports
+// StateClosed or StateHijacked exactly once for every connection its
+// listener returned).
+//
+// An address is an IPv4 address, or the /64 prefix of an IPv6 address
+// (one client's usual allocation). A connection over the cap is answered
+// with a 429 and closed.
+package connlimit
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Limit counts the open connections per client address of the listeners
+// it wraps. Safe for concurrent use.
+type Limit struct {
+	max     int
+	mu      sync.Mutex
+	open    map[netip.Addr]int
+	refused atomic.Int64
+}
+
+// New returns a Limit of max connections per address (max ≥ 1).
+func New(max int) *Limit {
+	return &Limit{max: max, open: make(map[netip.Addr]int)}
+}
+
+// Refused counts the connections refused so far.
+func (l *Limit) Refused() int64 { return l.refused.Load() }
+
+// Listener wraps ln: its Accept answers connections over the cap with a
+// 429 and closes them, and returns the others unwrapped.
+func (l *Limit) Listener(ln net.Listener) net.Listener { return &listener{Listener: ln, limit: l} }
+
+// Install makes l release a connection's count when srv closes it: it
+// hooks srv.ConnState, calling any hook already set. Call it before srv
+// serves, and serve only l's listeners with srv.
+func (l *Limit) Install(srv *fasthttp.Server) {
+	next := srv.ConnState
+	srv.ConnState = func(c net.Conn, s fasthttp.ConnState) {
+		if s == fasthttp.StateClosed || s == fasthttp.StateHijacked {
+			l.release(c)
+		}
+		if next != nil {
+			next(c, s)
+		}
+	}
+}
+
+// admit counts c if its address is under the cap.
+func (l *Limit) admit(c net.Conn) bool {
+	a, ok := addressOf(c)
+	if !ok {
+		return true // not an IP connection: not counted, never released
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[a] >= l.max {
+		return false
+	}
+	l.open[a]++
+	return true
+}
+
+func (l *Limit) release(c net.Conn) {
+	a, ok := addressOf(c)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := l.open[a]; n > 1 {
+		l.open[a] = n - 1
+	} else {
+		delete(l.open, a)
+	}
+}
+
+// addressOf is the counted address of c's peer.
+func addressOf(c net.Conn) (netip.Addr, bool) {
+	tcp, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	a, ok := netip.AddrFromSlice(tcp.IP)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	if a = a.Unmap(); a.Is6() {
+		a = netip.PrefixFrom(a, 64).Masked().Addr()
+	}
+	return a, true
+}
+
+type listener struct {
+	net.Listener
+	limit *Limit
+}
+
+// refusal is the whole answer to a connection over the cap.
+var refusal = func() []byte {
+	body := "too many connections from your address\n"
+	return []byte("HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body)
+}()
+
+func (ln *listener) Accept() (net.Conn, error) {
+	for {
+		c, err := ln.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if ln.limit.admit(c) {
+			return c, nil
+		}
+		ln.limit.refused.Add(1)
+		// A new socket's send buffer is empty: this write does not wait
+		// for the client, and the deadline makes sure of it.
+		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		_, _ = c.Write(refusal)
+		_ = c.Close()
+	}
+}
