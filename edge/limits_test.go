@@ -16,6 +16,13 @@ import (
 // per-address connection limit and the read timeout need.
 func tcpNode(t *testing.T, mutate func(*Config)) string {
 	t.Helper()
+	_, addr := tcpServer(t, mutate)
+	return addr
+}
+
+// tcpServer is tcpNode that also returns the Server.
+func tcpServer(t *testing.T, mutate func(*Config)) (*Server, string) {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	mutate(&cfg)
@@ -35,7 +42,7 @@ func tcpNode(t *testing.T, mutate func(*Config)) string {
 		defer cancel()
 		srv.Close(ctx)
 	})
-	return ln.Addr().String()
+	return srv, ln.Addr().String()
 }
 
 // statusOf sends one raw request on conn and returns the status line.
@@ -53,7 +60,7 @@ func statusOf(t *testing.T, conn net.Conn, req string) string {
 }
 
 func TestConnectionsPerAddressAreLimited(t *testing.T) {
-	addr := tcpNode(t, func(c *Config) { c.Limits.MaxConnsPerIP = 2 })
+	srv, addr := tcpServer(t, func(c *Config) { c.Limits.MaxConnsPerIP = 2 })
 	var conns []net.Conn
 	defer func() {
 		for _, c := range conns {
@@ -75,6 +82,19 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 	}
 	if got := statusOf(t, conns[2], req); got != "HTTP/1.1 429 Too Many Requests" {
 		t.Fatalf("third connection from one address: %q, want a 429", got)
+	}
+	families, err := srv.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := -1.0
+	for _, f := range families {
+		if f.GetName() == "pixcdn_connections_refused_total" {
+			refused = f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	if refused != 1 {
+		t.Errorf("pixcdn_connections_refused_total = %v, want 1", refused)
 	}
 }
 

@@ -107,7 +107,7 @@ func TestInternalEndpoints(t *testing.T) {
 		"pixcdn_requests_total", "pixcdn_request_duration_seconds", "pixcdn_transforms_total",
 		"pixcdn_transform_duration_seconds", "pixcdn_origin_fetches_total", "pixcdn_cluster_members",
 		"pixcdn_cache_bytes", "pixcdn_cache_entries", "pixcdn_cache_evictions_total", "pixcdn_cache_purge_scopes",
-		"go_goroutines", "go_memstats_heap_inuse_bytes", "process_resident_memory_bytes", "process_open_fds",
+		"pixcdn_connections_refused_total", "go_goroutines", "go_memstats_heap_inuse_bytes", "process_resident_memory_bytes", "process_open_fds",
 	} {
 		if !contains(m.body, name) {
 			t.Errorf("/metrics lacks %s", name)

@@ -61,9 +61,12 @@ type Server struct {
 	bg     sync.WaitGroup
 	revals chan struct{} // semaphore bounding background revalidations
 
-	mu        sync.Mutex
-	servers   []*fasthttp.Server
-	watches   []*connwatch.Watch // the servers' connection timeouts
+	mu      sync.Mutex
+	servers []*fasthttp.Server
+	watches []*connwatch.Watch // the servers' connection timeouts
+	// connLimit caps connections per client address across the public
+	// listeners.
+	connLimit *connlimit.Limit
 	closeOnce sync.Once
 	ready     chan struct{}
 }
@@ -92,6 +95,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096),
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
+		connLimit: connlimit.New(cfg.Limits.MaxConnsPerIP),
 	}
 	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
 		s.hot = newHotCache(cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
@@ -126,9 +130,8 @@ func (s *Server) goBackground(f func(ctx context.Context)) {
 // ServePublic serves the public port on ln until Close. It blocks.
 func (s *Server) ServePublic(ln net.Listener) error {
 	srv := s.publicServer()
-	limit := connlimit.New(s.cfg.Limits.MaxConnsPerIP)
-	limit.Install(srv)
-	return s.serve(limit.Listener(ln), srv)
+	s.connLimit.Install(srv)
+	return s.serve(s.connLimit.Listener(ln), srv)
 }
 
 // ServeInternal serves the internal port on ln until Close. It blocks.

@@ -75,6 +75,9 @@ func (s *Server) registerCacheMetrics() {
 	s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "pixcdn_cache_purge_scopes", Help: "Purge records the cache keeps (one per image, tag or prefix purged, until no entry can need it).",
 	}, stat(func(c CacheStats) int64 { return c.PurgeScopes })))
+	s.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "pixcdn_connections_refused_total", Help: "Public connections refused (429) because their client address had MaxConnsPerIP open.",
+	}, func() float64 { return float64(s.connLimit.Refused()) }))
 }
 
 // refreshGauges updates gauges that are cheap to read at scrape time.
