@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A/B of edge builds or flags on the hit path, side by side with the bare
-# fasthttp ceiling: each NAME=BINARY[:EXTRA FLAGS] is started as an edge on
-# CPU 1 (a dir: origin, one cached 8 KB WebP variant), and wrk on CPU 0 runs
-# against each in turn, RUNS rounds of DUR. Compare ratios within a round:
+# fasthttp ceiling, and with the ceiling sending the same response bytes as
+# the first edge's hit: each NAME=BINARY[:EXTRA FLAGS] is started as an edge
+# on CPU 1 (a dir: origin, one cached 8 KB WebP variant), and wrk on CPU 0
+# runs against each in turn, RUNS rounds of DUR. Compare ratios within a round:
 # this VM's run-to-run spread is far larger than the differences measured.
 #
 #   go build -o /tmp/new ./cmd/pixcdn
@@ -24,6 +25,11 @@ for spec in "$@"; do
   port=$((port+10))
 done
 taskset -c 1 $WORK/ceiling -listen 127.0.0.1:19399 -file $WORK/v.webp & PIDS+=($!); pids+=($!); names+=(ceiling); ports+=(19399)
+# The same ceiling sending the same response bytes as the first edge's hit
+# (its headers; fasthttp adds Server, Date, Content-Type, Content-Length).
+same=(); while IFS= read -r line; do same+=(-header "$line"); done < <(curl -s -D - -o /dev/null "http://127.0.0.1:${ports[0]}$URL" |
+  tr -d '\r' | grep ': ' | grep -viE '^(server|date|content-type|content-length):')
+taskset -c 1 $WORK/ceiling -listen 127.0.0.1:19398 -file $WORK/v.webp "${same[@]}" & PIDS+=($!); pids+=($!); names+=(same-bytes); ports+=(19398)
 sleep 0.5
 ticks() { local t=0 p; for p in "$1" $(pgrep -P "$1"||true); do t=$((t+$(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 for i in $(seq $RUNS); do
@@ -41,7 +47,9 @@ echo "medians (req/s, req/CPU-s); per-round ratios are in the run lines:"
 for n in "${names[@]}"; do
   printf "  %-12s %10s %10s\n" $n $(sort -n -k1 $WORK/$n.res | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') $(sort -n -k2 $WORK/$n.res | awk '{a[NR]=$2} END{print a[int((NR+1)/2)]}')
 done
-echo "per-round req/s ratios to the ceiling: median (middle half of the rounds)"
-for n in "${names[@]}"; do
-  printf "  %-12s %s\n" $n "$(paste -d' ' $WORK/$n.res $WORK/ceiling.res | awk '{print $1/$3}' | sort -n | awk '{a[NR]=$1} END{printf "%.3f (%.3f-%.3f)", a[int((NR+1)/2)], a[int((NR+3)/4)], a[int((3*NR+3)/4)]}')"
+for base in ceiling same-bytes; do
+  echo "per-round req/s ratios to $base: median (middle half of the rounds)"
+  for n in "${names[@]}"; do
+    printf "  %-12s %s\n" $n "$(paste -d' ' $WORK/$n.res $WORK/$base.res | awk '{print $1/$3}' | sort -n | awk '{a[NR]=$1} END{printf "%.3f (%.3f-%.3f)", a[int((NR+1)/2)], a[int((NR+3)/4)], a[int((3*NR+3)/4)]}')"
+  done
 done
