@@ -146,7 +146,8 @@ func (f FileSeq) Load() (int64, error) {
 	return seq, nil
 }
 
-// Save writes seq durably (write, fsync, rename).
+// Save writes seq durably (write, fsync, rename, fsync of the directory,
+// so that the rename survives a power loss too).
 func (f FileSeq) Save(seq int64) error {
 	tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".seq-*")
 	if err != nil {
@@ -164,5 +165,13 @@ func (f FileSeq) Save(seq int64) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), f.Path)
+	if err := os.Rename(tmp.Name(), f.Path); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(f.Path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
