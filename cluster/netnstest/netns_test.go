@@ -233,6 +233,9 @@ func broadcastAndExpect(t *testing.T, nodes []*node, from int, msg string, group
 				t.Fatalf("%s handled %q %d times", nodes[i].name, msg, c)
 			}
 			if time.Since(start) > 30*time.Second {
+				for _, n := range nodes {
+					t.Logf("%s stats: %s", n.name, n.call(t, "stats"))
+				}
 				t.Fatalf("%s never received %q", nodes[i].name, msg)
 			}
 			time.Sleep(50 * time.Millisecond)

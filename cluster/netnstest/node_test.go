@@ -79,6 +79,8 @@ func serve(c *cluster.Cluster, in io.Reader, out io.Writer, received func() []st
 			reply = errString(c.Broadcast([]byte(arg)))
 		case "received":
 			reply = received()
+		case "stats":
+			reply = c.Stats()
 		case "quit":
 			fmt.Fprintf(out, "%s%q\n", replyPrefix, errString(c.Close()))
 			return
