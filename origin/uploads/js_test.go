@@ -119,8 +119,10 @@ func TestJSClientResumesAfterTwoInterruptions(t *testing.T) {
 		h.UploadURL = ev.URL
 		offsets = append(offsets, offsetOf(t, ev.URL))
 	}
-	if offsets[0] <= 0 || offsets[1] <= offsets[0] || offsets[1] >= thirtyMB {
-		t.Fatalf("server offsets after the interruptions: %v; each resume should keep what arrived", offsets)
+	// The harness stalls each PATCH after exactly the bytes before its stop
+	// and aborts it once the server has them: all must be kept.
+	if offsets[0] != 10_000_000 || offsets[1] != 20_000_000 {
+		t.Fatalf("server offsets after the interruptions: %v, want [10000000 20000000]: each resume should keep what arrived", offsets)
 	}
 	h.AbortAt = nil
 	lastEvent(t, runJS(t, h), "success")
@@ -138,6 +140,9 @@ func TestJSClientResumesOnARestartedOrigin(t *testing.T) {
 		Metadata: map[string]string{"public_id": "big/restarted.bin"}, AbortAt: []int64{12_000_000}, ExitAfterAbort: true}
 	ev := lastEvent(t, runJS(t, h), "aborted")
 	held := offsetOf(t, ev.URL)
+	if held != 12_000_000 {
+		t.Fatalf("offset after the interruption %d, want the 12000000 bytes sent", held)
+	}
 	first.Close()
 
 	second := b.start(t, testConfig())

@@ -7,13 +7,16 @@
 //   metadata     Upload-Metadata map (public_id, tags, filetype)
 //   chunkSize    bytes per PATCH (optional; default: the whole file at once)
 //   abortAt      byte counts at which to abort the upload mid-request and
-//                resume it (a new tus.Upload on the same URL), in order
+//                resume it (a new tus.Upload on the same URL), in order: the
+//                PATCH crossing the count sends exactly that many bytes of
+//                the file, stalls until the server has them, and is aborted
 //   exitAfterAbort  stop after the first abort instead of resuming
 //   badChecksum  send a wrong Upload-Checksum (sha1) with every PATCH
 //   trace        also print {"event":"response",...} for every response
 // It prints one JSON object per line: {"event":"url"|"aborted"|"success"|
 // "error", ...} and exits 0 unless an error occurred.
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import * as tus from 'tus-js-client';
 
 const opts = JSON.parse(process.argv[2]);
@@ -24,12 +27,64 @@ function emit(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-// attempt runs one tus.Upload until success, error, or an abort once at
-// least abortAt bytes were sent.
+// StallingHttpStack is tus-js-client's own HTTP stack, except that the
+// PATCH whose body crosses byte stopAt of the file sends only the bytes
+// before it and keeps the request open, as a connection that dies
+// mid-upload does. Once the socket has taken those bytes, and a moment
+// later the server too, it calls onStalled(stopAt). (Aborting from
+// onProgress instead is a race: tus-js-client reports progress at most
+// every 100 ms, and a fast loopback takes the whole file in less.)
+class StallingHttpStack {
+  constructor(stopAt, onStalled) {
+    this.inner = new tus.DefaultHttpStack();
+    this.stopAt = stopAt;
+    this.onStalled = onStalled;
+  }
+
+  createRequest(method, url) {
+    const req = this.inner.createRequest(method, url);
+    if (method === 'PATCH') {
+      const send = req.send.bind(req);
+      req.send = (body) => this.send(req, send, body);
+    }
+    return req;
+  }
+
+  getName() {
+    return 'StallingHttpStack';
+  }
+
+  send(req, send, body) {
+    const offset = Number(req.getHeader('Upload-Offset'));
+    if (!(body instanceof Uint8Array) || offset >= this.stopAt || offset + body.length <= this.stopAt) {
+      return send(body);
+    }
+    const part = Buffer.from(body.buffer, body.byteOffset, this.stopAt - offset);
+    const stream = new Readable({ read() {} }); // never ends
+    stream.size = body.length; // Content-Length announces the whole body
+    stream.push(part);
+    const sent = send(stream);
+    const poll = setInterval(() => {
+      const socket = req.getUnderlyingObject()?.socket;
+      if (socket && socket.bytesWritten >= part.length) {
+        clearInterval(poll);
+        setTimeout(() => this.onStalled(this.stopAt), 200);
+      }
+    }, 10);
+    return sent;
+  }
+}
+
+// attempt runs one tus.Upload until success, error, or, with abortAt, its
+// abort once the server has the file's first abortAt bytes.
 function attempt(abortAt) {
   return new Promise((resolve, reject) => {
-    let aborting = false;
-    const upload = new tus.Upload(data, {
+    let upload;
+    const stalling = abortAt == null ? undefined : new StallingHttpStack(abortAt, (sent) => {
+      upload.abort(false).then(() => resolve({ aborted: true, sent }), reject);
+    });
+    upload = new tus.Upload(data, {
+      ...(stalling && { httpStack: stalling }),
       endpoint: opts.endpoint,
       uploadUrl,
       chunkSize: opts.chunkSize || Infinity,
@@ -54,12 +109,6 @@ function attempt(abortAt) {
       onUploadUrlAvailable() {
         uploadUrl = upload.url;
         emit({ event: 'url', url: upload.url });
-      },
-      onProgress(sent) {
-        if (abortAt != null && !aborting && sent >= abortAt) {
-          aborting = true;
-          upload.abort(false).then(() => resolve({ aborted: true, sent }), reject);
-        }
       },
       onSuccess() {
         resolve({ aborted: false });
