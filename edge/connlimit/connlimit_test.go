@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,6 +121,61 @@ func TestEveryClosedConnectionIsReleased(t *testing.T) {
 	if n := len(limit.open); n != 0 {
 		t.Fatalf("%d addresses left in the table", n)
 	}
+}
+
+func TestConcurrentConnectionsStayUnderTheCapAndAreAllReleased(t *testing.T) {
+	const limitPerAddress, clients = 8, 64
+	limit, addr := serve(t, limitPerAddress)
+	var wg sync.WaitGroup
+	var served, refused atomic.Int64
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+				switch {
+				case err != nil:
+					t.Error(err)
+				case resp.StatusCode == 200:
+					served.Add(1)
+				case resp.StatusCode == 429:
+					refused.Add(1)
+				default:
+					t.Errorf("status %d", resp.StatusCode)
+				}
+				c.Close()
+			}
+		}()
+	}
+	// Meanwhile the count never passes the cap.
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(time.Millisecond):
+		}
+		limit.mu.Lock()
+		n := limit.open[netip.MustParseAddr("127.0.0.1")]
+		limit.mu.Unlock()
+		if n > limitPerAddress {
+			t.Fatalf("%d connections counted, cap %d", n, limitPerAddress)
+		}
+	}
+	waitOpen(t, limit, 0)
+	if served.Load() == 0 || served.Load()+refused.Load() != clients*10 || refused.Load() != limit.Refused() {
+		t.Fatalf("served %d, refused %d (Refused() %d) of %d", served.Load(), refused.Load(), limit.Refused(), clients*10)
+	}
+	t.Logf("served %d, refused %d", served.Load(), refused.Load())
 }
 
 // fakeConn is a net.Conn with a given peer address.
