@@ -9,19 +9,26 @@ import (
 
 // BenchmarkHitPath measures the handler's work for a cached variant (no
 // network): parse (memoised), cache lookup, headers, metrics.
-func BenchmarkHitPath(b *testing.B) { benchCachedHit(b) }
+func BenchmarkHitPath(b *testing.B) { benchCachedHit(b, "/acme/cat.jpg?w=215&fm=webp") }
 
 // BenchmarkHitPathBrowser is BenchmarkHitPath with the request headers a
 // browser sends for an image (the handler looks up three of them).
-func BenchmarkHitPathBrowser(b *testing.B) { benchCachedHit(b, browserHeaders...) }
+func BenchmarkHitPathBrowser(b *testing.B) {
+	benchCachedHit(b, "/acme/cat.jpg?w=215&fm=webp", browserHeaders...)
+}
 
-// benchCachedHit caches a variant on a test node, then runs its public
-// handler on it with headers (see benchHandler).
-func benchCachedHit(b *testing.B, headers ...string) {
+// BenchmarkHitPathNegotiated is BenchmarkHitPathBrowser for a URL whose
+// format is negotiated from the browser's Accept (fm=auto).
+func BenchmarkHitPathNegotiated(b *testing.B) {
+	benchCachedHit(b, "/acme/cat.jpg?w=215&fm=auto", browserHeaders...)
+}
+
+// benchCachedHit caches uri on a test node (with headers), then runs its
+// public handler on it with headers (see benchHandler).
+func benchCachedHit(b *testing.B, uri string, headers ...string) {
 	n := newTestNode(&testing.T{})
 	defer n.srv.Close(b.Context())
-	const uri = "/acme/cat.jpg?w=215&fm=webp"
-	if r := n.get(uri); r.code != 200 {
+	if r := n.get(uri, headers...); r.code != 200 {
 		b.Fatal(r.code)
 	}
 	benchHandler(b, uri, n.srv.servePublic, headers...)
