@@ -16,6 +16,7 @@ type requestMemo struct {
 	mu      sync.RWMutex
 	max     int
 	entries map[string]*request
+	size    int // requests held, in entries and Accept tables (guarded by mu)
 	// l0Bytes counts the bodies kept in requests' L0 slots since the last
 	// reset; no more are kept beyond l0Budget.
 	l0Bytes atomic.Int64
@@ -52,44 +53,72 @@ func newRequestMemo(max int) *requestMemo {
 func (m *requestMemo) get(uri, accept []byte) *request {
 	m.mu.RLock()
 	r := m.entries[string(uri)]
-	if r != nil && r.vary {
-		var buf [maxVaryKey]byte
-		r = nil
-		if len(accept)+len(uri) <= len(buf) {
-			k := append(append(buf[:0], accept...), uri...)
-			r = m.entries[string(k)]
-		}
+	if r != nil && r.accepts != nil {
+		r = r.accepts.find(accept)
 	}
 	m.mu.RUnlock()
 	return r
 }
 
-// put remembers r under uri; requests with a negotiated format are stored
-// twice: a marker under uri alone, and r under accept+uri.
+// put remembers r under uri. A request whose format is negotiated goes
+// into the Accept table of the URI's marker: one map lookup finds the URI,
+// and a browser's Accept is found among the few a URI sees by comparing
+// it, without hashing it with the URI for a second lookup.
 func (m *requestMemo) put(uri, accept []byte, r *request) {
-	if r.vary && len(accept)+len(uri) > maxVaryKey {
-		return // get could not find it
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.entries) >= m.max {
-		m.entries = make(map[string]*request, 1024)
+	if m.size >= m.max {
+		m.entries, m.size = make(map[string]*request, 1024), 0
 		m.l0Bytes.Store(0) // the old requests, and their L0 slots, go
 	}
-	r.memoised = true
 	if !r.vary {
+		if m.entries[string(uri)] == nil {
+			m.size++
+		}
+		r.memoised = true
 		m.entries[string(uri)] = r
 		return
 	}
-	m.entries[string(uri)] = varyMarker
-	m.entries[string(accept)+string(uri)] = r
+	marker := m.entries[string(uri)]
+	if marker == nil || marker.accepts == nil {
+		marker = &request{vary: true, accepts: &acceptTable{}}
+		m.entries[string(uri)] = marker
+	}
+	if marker.accepts.add(accept, r) {
+		m.size++
+		r.memoised = true
+	}
 }
 
-// maxVaryKey bounds Accept+URI keys, so get can build them on the stack.
-const maxVaryKey = 512
+// acceptTable maps the Accept headers seen for one negotiated URI to their
+// requests. Guarded by the memo's lock.
+type acceptTable struct {
+	accepts []string
+	reqs    []*request
+}
 
-// varyMarker says "this URI's key depends on Accept".
-var varyMarker = &request{vary: true}
+// maxAccepts bounds an acceptTable: browsers send a handful of distinct
+// Accept headers; requests with others are parsed every time.
+const maxAccepts = 32
+
+func (t *acceptTable) find(accept []byte) *request {
+	for i, a := range t.accepts {
+		if a == string(accept) {
+			return t.reqs[i]
+		}
+	}
+	return nil
+}
+
+// add remembers r under accept and reports whether it did.
+func (t *acceptTable) add(accept []byte, r *request) bool {
+	if t.find(accept) != nil || len(t.accepts) >= maxAccepts {
+		return false
+	}
+	t.accepts = append(t.accepts, string(accept))
+	t.reqs = append(t.reqs, r)
+	return true
+}
 
 // policyMemo caches the rendered Cache-Control of the last policy seen:
 // nearly every entry of a deployment shares one policy.
