@@ -3,8 +3,9 @@
 //
 // fasthttp's own cap (Server.MaxConnsPerIP) wraps every connection in a
 // counting net.Conn, which puts an indirect call and a separate object on
-// every read and write of the hit path; it also counts all IPv6 clients
-// as one. A Limit instead counts in the listener's Accept, hands fasthttp
+// every read and write of the hit path, and it counts each IPv6 address
+// apart, which does not bound a client holding a /64. A Limit instead
+// counts in the listener's Accept, hands fasthttp
 // the *net.TCPConn itself, and releases the count from fasthttp's
 // ConnState hook when the connection closes (fasthttp reports
 // StateClosed or StateHijacked exactly once for every connection its
