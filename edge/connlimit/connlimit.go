@@ -5,11 +5,10 @@
 // counting net.Conn, which puts an indirect call and a separate object on
 // every read and write of the hit path, and it counts each IPv6 address
 // apart, which does not bound a client holding a /64. A Limit instead
-// counts in the listener's Accept, hands fasthttp
-// the *net.TCPConn itself, and releases the count from fasthttp's
-// ConnState hook when the connection closes (fasthttp reports
-// StateClosed or StateHijacked exactly once for every connection its
-// listener returned).
+// counts in the listener's Accept, hands fasthttp the *net.TCPConn itself,
+// and releases the count from fasthttp's ConnState hook when the
+// connection closes (fasthttp reports StateClosed or StateHijacked exactly
+// once for every connection its listener returned).
 //
 // An address is an IPv4 address, or the /64 prefix of an IPv6 address
 // (one client's usual allocation). A connection over the cap is answered
