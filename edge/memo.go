@@ -15,8 +15,8 @@ import (
 type requestMemo struct {
 	mu      sync.RWMutex
 	max     int
-	entries map[string]*request
-	size    int // requests held, in entries and Accept tables (guarded by mu)
+	entries map[string]memoSlot
+	size    int // requests held (guarded by mu)
 	// l0Bytes counts the bodies kept in requests' L0 slots since the last
 	// reset; no more are kept beyond l0Budget.
 	l0Bytes atomic.Int64
@@ -45,79 +45,69 @@ func (m *requestMemo) admitL0(r *request, n int) bool {
 }
 
 func newRequestMemo(max int) *requestMemo {
-	return &requestMemo{max: max, entries: make(map[string]*request, 1024)}
+	return &requestMemo{max: max, entries: make(map[string]memoSlot, 1024)}
 }
 
-// get looks up uri (and accept, for requests whose format is negotiated).
-// It does not allocate.
+// memoSlot is what the memo holds for one URI: its request, or, when the
+// URI's format is negotiated, its requests by the Accept headers seen.
+type memoSlot struct {
+	r        *request
+	byAccept []acceptedRequest
+}
+
+type acceptedRequest struct {
+	accept string
+	r      *request
+}
+
+// maxAccepts bounds a slot's Accept headers: browsers send a handful of
+// distinct ones; requests with others are parsed every time.
+const maxAccepts = 32
+
+// find returns the slot's request for accept (the Accept header is
+// ignored for a URI whose format is not negotiated).
+func (s memoSlot) find(accept []byte) *request {
+	for _, a := range s.byAccept {
+		if a.accept == string(accept) {
+			return a.r
+		}
+	}
+	return s.r
+}
+
+// get looks up uri (and accept, for requests whose format is negotiated):
+// one map lookup, then for a negotiated URI a compare of accept with the
+// few Accept headers the URI has seen. It does not allocate.
 func (m *requestMemo) get(uri, accept []byte) *request {
 	m.mu.RLock()
-	r := m.entries[string(uri)]
-	if r != nil && r.accepts != nil {
-		r = r.accepts.find(accept)
-	}
+	r := m.entries[string(uri)].find(accept)
 	m.mu.RUnlock()
 	return r
 }
 
-// put remembers r under uri. A request whose format is negotiated goes
-// into the Accept table of the URI's marker: one map lookup finds the URI,
-// and a browser's Accept is found among the few a URI sees by comparing
-// it, without hashing it with the URI for a second lookup.
+// put remembers r under uri, and under accept too if r's format is
+// negotiated.
 func (m *requestMemo) put(uri, accept []byte, r *request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.size >= m.max {
-		m.entries, m.size = make(map[string]*request, 1024), 0
+		m.entries, m.size = make(map[string]memoSlot, 1024), 0
 		m.l0Bytes.Store(0) // the old requests, and their L0 slots, go
 	}
-	if !r.vary {
-		if m.entries[string(uri)] == nil {
-			m.size++
-		}
-		r.memoised = true
-		m.entries[string(uri)] = r
+	slot, known := m.entries[string(uri)]
+	switch {
+	case !r.vary:
+		slot.r = r
+	case len(slot.byAccept) < maxAccepts && slot.find(accept) == nil:
+		slot.byAccept = append(slot.byAccept, acceptedRequest{string(accept), r})
+	default:
 		return
 	}
-	marker := m.entries[string(uri)]
-	if marker == nil || marker.accepts == nil {
-		marker = &request{vary: true, accepts: &acceptTable{}}
-		m.entries[string(uri)] = marker
-	}
-	if marker.accepts.add(accept, r) {
+	if !known || r.vary {
 		m.size++
-		r.memoised = true
 	}
-}
-
-// acceptTable maps the Accept headers seen for one negotiated URI to their
-// requests. Guarded by the memo's lock.
-type acceptTable struct {
-	accepts []string
-	reqs    []*request
-}
-
-// maxAccepts bounds an acceptTable: browsers send a handful of distinct
-// Accept headers; requests with others are parsed every time.
-const maxAccepts = 32
-
-func (t *acceptTable) find(accept []byte) *request {
-	for i, a := range t.accepts {
-		if a == string(accept) {
-			return t.reqs[i]
-		}
-	}
-	return nil
-}
-
-// add remembers r under accept and reports whether it did.
-func (t *acceptTable) add(accept []byte, r *request) bool {
-	if t.find(accept) != nil || len(t.accepts) >= maxAccepts {
-		return false
-	}
-	t.accepts = append(t.accepts, string(accept))
-	t.reqs = append(t.reqs, r)
-	return true
+	r.memoised = true
+	m.entries[string(uri)] = slot
 }
 
 // policyMemo caches the rendered Cache-Control of the last policy seen:

@@ -132,9 +132,6 @@ type request struct {
 	// valid while fresh and while no purge happened since (gen).
 	l0       atomic.Pointer[l0Entry]
 	memoised bool
-	// accepts is set on the memo's marker of a negotiated URI (a request
-	// with nothing else): the requests by Accept header.
-	accepts *acceptTable
 }
 
 type l0Entry struct {
