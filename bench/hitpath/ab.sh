@@ -25,11 +25,8 @@ for spec in "$@"; do
   port=$((port+10))
 done
 taskset -c 1 $WORK/ceiling -listen 127.0.0.1:19399 -file $WORK/v.webp & PIDS+=($!); pids+=($!); names+=(ceiling); ports+=(19399)
-# The same ceiling sending the same response bytes as the first edge's hit
-# (its headers; fasthttp adds Server, Date, Content-Type, Content-Length).
-same=(); while IFS= read -r line; do same+=(-header "$line"); done < <(curl -s -D - -o /dev/null "http://127.0.0.1:${ports[0]}$URL" |
-  tr -d '\r' | grep ': ' | grep -viE '^(server|date|content-type|content-length):')
-taskset -c 1 $WORK/ceiling -listen 127.0.0.1:19398 -file $WORK/v.webp "${same[@]}" & PIDS+=($!); pids+=($!); names+=(same-bytes); ports+=(19398)
+# The same ceiling sending the same response bytes as the first edge's hit.
+taskset -c 1 $WORK/ceiling -listen 127.0.0.1:19398 -file $WORK/v.webp -same-as "http://127.0.0.1:${ports[0]}$URL" & PIDS+=($!); pids+=($!); names+=(same-bytes); ports+=(19398)
 sleep 0.5
 ticks() { local t=0 p; for p in "$1" $(pgrep -P "$1"||true); do t=$((t+$(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 for i in $(seq $RUNS); do

@@ -57,12 +57,8 @@ curl -s -o /dev/null "http://127.0.0.1:$P_EDGE2$URL" # fill its cache
 taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL2 -edge-limits -file "$WORK/static/acme/photo.webp" &
 CEIL2_PID=$!; PIDS+=($CEIL2_PID)
 # A third ceiling sends the same response bytes as a pixcdn hit: its
-# headers, as the edge sent them (fasthttp adds Server, Date, Content-Type
-# and Content-Length itself).
-SAME_HEADERS=()
-while IFS= read -r line; do SAME_HEADERS+=(-header "$line"); done < <(curl -s -D - -o /dev/null "http://127.0.0.1:$P_EDGE$URL" |
-  tr -d '\r' | grep ': ' | grep -viE '^(server|date|content-type|content-length):')
-taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL3 -file "$WORK/static/acme/photo.webp" "${SAME_HEADERS[@]}" &
+# headers, as the edge sent them.
+taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL3 -file "$WORK/static/acme/photo.webp" -same-as "http://127.0.0.1:$P_EDGE$URL" &
 CEIL3_PID=$!; PIDS+=($CEIL3_PID)
 taskset -c "$SERVER_CPU" "$WORK/ceiling" -listen 127.0.0.1:$P_CEIL -file "$WORK/static/acme/photo.webp" &
 PIDS+=($!)

@@ -2,14 +2,16 @@
 // server that answers every request with the same bytes from memory and a
 // few headers an image CDN sends, doing nothing else. pixcdn's hit path is
 // measured against it (bench/hitpath/run.sh). With -header it sends the
-// headers given instead (run.sh passes those of a pixcdn hit, so that both
-// send the same response bytes).
+// headers given instead, and with -same-as those of another server's
+// answer (the scripts pass a pixcdn hit's URL, so that both send the same
+// response bytes).
 package main
 
 import (
 	"flag"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -25,7 +27,13 @@ func main() {
 	only := flag.String("only", "", "with -edge-limits: only these limits (comma-separated: timeouts, conns, buffers)")
 	var headers headerList
 	flag.Var(&headers, "header", "`Name: value` to send instead of the default ETag and Cache-Control (repeatable)")
+	sameAs := flag.String("same-as", "", "`URL` whose answer's headers to send as with -header (all but those fasthttp sets itself: Server, Date, Content-Type, Content-Length)")
 	flag.Parse()
+	if *sameAs != "" {
+		if err := headers.copyFrom(*sameAs); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if len(headers) == 0 {
 		headers = headerList{{[]byte("ETag"), []byte(`"ceiling"`)}, {[]byte("Cache-Control"), []byte("public, max-age=3600")}}
 	}
@@ -64,6 +72,29 @@ func applyEdgeLimits(srv *fasthttp.Server, only string) {
 
 // headerList collects -header flags as name, value pairs.
 type headerList [][2][]byte
+
+// copyFrom adds the headers of url's answer that fasthttp does not set
+// itself.
+func (l *headerList) copyFrom(url string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	for name, values := range resp.Header {
+		switch name {
+		case "Server", "Date", "Content-Type", "Content-Length":
+			continue
+		}
+		for _, v := range values {
+			*l = append(*l, [2][]byte{[]byte(name), []byte(v)})
+		}
+	}
+	return nil
+}
 
 func (l *headerList) String() string { return fmt.Sprint(len(*l), " headers") }
 
