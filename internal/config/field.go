@@ -17,6 +17,13 @@ type field struct {
 	help  string   // one line for --help
 	enum  []string // allowed values, if restricted
 	value reflect.Value
+	// secret marks a value that must not need a command line: --help hides
+	// its default, and a NAME-file companion field reads it from a file.
+	secret bool
+	// fileFor is set on the NAME-file companion of a secret field: this
+	// field holds the path(s) and set also applies the file's content to
+	// fileFor.
+	fileFor *field
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -55,6 +62,13 @@ func collect(v reflect.Value, out *[]*field) error {
 			return fmt.Errorf("config: field %s (--%s) has unsupported type %s", sf.Name, name, sf.Type)
 		}
 		*out = append(*out, f)
+		if sf.Tag.Get("secret") == "true" {
+			companion, err := secretFileField(f)
+			if err != nil {
+				return fmt.Errorf("config: field %s (--%s): %w", sf.Name, name, err)
+			}
+			*out = append(*out, companion)
+		}
 	}
 	return nil
 }
@@ -81,6 +95,9 @@ func (f *field) isBool() bool { return f.value.Kind() == reflect.Bool }
 // set parses text into the field. For []string fields, appendMode adds to the
 // list (repeated flags); otherwise text replaces it, split on commas.
 func (f *field) set(text string, appendMode bool) error {
+	if f.fileFor != nil {
+		return f.setFile(text, appendMode)
+	}
 	if f.enum != nil && !slices.Contains(f.enum, text) {
 		return fmt.Errorf("invalid value %q: allowed values are %s", text, strings.Join(f.enum, ", "))
 	}
@@ -141,8 +158,12 @@ func (f *field) setNumber(text string) error {
 	return nil
 }
 
-// String prints the field's current value as it would be written in a flag.
+// String prints the field's current value as it would be written in a
+// flag; a secret's value is never printed.
 func (f *field) String() string {
+	if f.secret {
+		return ""
+	}
 	switch v := f.value.Interface().(type) {
 	case []string:
 		return strings.Join(v, ",")

@@ -80,6 +80,13 @@ type parsedFlags struct {
 }
 
 func (p *parsedFlags) apply() error {
+	given := map[*field]bool{}
+	for _, s := range p.settings {
+		given[s.field] = true
+	}
+	if err := oneFormPerLayer(given, func(f *field) string { return "--" + f.name }); err != nil {
+		return err
+	}
 	seen := map[*field]bool{}
 	for _, s := range p.settings {
 		if err := s.field.set(s.text, seen[s.field]); err != nil {
@@ -127,6 +134,17 @@ func parseFlags(spec Spec, fields []*field, args []string) (*parsedFlags, error)
 }
 
 func applyEnv(environ []string, fields []*field) error {
+	given := map[*field]bool{}
+	for _, f := range fields {
+		for _, kv := range environ {
+			if strings.HasPrefix(kv, f.envName()+"=") {
+				given[f] = true
+			}
+		}
+	}
+	if err := oneFormPerLayer(given, func(f *field) string { return "environment " + f.envName() }); err != nil {
+		return err
+	}
 	for _, f := range fields {
 		prefix := f.envName() + "="
 		for _, kv := range environ {
@@ -156,6 +174,15 @@ func applyFile(path string, fields []*field) error {
 	if root.Kind != yaml.MappingNode {
 		return fmt.Errorf("config file %s: want a mapping of setting names to values", path)
 	}
+	given := map[*field]bool{}
+	for i := 0; i < len(root.Content); i += 2 {
+		if j := slices.IndexFunc(fields, func(f *field) bool { return f.name == root.Content[i].Value }); j >= 0 {
+			given[fields[j]] = true
+		}
+	}
+	if err := oneFormPerLayer(given, func(f *field) string { return fmt.Sprintf("key %q", f.name) }); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, value := root.Content[i], root.Content[i+1]
 		if err := applyNode(key.Value, value, fields); err != nil {
@@ -178,7 +205,7 @@ func applyNode(key string, value *yaml.Node, fields []*field) error {
 		if _, isList := f.value.Interface().([]string); !isList {
 			return errors.New("takes a single value, not a list")
 		}
-		f.value.SetZero()
+		f.clear()
 		for _, item := range value.Content {
 			if item.Kind != yaml.ScalarNode {
 				return errors.New("list items must be single values")

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +17,10 @@ func writeUsage(spec Spec, fields []*field) {
 	fmt.Fprintln(w, "Settings: each flag is also a key of the YAML --config file and a")
 	fmt.Fprintln(w, "PIXCDN_<NAME> environment variable; flags win over the environment,")
 	fmt.Fprintln(w, "which wins over the file.")
+	if slices.ContainsFunc(fields, func(f *field) bool { return f.fileFor != nil }) {
+		fmt.Fprintln(w, "Secrets also come from files (--NAME-file, PIXCDN_<NAME>_FILE), so none needs")
+		fmt.Fprintln(w, "to sit on a command line, where any local user can read it.")
+	}
 	fmt.Fprintln(w)
 	writeFlag(w, "--config FILE", "YAML file of settings", "", "")
 	for _, f := range fields {
@@ -41,6 +46,9 @@ func writeFlag(w io.Writer, synopsis, help, def, env string) {
 }
 
 func placeholder(f *field) string {
+	if f.fileFor != nil {
+		return "FILE"
+	}
 	switch f.value.Interface().(type) {
 	case bool:
 		return ""
