@@ -3,6 +3,13 @@
 // paths below the tenant's folder; nothing outside the folder can be read
 // (ids are checked, and files are opened through an os.Root, which also
 // refuses symlinks that lead out).
+//
+// Only raster images that the transform package reads are served: the
+// format is sniffed from the bytes with transform.Probe and gives the
+// Content-Type; the file name's extension is never trusted. SVG, HTML, XML
+// and anything else unknown fail with edge.ErrUnsupported (415), a broken
+// image header with edge.ErrUndecodable (422), so no file dropped into the
+// folder reaches a browser as a document that can run script.
 package dirorigin
 
 import (
@@ -13,13 +20,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
-	"net/http"
 	"os"
 	"path"
 
 	"pixcdn/edge"
 	"pixcdn/edge/imgurl"
+	"pixcdn/transform"
 )
 
 // Config configures an Origin.
@@ -71,7 +77,10 @@ func New(cfg Config) (*Origin, error) {
 func (o *Origin) Close() error { return o.root.Close() }
 
 // Fetch reads tenant/publicID. The ETag is the SHA-256 of the bytes, the
-// version the file's modification time in nanoseconds.
+// version the file's modification time in nanoseconds, the Content-Type
+// that of the sniffed format. Files that are not a raster image transform
+// reads fail with edge.ErrUnsupported or edge.ErrUndecodable (see the
+// package comment).
 func (o *Origin) Fetch(ctx context.Context, tenant, publicID, ifNoneMatch string) (edge.Original, error) {
 	if imgurl.CheckTenant(tenant) != nil || imgurl.CheckPublicID(publicID) != nil {
 		return edge.Original{}, edge.ErrNotFound
@@ -98,9 +107,13 @@ func (o *Origin) Fetch(ctx context.Context, tenant, publicID, ifNoneMatch string
 	if int64(len(body)) > o.cfg.MaxBytes {
 		return edge.Original{}, edge.ErrSourceTooLarge
 	}
+	ct, err := contentType(body)
+	if err != nil {
+		return edge.Original{}, err
+	}
 	sum := sha256.Sum256(body)
 	orig := edge.Original{
-		ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, ContentType: contentType(publicID, body),
+		ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, ContentType: ct,
 		CacheControl: o.cfg.CacheControl, Visibility: "public",
 		LastModified: st.ModTime().UTC(), Version: st.ModTime().UnixNano(),
 	}
@@ -125,13 +138,17 @@ func classify(err error) error {
 	return fmt.Errorf("%w: %w", edge.ErrOrigin, err)
 }
 
-// contentType sniffs the bytes, falling back to the file extension.
-func contentType(name string, body []byte) string {
-	if ct := http.DetectContentType(body); ct != "application/octet-stream" && ct != "text/plain; charset=utf-8" {
-		return ct
+// contentType returns the MIME type of the raster format body holds, as
+// transform.Probe reads it from the magic bytes and header. Other content
+// wraps edge.ErrUnsupported; a header Probe cannot read wraps
+// edge.ErrUndecodable.
+func contentType(body []byte) (string, error) {
+	m, err := transform.Probe(body)
+	switch {
+	case errors.Is(err, transform.ErrUnsupported):
+		return "", fmt.Errorf("%w: %w", edge.ErrUnsupported, err)
+	case err != nil:
+		return "", fmt.Errorf("%w: %w", edge.ErrUndecodable, err)
 	}
-	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
-		return ct
-	}
-	return "application/octet-stream"
+	return m.Format.ContentType(), nil
 }
