@@ -21,6 +21,11 @@ type Config struct {
 	ClusterSecret string
 	// PurgeToken authenticates POST /_purge. Empty disables the endpoint.
 	PurgeToken string
+	// Profiling serves /debug/pprof on the internal port to requests that
+	// carry the cluster secret as the peer endpoints do (Authorization:
+	// Bearer <ClusterSecret>); others get 401. Off, every pprof path is
+	// 404. Default false.
+	Profiling bool
 	// RequestTimeout bounds one public request end to end. Default 10s.
 	RequestTimeout time.Duration
 	// FillTimeout bounds one fill (origin fetch + transform), which runs

@@ -16,8 +16,9 @@ import (
 )
 
 // internalServer builds the fasthttp server of the internal port: metrics,
-// health, cluster status, purges, peer endpoints and pprof. It must never
-// be exposed publicly.
+// health, cluster status, purges, peer endpoints and, when Config.Profiling
+// allows it, pprof behind the cluster secret. It must never be exposed
+// publicly.
 func (s *Server) internalServer() *fasthttp.Server {
 	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(
 		promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
@@ -52,7 +53,7 @@ func (s *Server) serveInternal(ctx *fasthttp.RequestCtx, metricsHandler fasthttp
 	case string(path) == "/_purge":
 		s.servePurge(ctx)
 	case bytes.HasPrefix(path, []byte("/debug/pprof")):
-		pprofhandler.PprofHandler(ctx)
+		s.servePprof(ctx)
 	default:
 		writeText(ctx, fasthttp.StatusNotFound, "not found")
 	}
@@ -70,6 +71,21 @@ func (s *Server) serveReady(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	writeText(ctx, fasthttp.StatusOK, "ready")
+}
+
+// servePprof serves the Go profiler only when Config.Profiling is on and
+// only to holders of the cluster secret: /debug/pprof/cmdline shows the
+// process's command line, and profiles show memory that may hold secrets.
+func (s *Server) servePprof(ctx *fasthttp.RequestCtx) {
+	if !s.cfg.Profiling {
+		writeText(ctx, fasthttp.StatusNotFound, "not found")
+		return
+	}
+	if !peer.Authorized(&ctx.Request.Header, s.cfg.ClusterSecret) {
+		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
+		return
+	}
+	pprofhandler.PprofHandler(ctx)
 }
 
 // servePeerVariant serves a public request forwarded by a peer, locally.
