@@ -22,7 +22,7 @@ type edgeSettings struct {
 	Join     []string `flag:"join" help:"gossip addresses of existing nodes, comma-separated"`
 
 	Origin        string        `flag:"origin" help:"origin: dir:PATH (a folder per tenant) or http(s)://ORIGIN"`
-	OriginKey     string        `flag:"origin-key" help:"the edge's key for an http(s) origin (role edge)"`
+	OriginKey     string        `flag:"origin-key" secret:"true" help:"the edge's key for an http(s) origin (role edge)"`
 	OriginTimeout time.Duration `flag:"origin-timeout" help:"timeout of one origin fetch"`
 	MaxOriginal   config.Bytes  `flag:"max-original" help:"largest original accepted from the origin"`
 	FeedState     string        `flag:"feed-state" help:"file keeping the last applied origin event (default: CACHE_DIR/feed.seq, or none without --cache-dir)"`
@@ -31,14 +31,15 @@ type edgeSettings struct {
 	CacheSize config.Bytes `flag:"cache-size" help:"disk cache budget"`
 	MemCache  config.Bytes `flag:"mem-cache" help:"memory cache budget"`
 
-	ClusterSecret    string   `flag:"cluster-secret" help:"shared secret authenticating node-to-node requests (≥ 16 bytes; required with --gossip)"`
-	GossipKey        string   `flag:"gossip-key" help:"gossip encryption key: 16, 24 or 32 bytes, or their hex (required with --gossip)"`
-	PurgeToken       string   `flag:"purge-token" help:"bearer token for POST /_purge on the internal port; empty disables it"`
-	SignKey          []string `flag:"sign-key" help:"URL signing key (≥ 16 bytes); repeat for rotation"`
+	ClusterSecret    string   `flag:"cluster-secret" secret:"true" help:"shared secret authenticating node-to-node requests and pprof (≥ 16 bytes; required with --gossip or --pprof)"`
+	GossipKey        string   `flag:"gossip-key" secret:"true" help:"gossip encryption key: 16, 24 or 32 bytes, or their hex (required with --gossip)"`
+	PurgeToken       string   `flag:"purge-token" secret:"true" help:"bearer token for POST /_purge on the internal port; empty disables it"`
+	SignKey          []string `flag:"sign-key" secret:"true" help:"URL signing key (≥ 16 bytes); repeat for rotation"`
 	RequireSignature bool     `flag:"require-signature" help:"refuse every URL without a valid signature"`
 	Preset           []string `flag:"preset" help:"named preset NAME:OPTIONS, e.g. thumb:w=200&h=200&fit=cover (repeatable)"`
 	PresetsOnly      bool     `flag:"presets-only" help:"allow only presets (p=), no free-form options"`
 	HotEntries       int      `flag:"hot-entries" help:"popular variants owned by other nodes kept here briefly (0 disables)"`
+	Pprof            bool     `flag:"pprof" help:"serve /debug/pprof on the internal port to requests with Authorization: Bearer <cluster secret>"`
 
 	Workers        int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
 	TransformQueue int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
@@ -61,7 +62,8 @@ func edgeCommand() command {
 originals from --origin and caching every variant (memory over disk). Nodes
 started with --gossip and --join form a cluster: each variant is made once, by
 its ring owner. The internal port serves /metrics, /healthz, /readyz,
-/_cluster, POST /_purge and /debug/pprof.`,
+/_cluster and POST /_purge; with --pprof also /debug/pprof, to requests carrying
+the cluster secret (Authorization: Bearer).`,
 		newSettings: func() any { return defaultEdgeSettings() },
 		run:         func(ctx context.Context, s any, _ []string) error { return runEdge(ctx, s.(*edgeSettings)) },
 	}
@@ -88,6 +90,8 @@ func (s *edgeSettings) validate() error {
 		return errors.New("cluster-secret: required with --gossip, at least 16 bytes")
 	case s.Gossip != "" && s.GossipKey == "":
 		return errors.New("gossip-key: required with --gossip")
+	case s.Pprof && len(s.ClusterSecret) < 16:
+		return errors.New("cluster-secret: required with --pprof (it authenticates profiling requests), at least 16 bytes")
 	case s.MaxHeader < edge.MinHeaderBytes:
 		return fmt.Errorf("max-header: %d is below the %d bytes a browser's request headers need", s.MaxHeader, edge.MinHeaderBytes)
 	case s.MaxURL < edge.MinURLBytes || s.MaxURL > s.MaxHeader:

@@ -128,7 +128,7 @@ func openEdgeCache(s *edgeSettings, log *slog.Logger) (*cachestore.Store, error)
 func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg := edge.DefaultConfig()
 	cfg.NodeName, cfg.Logger = name, log
-	cfg.ClusterSecret, cfg.PurgeToken = s.ClusterSecret, s.PurgeToken
+	cfg.ClusterSecret, cfg.PurgeToken, cfg.Profiling = s.ClusterSecret, s.PurgeToken, s.Pprof
 	cfg.RequestTimeout, cfg.HotEntries = s.RequestTimeout, s.HotEntries
 	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader

@@ -25,6 +25,8 @@ func TestRunMainExitCodes(t *testing.T) {
 		{[]string{"edge", "--max-header", "10"}, exitUsage, "", "max-header: 10 is below"},
 		{[]string{"edge", "--max-url", "9000"}, exitUsage, "", "max-url: 9000 is outside"},
 		{[]string{"edge", "--write-buffer", "10"}, exitUsage, "", "write-buffer: 10 is outside"},
+		{[]string{"edge", "--pprof"}, exitUsage, "", "cluster-secret: required with --pprof"},
+		{[]string{"edge", "--cluster-secret", "x", "--cluster-secret-file", "/nonexistent"}, exitUsage, "", "both given"},
 	}
 	for _, tc := range cases {
 		var stdout, stderr bytes.Buffer

@@ -20,12 +20,12 @@ import (
 type originSettings struct {
 	logSettings
 	Listen     string        `flag:"listen" help:"HTTP listen address of the origin API"`
-	Postgres   string        `flag:"postgres" help:"PostgreSQL DSN; its user owns the schema (migrations) and the service works as the non-owner role pixcdn_app"`
+	Postgres   string        `flag:"postgres" secret:"true" help:"PostgreSQL DSN; its user owns the schema (migrations) and the service works as the non-owner role pixcdn_app"`
 	PGConns    int           `flag:"postgres-conns" help:"PostgreSQL connection pool size"`
-	S3         string        `flag:"s3" help:"MinIO/S3 as http(s)://ACCESS:SECRET@HOST:PORT/BUCKET (the bucket is created if missing)"`
-	AdminKey   string        `flag:"admin-key" help:"bootstrap system admin API key, ≥ 16 characters (also read from PIXCDN_ORIGIN_ADMIN_KEY)"`
+	S3         string        `flag:"s3" secret:"true" help:"MinIO/S3 as http(s)://ACCESS:SECRET@HOST:PORT/BUCKET (the bucket is created if missing)"`
+	AdminKey   string        `flag:"admin-key" secret:"true" help:"bootstrap system admin API key, ≥ 16 characters (also read from PIXCDN_ORIGIN_ADMIN_KEY)"`
 	Edges      []string      `flag:"edges" help:"edges' internal base URLs to push invalidations to (POST /_purge), comma-separated"`
-	PurgeToken string        `flag:"purge-token" help:"bearer token for the edges' /_purge (required with --edges)"`
+	PurgeToken string        `flag:"purge-token" secret:"true" help:"bearer token for the edges' /_purge (required with --edges)"`
 	MaxUpload  config.Bytes  `flag:"max-upload" help:"largest image accepted (413 above)"`
 	MaxPixels  int64         `flag:"max-pixels" help:"largest width×height accepted (422 above)"`
 	CacheCtl   string        `flag:"cache-control" help:"Cache-Control policy of new tenants"`

@@ -20,7 +20,7 @@ import (
 type uploadSettings struct {
 	Origin   string        `flag:"origin" help:"origin base URL, e.g. http://127.0.0.1:8090"`
 	Tenant   string        `flag:"tenant" help:"tenant to upload to"`
-	Key      string        `flag:"key" help:"API key of an editor or admin of the tenant"`
+	Key      string        `flag:"key" secret:"true" help:"API key of an editor or admin of the tenant"`
 	Tags     []string      `flag:"tags" help:"tags of the uploaded images, comma-separated"`
 	ID       string        `flag:"id" help:"public_id of the image (one FILE only; default: --prefix + the file's name)"`
 	Prefix   string        `flag:"prefix" help:"public_id prefix put before each file's name, e.g. cats/"`
@@ -30,7 +30,7 @@ type uploadSettings struct {
 	Quiet    bool          `flag:"quiet" help:"print no progress"`
 }
 
-const uploadUsage = "FILE… --origin URL --tenant T --key K [--tags a,b] [flags]"
+const uploadUsage = "FILE… --origin URL --tenant T --key-file F [--tags a,b] [flags]"
 
 func uploadCommand() command {
 	return command{
@@ -118,7 +118,7 @@ func (s *uploadSettings) validate(files int) error {
 	case files == 0:
 		return errors.New("no FILE to upload")
 	case s.Origin == "" || s.Tenant == "" || s.Key == "":
-		return errors.New("--origin, --tenant and --key are required")
+		return errors.New("--origin, --tenant and --key (or --key-file, PIXCDN_KEY, PIXCDN_KEY_FILE) are required")
 	case s.ID != "" && files > 1:
 		return errors.New("--id names one image: give one FILE, or use --prefix")
 	case s.Chunk < 1<<10:
