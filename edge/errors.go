@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"pixcdn/contract"
 	"pixcdn/edge/imgurl"
 )
 
@@ -27,8 +28,11 @@ var (
 // body is the sentinel's text, except for 400s, which name the parameter.
 func statusFor(err error) (int, string) {
 	switch {
-	case errors.Is(err, imgurl.ErrBadQuery), errors.Is(err, ErrInvalidOption):
+	case errors.Is(err, imgurl.ErrBadQuery), errors.Is(err, ErrInvalidOption), errors.Is(err, imgurl.ErrBadID):
 		return http.StatusBadRequest, clientMessage(err)
+	case errors.Is(err, contract.ErrInvalidID):
+		// The origin refused an id the edge let through: still the client's.
+		return http.StatusBadRequest, "bad image id"
 	case errors.Is(err, imgurl.ErrBadPath):
 		return http.StatusNotFound, "not found: " + clientMessage(err)
 	case errors.Is(err, imgurl.ErrSignature), errors.Is(err, ErrForbidden):

@@ -135,6 +135,8 @@ func TestErrors(t *testing.T) {
 		{"GET", "/acme/cat.jpg?w=1&w=2", 400, "w: given twice"},
 		{"GET", "/acme/nope.jpg?w=1", 404, "image not found"},
 		{"GET", "/acme/../secret", 404, "not found"},
+		{"GET", "/acme/%252e%252e", 400, "bad image id"},
+		{"GET", "/acme/%FF%FE?w=1", 400, "bad image id"},
 		{"GET", "/acme", 404, "not found"},
 		{"POST", "/acme/cat.jpg", 405, "method not allowed"},
 		{"GET", long, 414, "URL too long"},

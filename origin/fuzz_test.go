@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"pixcdn/contract"
 )
 
 func addImageSeeds(f *testing.F) {
@@ -75,7 +77,7 @@ func FuzzValidatePublicID(f *testing.F) {
 		if ValidatePublicID(id) != nil {
 			return
 		}
-		if !utf8.ValidString(id) || len(id) > maxPublicIDLen || strings.HasPrefix(id, "/") || strings.HasSuffix(id, "/") ||
+		if !utf8.ValidString(id) || len(id) > contract.MaxPublicIDLen || strings.HasPrefix(id, "/") || strings.HasSuffix(id, "/") ||
 			strings.Contains(id, "//") || strings.ContainsAny(id, "\\?#%\x00\n") {
 			t.Fatalf("accepted %q", id)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+
+	"pixcdn/contract"
 )
 
 // Image returns tenant's image publicID (ErrNotFound).
@@ -101,7 +103,7 @@ func (s *Service) Purge(ctx context.Context, tenant string, tags []string, prefi
 		if err := ValidateTags(tags); err != nil {
 			return Event{}, err
 		}
-	case len(tags) == 0 && prefix != "" && len(prefix) <= maxPublicIDLen:
+	case len(tags) == 0 && prefix != "" && len(prefix) <= contract.MaxPublicIDLen:
 		ev = Event{Kind: KindPurgePrefix, Prefix: prefix}
 	default:
 		return Event{}, fmt.Errorf("%w: give either tags or a prefix", ErrInvalid)

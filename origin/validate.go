@@ -5,40 +5,28 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
+
+	"pixcdn/contract"
 )
 
 var (
-	tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-	tagPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+	tagPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
 )
 
 // Limits on names.
 const (
-	maxPublicIDLen = 512
-	maxTags        = 32
+	maxTags = 32
 )
 
-// ValidTenant reports whether id is a well-formed tenant id: 1–63 of
-// [a-z0-9-], not starting with '-'.
-func ValidTenant(id string) bool { return tenantPattern.MatchString(id) }
+// ValidTenant reports whether id is a well-formed tenant id
+// (contract.ValidTenant).
+func ValidTenant(id string) bool { return contract.ValidTenant(id) }
 
-// ValidatePublicID checks a public id: 1–512 bytes of UTF-8 without control
-// characters, '\', '?', '#' or '%', no leading or trailing '/', and no
-// empty, "." or ".." segment.
+// ValidatePublicID checks a public id by the rule the edge enforces too
+// (contract.CheckPublicID); errors wrap ErrInvalid.
 func ValidatePublicID(id string) error {
-	if id == "" || len(id) > maxPublicIDLen || !utf8.ValidString(id) {
-		return fmt.Errorf("%w: public id must be 1–%d bytes of UTF-8", ErrInvalid, maxPublicIDLen)
-	}
-	for _, r := range id {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`\?#%`, r) {
-			return fmt.Errorf("%w: public id contains %q", ErrInvalid, r)
-		}
-	}
-	for _, seg := range strings.Split(id, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return fmt.Errorf("%w: public id has an empty, . or .. segment", ErrInvalid)
-		}
+	if err := contract.CheckPublicID(id); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }

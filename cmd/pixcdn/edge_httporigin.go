@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
+	"pixcdn/contract"
 	"pixcdn/edge"
 	"pixcdn/origin/client"
 )
@@ -47,10 +49,19 @@ func (o *httpOrigin) Events(ctx context.Context, after int64, wait time.Duration
 
 // originError maps origin/client errors to edge sentinels. An origin that
 // rejects the edge's key is an origin error (502) for the client: its own
-// request was fine.
+// request was fine. Any other 4xx but 408 and 429 refuses the request
+// itself (the id): the client's mistake, never retried and never counted
+// against the origin (edge/guarded retries ErrOrigin and ErrOriginTimeout
+// only).
 func originError(err error) error {
 	var netErr net.Error
+	var status *client.StatusError
 	switch {
+	case errors.As(err, &status) && status.Code == http.StatusRequestEntityTooLarge:
+		return fmt.Errorf("%w: %w", edge.ErrSourceTooLarge, err)
+	case errors.As(err, &status) && status.Code >= 400 && status.Code < 500 &&
+		status.Code != http.StatusRequestTimeout && status.Code != http.StatusTooManyRequests:
+		return fmt.Errorf("%w: %w", contract.ErrInvalidID, err)
 	case errors.Is(err, client.ErrNotFound):
 		return fmt.Errorf("%w: %w", edge.ErrNotFound, err)
 	case errors.Is(err, client.ErrTooLarge):

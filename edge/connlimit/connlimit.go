@@ -97,7 +97,14 @@ func addressOf(c net.Conn) (netip.Addr, bool) {
 	if !ok {
 		return netip.Addr{}, false
 	}
-	a, ok := netip.AddrFromSlice(tcp.IP)
+	return ClientOf(tcp.IP)
+}
+
+// ClientOf is the address that stands for one client: an IPv4 address
+// (IPv4-mapped addresses unmapped) or an IPv6 /64. ok is false for a
+// malformed ip.
+func ClientOf(ip net.IP) (client netip.Addr, ok bool) {
+	a, ok := netip.AddrFromSlice(ip)
 	if !ok {
 		return netip.Addr{}, false
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"pixcdn/contract"
 )
 
 func TestSplit(t *testing.T) {
@@ -15,7 +17,14 @@ func TestSplit(t *testing.T) {
 		{"/acme/cats/tom.jpg", "acme", "cats/tom.jpg", true},
 		{"/acme/a%20b.png", "acme", "a b.png", true},
 		{"/acme/caf%C3%A9.jpg", "acme", "café.jpg", true},
-		{"/a_b-1/x", "a_b-1", "x", true},
+		{"/a-1/x_y", "a-1", "x_y", true},
+		{"/a_b-1/x", "", "", false}, // the origin refuses '_' in tenants
+		{"/acme/%252F", "", "", false},
+		{"/acme/%252e%252e", "", "", false},
+		{"/acme/%C0%AE%C0%AE", "", "", false},
+		{"/acme/%FF%FE", "", "", false},
+		{"/acme/a%3Fb", "", "", false},
+		{"/acme/a%23b", "", "", false},
 		{"/acme", "", "", false},
 		{"/acme/", "", "", false},
 		{"acme/x", "", "", false},
@@ -30,15 +39,15 @@ func TestSplit(t *testing.T) {
 		{"/acme/a%5cb", "", "", false},
 		{"/acme/a%zz", "", "", false},
 		{"/ac%2Fme/x", "", "", false},
-		{"/acme/" + strings.Repeat("x", MaxPublicIDLen+1), "", "", false},
+		{"/acme/" + strings.Repeat("x", contract.MaxPublicIDLen+1), "", "", false},
 	}
 	for _, c := range cases {
 		tenant, id, err := Split(c.path)
 		if c.ok != (err == nil) || tenant != c.tenant || id != c.id {
 			t.Errorf("Split(%q) = %q, %q, %v; want %q, %q, ok=%v", c.path, tenant, id, err, c.tenant, c.id, c.ok)
 		}
-		if err != nil && !errors.Is(err, ErrBadPath) {
-			t.Errorf("Split(%q) error %v does not wrap ErrBadPath", c.path, err)
+		if err != nil && !errors.Is(err, ErrBadPath) && !errors.Is(err, ErrBadID) {
+			t.Errorf("Split(%q) error %v wraps neither ErrBadPath nor ErrBadID", c.path, err)
 		}
 	}
 }
