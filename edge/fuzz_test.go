@@ -37,7 +37,7 @@ func FuzzPublicRequest(f *testing.F) {
 		// Only the one image that exists may be served.
 		path, _, _ := strings.Cut(string(req.Header.RequestURI()), "?")
 		tenant, id, err := imgurl.Split(path)
-		if err != nil || tenant != "acme" || id != "cat.jpg" || !bytes.HasPrefix(ctx.Response.Body(), []byte("CATBYTES")) {
+		if err != nil || tenant != "acme" || id != "cat.jpg" || !bytes.HasPrefix(ctx.Response.Body(), []byte(catJPEG)) {
 			t.Fatalf("%q served %q (%v)", uri, ctx.Response.Body(), err)
 		}
 	})

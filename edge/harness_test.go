@@ -39,7 +39,7 @@ func newTestNode(t *testing.T, opts ...nodeOption) *testNode {
 	t.Helper()
 	n := &testNode{t: t, cache: newMemCache(), origin: newFakeOrigin(), codec: &fakeCodec{}}
 	n.origin.put("acme", "cat.jpg", Original{
-		Body: []byte("CATBYTES"), ETag: `"abc"`, ContentType: "image/jpeg", Version: 3,
+		Body: []byte(catJPEG), ETag: `"abc"`, ContentType: "image/jpeg", Version: 3,
 		CacheControl: "public, max-age=60, stale-while-revalidate=30, stale-if-error=600",
 		LastModified: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Visibility: "public", Tags: []string{"pets"},
 	})

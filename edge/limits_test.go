@@ -27,7 +27,7 @@ func tcpServer(t *testing.T, mutate func(*Config)) (*Server, string) {
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	mutate(&cfg)
 	o := newFakeOrigin()
-	o.put("acme", "cat.jpg", Original{Body: []byte("C"), ETag: `"c"`})
+	o.put("acme", "cat.jpg", Original{Body: []byte(fakeJPEG("C")), ETag: `"c"`})
 	srv, err := New(cfg, Deps{Cache: newMemCache(), Ring: selfRing{}, Origin: o, Codec: &fakeCodec{}})
 	if err != nil {
 		t.Fatal(err)

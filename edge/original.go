@@ -8,6 +8,7 @@ import (
 
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
+	"pixcdn/transform"
 )
 
 // originalFor returns the original for making a variant: from this node's
@@ -28,7 +29,7 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 		switch {
 		case err == nil:
 			s.metrics.forwards.WithLabelValues("ok").Inc()
-			return s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o)), nil
+			return s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
 		case errors.Is(err, peer.ErrNotFound):
 			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
 			return Entry{}, ErrNotFound
@@ -104,8 +105,8 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 		e = *prev
 		e.Policy = ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy)
 		e.stamp(s.clock())
-	} else {
-		e = s.entryFromOriginal(tenant, publicID, o)
+	} else if e, err = s.entryFromOriginal(tenant, publicID, o); err != nil {
+		return Entry{}, err
 	}
 	s.deps.Cache.Set(key, e, guard)
 	return e, nil
@@ -127,10 +128,16 @@ func fetchResult(o Original, err error) string {
 	return "error"
 }
 
-// entryFromOriginal builds the cache entry of an original.
-func (s *Server) entryFromOriginal(tenant, publicID string, o Original) Entry {
+// entryFromOriginal builds the cache entry of an original. Its
+// Content-Type is that of the raster format sniffed from the bytes
+// (originalType), never the one the origin or peer declared.
+func (s *Server) entryFromOriginal(tenant, publicID string, o Original) (Entry, error) {
+	ct, err := originalType(o.Body)
+	if err != nil {
+		return Entry{}, err
+	}
 	e := Entry{
-		Body: o.Body, ContentType: o.ContentType, ETag: o.ETag, LastModified: o.LastModified,
+		Body: o.Body, ContentType: ct, ETag: o.ETag, LastModified: o.LastModified,
 		Image: ImageRef{
 			Tenant: tenant, PublicID: publicID, Version: o.Version, Tags: o.Tags,
 			Signed: strings.EqualFold(o.Visibility, "signed"),
@@ -138,7 +145,20 @@ func (s *Server) entryFromOriginal(tenant, publicID string, o Original) Entry {
 		Policy: ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy), OriginETag: o.ETag,
 	}
 	e.stamp(s.clock())
-	return e
+	return e, nil
+}
+
+// originalType returns the MIME type of the raster format transform.Probe
+// reads in body. Anything else is refused, so an original reaches a
+// browser only as an image the transform package can decode: SVG, HTML,
+// XML and unknown bytes wrap ErrUnsupported (415), a broken image header
+// ErrUndecodable (422).
+func originalType(body []byte) (string, error) {
+	m, err := transform.Probe(body)
+	if err != nil {
+		return "", mapTransformError(err)
+	}
+	return m.Format.ContentType(), nil
 }
 
 // toEdge converts a peer's original.

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,14 +47,14 @@ func twoNodes(t *testing.T) (a, b *testNode) {
 func TestForwardToOwner(t *testing.T) {
 	a, b := twoNodes(t)
 	r := a.get("/acme/cat.jpg?w=40", "Accept", "image/webp")
-	if r.code != 200 || r.h("X-Cache") != "PEER" || r.body != "CATBYTES|w=40|webp" || r.h("Vary") != "Accept" {
+	if r.code != 200 || r.h("X-Cache") != "PEER" || r.body != catJPEG+"|w=40|webp" || r.h("Vary") != "Accept" {
 		t.Fatalf("forwarded: %d %+v %q", r.code, r.headers, r.body)
 	}
 	etag := r.h("ETag")
 	if r := a.get("/acme/cat.jpg?w=40", "Accept", "image/webp", "If-None-Match", etag); r.code != 304 {
 		t.Fatalf("forwarded conditional: %d", r.code)
 	}
-	if r := a.do(a.client, "HEAD", "/acme/cat.jpg?w=40", "", "Accept", "image/webp"); r.code != 200 || r.h("Content-Length") != "18" {
+	if r := a.do(a.client, "HEAD", "/acme/cat.jpg?w=40", "", "Accept", "image/webp"); r.code != 200 || r.h("Content-Length") != strconv.Itoa(len(catJPEG+"|w=40|webp")) {
 		t.Fatalf("forwarded HEAD: %d %+v", r.code, r.headers)
 	}
 	if a.codec.transforms.Load() != 0 || b.codec.transforms.Load() != 1 || b.origin.fetches.Load() != 1 {
@@ -74,7 +75,7 @@ func TestPeerEndpointsNeedSecret(t *testing.T) {
 			t.Errorf("%s with wrong secret: %d", p, r.code)
 		}
 	}
-	if r := b.internalDo("GET", "/_peer/o/acme/cat.jpg", "", "Authorization", "Bearer "+testSecret); r.code != 200 || r.body != "CATBYTES" {
+	if r := b.internalDo("GET", "/_peer/o/acme/cat.jpg", "", "Authorization", "Bearer "+testSecret); r.code != 200 || r.body != catJPEG {
 		t.Errorf("original with secret: %d %q", r.code, r.body)
 	}
 }
@@ -83,7 +84,7 @@ func TestOwnerDownFallsBackLocally(t *testing.T) {
 	a, b := twoNodes(t)
 	b.internal.Close()
 	r := a.get("/acme/cat.jpg?w=41&fm=png")
-	if r.code != 200 || r.h("X-Cache") != "MISS" || r.body != "CATBYTES|w=41|png" {
+	if r.code != 200 || r.h("X-Cache") != "MISS" || r.body != catJPEG+"|w=41|png" {
 		t.Fatalf("fallback: %d %+v", r.code, r.headers)
 	}
 	if got := counterValue(t, a.srv.metrics.forwards); got < 2 { // variant forward + original fetch
@@ -124,7 +125,7 @@ func TestHotCopyOnNonOwner(t *testing.T) {
 	a, b := twoNodes(t)
 	const uri = "/acme/cat.jpg?w=60&fm=png"
 	for i, want := range []string{"PEER", "PEER", "HIT", "HIT"} {
-		if r := a.get(uri); r.code != 200 || r.h("X-Cache") != want || r.body != "CATBYTES|w=60|png" {
+		if r := a.get(uri); r.code != 200 || r.h("X-Cache") != want || r.body != catJPEG+"|w=60|png" {
 			t.Fatalf("request %d: %d X-Cache %q, want %q", i, r.code, r.h("X-Cache"), want)
 		}
 	}
@@ -153,7 +154,7 @@ func TestNoHotCopyOfSignedImages(t *testing.T) {
 	for _, n := range []*testNode{a, b} {
 		n.srv.parser, _ = imgurl.New(imgurl.Config{SignKeys: [][]byte{key}})
 	}
-	b.origin.put("acme", "s.jpg", Original{Body: []byte("S"), ETag: `"s"`, Visibility: "signed"})
+	b.origin.put("acme", "s.jpg", Original{Body: []byte(fakeJPEG("S")), ETag: `"s"`, Visibility: "signed"})
 	signed := imgurl.SignURL(key, "/acme/s.jpg", "w=5&fm=png")
 	for i := 0; i < 4; i++ {
 		if r := a.get(signed); r.code != 200 || r.h("X-Cache") != "PEER" {

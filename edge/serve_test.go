@@ -12,7 +12,7 @@ import (
 func TestMissThenHitHeaders(t *testing.T) {
 	n := newTestNode(t)
 	miss := n.get("/acme/cat.jpg?w=100&fm=webp")
-	if miss.code != 200 || miss.h("X-Cache") != "MISS" || miss.body != "CATBYTES|w=100|webp" {
+	if miss.code != 200 || miss.h("X-Cache") != "MISS" || miss.body != catJPEG+"|w=100|webp" {
 		t.Fatalf("miss: %+v", miss)
 	}
 	n.advance(2 * time.Second)
@@ -39,7 +39,7 @@ func TestMissThenHitHeaders(t *testing.T) {
 func TestOriginalServedAsIs(t *testing.T) {
 	n := newTestNode(t)
 	r := n.get("/acme/cat.jpg")
-	if r.code != 200 || r.body != "CATBYTES" || r.h("ETag") != `"abc"` || r.h("Content-Type") != "image/jpeg" || r.h("Vary") != "" {
+	if r.code != 200 || r.body != catJPEG || r.h("ETag") != `"abc"` || r.h("Content-Type") != "image/jpeg" || r.h("Vary") != "" {
 		t.Fatalf("original: %+v", r)
 	}
 	// A new size of a known image costs no origin fetch.
@@ -106,7 +106,7 @@ func TestConditionalRequests(t *testing.T) {
 func TestHead(t *testing.T) {
 	n := newTestNode(t)
 	r := n.do(n.client, "HEAD", "/acme/cat.jpg?w=7&fm=gif", "")
-	want := len("CATBYTES|w=7|gif")
+	want := len(catJPEG + "|w=7|gif")
 	if r.code != 200 || r.body != "" || r.h("Content-Length") != strconv.Itoa(want) || r.h("ETag") == "" {
 		t.Fatalf("HEAD: %+v", r)
 	}
@@ -185,7 +185,7 @@ func TestOverloadedAndOriginFailures(t *testing.T) {
 		t.Fatalf("overloaded: %d Retry-After %q", r.code, r.h("Retry-After"))
 	}
 	n.codec.overloaded.Store(false)
-	n.origin.put("acme", "dog.jpg", Original{Body: []byte("DOG"), ETag: `"d"`})
+	n.origin.put("acme", "dog.jpg", Original{Body: []byte(fakeJPEG("DOG")), ETag: `"d"`})
 	n.origin.fail.Store(true)
 	if r := n.get("/acme/dog.jpg?w=4"); r.code != 502 || r.body != "origin error\n" {
 		t.Fatalf("origin down: %d %q", r.code, r.body)

@@ -58,7 +58,7 @@ func TestStaleIfError(t *testing.T) {
 func TestSignedImages(t *testing.T) {
 	key := []byte("sign-key-0123456789abcdef")
 	n := newTestNode(t, func(c *Config, _ *Deps) { c.URL.SignKeys = [][]byte{key} })
-	n.origin.put("acme", "secret.jpg", Original{Body: []byte("S"), ETag: `"s"`, Visibility: "signed"})
+	n.origin.put("acme", "secret.jpg", Original{Body: []byte(fakeJPEG("S")), ETag: `"s"`, Visibility: "signed"})
 	if r := n.get("/acme/secret.jpg?w=5"); r.code != 403 {
 		t.Fatalf("unsigned URL of a signed image: %d", r.code)
 	}
