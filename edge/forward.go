@@ -41,6 +41,7 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 			ctx.Response.Header.SetBytesV(name, v)
 		}
 	}
+	setSecurityHeaders(&ctx.Response.Header)
 	ctx.Response.Header.SetCanonical(hdrXCache, []byte("PEER"))
 	ctx.Response.SetBody(resp.Body())
 	if resp.StatusCode() == fasthttp.StatusOK && s.hot.admit(r.key) {

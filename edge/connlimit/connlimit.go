@@ -119,10 +119,14 @@ type listener struct {
 	limit *Limit
 }
 
-// refusal is the whole answer to a connection over the cap.
+// refusal is the whole answer to a connection over the cap. Like every
+// answer of the public port it forbids sniffing and script (the edge's
+// tests hold its Content-Security-Policy to the edge's own).
 var refusal = func() []byte {
 	body := "too many connections from your address\n"
 	return []byte("HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+		"X-Content-Type-Options: nosniff\r\n" +
+		"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; sandbox\r\n" +
 		"Content-Length: " + strconv.Itoa(len(body)) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body)
 }()
 
