@@ -28,37 +28,58 @@ type Process struct {
 	stopOnce sync.Once
 }
 
-// start runs cmd as a child that is killed if this process dies
-// (Pdeathsig), so a crashed test leaves no server behind.
-func start(name string, cmd *exec.Cmd, stopSig syscall.Signal, logPath string) (*Process, error) {
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("%s: open log: %w", name, err)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+// StartProcess runs cmd as a child in its own process group, killed if this
+// process dies (Pdeathsig), so a crashed test or demo leaves nothing behind.
+// Stop sends stopSig first. The caller sets cmd's output.
+func StartProcess(name string, cmd *exec.Cmd, stopSig syscall.Signal) (*Process, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	cmd.SysProcAttr.Setpgid = true
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
 		return nil, fmt.Errorf("%s: start: %w", name, err)
 	}
 	p := &Process{name: name, cmd: cmd, stopSig: stopSig, done: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
-		logFile.Close()
 		close(p.done)
 	}()
 	return p, nil
 }
 
+// start runs a server with its output appended to logPath.
+func start(name string, cmd *exec.Cmd, stopSig syscall.Signal, logPath string) (*Process, error) {
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("%s: open log: %w", name, err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	p, err := StartProcess(name, cmd, stopSig)
+	// The child holds its own copy of the file from here on.
+	logFile.Close()
+	return p, err
+}
+
+// Name is the name the process was started with.
+func (p *Process) Name() string { return p.name }
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Err waits for the process to exit and says how it ended: nil for exit
+// status 0, otherwise the *exec.ExitError.
+func (p *Process) Err() error {
+	<-p.done
+	return p.waitErr
+}
+
 // Exited is closed when the process has exited.
 func (p *Process) Exited() <-chan struct{} { return p.done }
 
-// Stop asks the server to shut down fast and waits up to timeout before
-// killing it.
+// Stop asks the process to shut down with its stop signal and waits up to
+// timeout before killing its whole process group. It returns once the
+// process has exited.
 func (p *Process) Stop(timeout time.Duration) {
 	p.stopOnce.Do(func() {
 		_ = p.cmd.Process.Signal(p.stopSig)
