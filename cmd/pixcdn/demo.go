@@ -22,6 +22,10 @@ type demoSettings struct {
 	Edges     int    `flag:"edges" help:"number of edge nodes (1..9)"`
 	PortBase  int    `flag:"port-base" help:"first port: edges serve on BASE.., their internal ports BASE+100.., gossip BASE+200.., origin BASE+300, PostgreSQL BASE+301, MinIO BASE+302"`
 	NoSamples bool   `flag:"no-samples" help:"do not upload the sample images"`
+	// Restarts let an operator try a node failure (kill an edge, watch the
+	// others take over and the node come back) without losing the stack.
+	RestartEdges  bool `flag:"restart-edges" help:"restart an edge that exits, after a backoff; false leaves it down"`
+	RestartOrigin bool `flag:"restart-origin" help:"restart the origin when it exits, after a backoff; false leaves it down"`
 }
 
 func demoCommand() command {
@@ -31,9 +35,14 @@ func demoCommand() command {
 		usage:   "[flags]",
 		description: `Starts PostgreSQL and MinIO under --dir (data persists between runs), the origin,
 and --edges edge nodes joined into one cluster, uploads sample images to --tenant,
-and prints the URLs to open. Ctrl-C stops every process it started.`,
+and prints the URLs to open. Secrets are generated into DIR/secrets and handed to
+the processes as files, never on a command line. A process that exits is logged
+with its exit status; edges and the origin are restarted after a backoff (see
+--restart-edges, --restart-origin), PostgreSQL or MinIO exiting is reported and
+the rest keeps running. Ctrl-C stops every process it started, newest first.`,
 		newSettings: func() any {
-			return &demoSettings{logSettings: defaultLogSettings(), Dir: ".run", Tenant: "demo", Edges: 3, PortBase: 8080}
+			return &demoSettings{logSettings: defaultLogSettings(), Dir: ".run", Tenant: "demo", Edges: 3, PortBase: 8080,
+				RestartEdges: true, RestartOrigin: true}
 		},
 		run: func(ctx context.Context, s any, _ []string) error { return runDemo(ctx, s.(*demoSettings)) },
 	}
@@ -92,22 +101,36 @@ func runDemo(ctx context.Context, s *demoSettings) error {
 	if err != nil {
 		return err
 	}
-	defer minio.Stop(10 * time.Second)
+	// Deferred calls run last first: the children, then MinIO, then
+	// PostgreSQL, the reverse of the start order.
 	defer pg.Stop(10 * time.Second)
+	defer minio.Stop(10 * time.Second)
 
-	sup := newSupervisor()
+	sup := newSupervisor(log)
 	defer sup.stopAll(10 * time.Second)
 	stack := &demoStack{settings: s, dir: dir, ports: ports, secrets: secrets, pg: pg, minio: minio, sup: sup, log: log}
 	if err := stack.start(ctx); err != nil {
 		return err
 	}
 	stack.printURLs(os.Stdout)
+	go reportStoreExit(ctx, log, pg.Process, filepath.Join(pg.Dir, "postgres.log"))
+	go reportStoreExit(ctx, log, minio.Process, filepath.Join(dir, "minio", "minio.log"))
+	<-ctx.Done()
+	log.Info("stopping the demo")
+	return nil
+}
+
+// reportStoreExit logs PostgreSQL or MinIO exiting before ctx ends. The
+// demo keeps running, with edges serving what they cached, which is what an
+// operator trying a store failure wants to see.
+func reportStoreExit(ctx context.Context, log *slog.Logger, p *localserver.Process, logPath string) {
 	select {
 	case <-ctx.Done():
-		log.Info("stopping the demo")
-		return nil
-	case name := <-sup.Exited():
-		return fmt.Errorf("%s exited; stopping the demo (its log lines above say why)", name)
+	case <-p.Exited():
+		if ctx.Err() == nil {
+			log.Error("store exited; the demo keeps running without it (restart the demo to bring it back)",
+				"name", p.Name(), "status", exitStatus(p.Err()), "log", logPath)
+		}
 	}
 }
 
@@ -134,10 +157,15 @@ func startDemoStores(ctx context.Context, dir string, ports demoPorts, sec demoS
 }
 
 // demoSecrets are generated on the first run and kept in DIR/secrets so the
-// stack restarts with the same keys.
+// stack restarts with the same keys. The children read them from there
+// (--NAME-file), so no secret is on a command line.
 type demoSecrets struct {
+	Dir                                                                  string
 	MinIOSecret, AdminKey, ClusterSecret, PurgeToken, SignKey, GossipKey string
 }
+
+// file is the path of the secret file name in DIR/secrets.
+func (s demoSecrets) file(name string) string { return filepath.Join(s.Dir, name) }
 
 func loadDemoSecrets(dir string) (demoSecrets, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -153,7 +181,7 @@ func loadDemoSecrets(dir string) (demoSecrets, error) {
 		value := hex.EncodeToString(buf)
 		return value, os.WriteFile(path, []byte(value+"\n"), 0o600)
 	}
-	var s demoSecrets
+	s := demoSecrets{Dir: dir}
 	var err error
 	for _, f := range []struct {
 		name string

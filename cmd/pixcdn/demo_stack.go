@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,12 +50,17 @@ func (d *demoStack) startOrigin(ctx context.Context) error {
 	for _, p := range d.ports.internal {
 		edges = append(edges, fmt.Sprintf("http://127.0.0.1:%d", p))
 	}
-	s3 := fmt.Sprintf("http://%s:%s@%s/pixcdn", d.minio.AccessKey, d.minio.SecretKey, d.minio.Endpoint)
-	env := []string{"PIXCDN_ORIGIN_ADMIN_KEY=" + d.secrets.AdminKey}
-	err := d.sup.start("origin", os.Stdout, env, "origin",
+	// The S3 URL carries MinIO's secret: written next to the other secrets
+	// on every start, since MinIO's port may change between runs.
+	s3 := url.URL{Scheme: "http", User: url.UserPassword(d.minio.AccessKey, d.minio.SecretKey), Host: d.minio.Endpoint, Path: "/pixcdn"}
+	if err := os.WriteFile(d.secrets.file("s3-url"), []byte(s3.String()+"\n"), 0o600); err != nil {
+		return err
+	}
+	err := d.sup.start("origin", d.settings.RestartOrigin, os.Stdout, nil, "origin",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", d.ports.origin),
-		"--postgres", d.pg.DSN("postgres"), "--s3", s3,
-		"--edges", strings.Join(edges, ","), "--purge-token", d.secrets.PurgeToken,
+		"--postgres", d.pg.DSN("postgres"), "--s3-file", d.secrets.file("s3-url"),
+		"--admin-key-file", d.secrets.file("admin-key"),
+		"--edges", strings.Join(edges, ","), "--purge-token-file", d.secrets.file("purge-token"),
 		"--log-format", d.settings.LogFormat, "--log-level", d.settings.LogLevel)
 	if err != nil {
 		return err
@@ -82,7 +88,7 @@ func (d *demoStack) bootstrap(ctx context.Context) error {
 	if _, err := d.originCall(ctx, http.MethodPost, "/v1/tenants", map[string]string{"id": t}, http.StatusConflict); err != nil {
 		return fmt.Errorf("create tenant: %w", err)
 	}
-	keyPath := filepath.Join(d.dir, "secrets", "edge-key")
+	keyPath := d.secrets.file("edge-key")
 	if b, err := os.ReadFile(keyPath); err == nil {
 		d.edgeKey = strings.TrimSpace(string(b))
 	} else {
@@ -153,16 +159,16 @@ func (d *demoStack) startEdges(ctx context.Context) error {
 	}
 	for i := range d.ports.public {
 		name := "edge" + strconv.Itoa(i+1)
-		err := d.sup.start(name, os.Stdout, nil, "edge",
+		err := d.sup.start(name, d.settings.RestartEdges, os.Stdout, nil, "edge",
 			"--name", name,
 			"--public", fmt.Sprintf("127.0.0.1:%d", d.ports.public[i]),
 			"--internal", fmt.Sprintf("127.0.0.1:%d", d.ports.internal[i]),
 			"--gossip", fmt.Sprintf("127.0.0.1:%d", d.ports.gossip[i]),
 			"--join", strings.Join(seeds, ","),
-			"--origin", d.originURL(), "--origin-key", d.edgeKey,
+			"--origin", d.originURL(), "--origin-key-file", d.secrets.file("edge-key"),
 			"--cache-dir", filepath.Join(d.dir, "cache", name), "--cache-size", "1GiB", "--mem-cache", "128MiB",
-			"--cluster-secret", d.secrets.ClusterSecret, "--gossip-key", d.secrets.GossipKey,
-			"--purge-token", d.secrets.PurgeToken, "--sign-key", d.secrets.SignKey,
+			"--cluster-secret-file", d.secrets.file("cluster-secret"), "--gossip-key-file", d.secrets.file("gossip-key"),
+			"--purge-token-file", d.secrets.file("purge-token"), "--sign-key-file", d.secrets.file("sign-key"),
 			"--log-format", d.settings.LogFormat, "--log-level", d.settings.LogLevel)
 		if err != nil {
 			return err
@@ -179,7 +185,7 @@ func (d *demoStack) startEdges(ctx context.Context) error {
 func (d *demoStack) printURLs(w io.Writer) {
 	t, p := d.settings.Tenant, d.ports
 	fmt.Fprintf(w, "\n  PostgreSQL: %s\n  MinIO:      http://%s (access key %s, secret in %s)\n",
-		d.pg.DSN("postgres"), d.minio.Endpoint, d.minio.AccessKey, filepath.Join(d.dir, "secrets", "minio-secret"))
+		d.pg.DSN("postgres"), d.minio.Endpoint, d.minio.AccessKey, d.secrets.file("minio-secret"))
 	edge := fmt.Sprintf("http://127.0.0.1:%d", p.public[0])
 	fmt.Fprintf(w, "\npixcdn demo is running. Open in a browser:\n\n")
 	fmt.Fprintf(w, "  %s/%s/photos/landscape.jpg?w=800            resized, AVIF/WebP/JPEG by Accept\n", edge, t)
@@ -190,9 +196,11 @@ func (d *demoStack) printURLs(w io.Writer) {
 	for i := range p.public {
 		fmt.Fprintf(w, "  edge%d: public http://127.0.0.1:%d  internal http://127.0.0.1:%d\n", i+1, p.public[i], p.internal[i])
 	}
-	fmt.Fprintf(w, "  origin: %s (admin key in %s)\n", d.originURL(), filepath.Join(d.dir, "secrets", "admin-key"))
-	fmt.Fprintf(w, "  upload: pixcdn upload photo.jpg --origin %s --tenant %s --key $(cat %s)\n\n",
-		d.originURL(), t, filepath.Join(d.dir, "secrets", "admin-key"))
+	fmt.Fprintf(w, "  origin: %s (admin key in %s)\n", d.originURL(), d.secrets.file("admin-key"))
+	fmt.Fprintf(w, "  upload: pixcdn upload photo.jpg --origin %s --tenant %s --key-file %s\n\n",
+		d.originURL(), t, d.secrets.file("admin-key"))
+	fmt.Fprintln(w, "Try a node failure: kill an edge (its pid is logged when it starts); the others keep serving")
+	fmt.Fprintln(w, "and it comes back within seconds (--restart-edges=false leaves it down).")
 	fmt.Fprintln(w, "Ctrl-C stops everything.")
 }
 

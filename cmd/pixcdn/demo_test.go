@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,6 +52,28 @@ type demoStackUnderTest struct {
 	adminKey string
 	cmd      *exec.Cmd
 	exited   chan error
+	output   *demoOutput // everything the demo printed
+}
+
+// demoOutput keeps the first MiB of the demo's output. Safe for concurrent
+// use.
+type demoOutput struct {
+	mu   sync.Mutex
+	text strings.Builder
+}
+
+func (o *demoOutput) add(line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.text.Len() < 1<<20 {
+		o.text.WriteString(line + "\n")
+	}
+}
+
+func (o *demoOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.text.String()
 }
 
 // startDemoStack starts `pixcdn demo` in a fresh state directory on free
@@ -79,10 +102,10 @@ func startDemoStack(t *testing.T) *demoStackUnderTest {
 	if err := demo.Start(); err != nil {
 		t.Fatal(err)
 	}
-	d := &demoStackUnderTest{base: base, cmd: demo, exited: make(chan error, 1)}
+	d := &demoStackUnderTest{base: base, cmd: demo, exited: make(chan error, 1), output: &demoOutput{}}
 	// Registered before anything can fail: a Fatal below must not leave the demo running.
 	t.Cleanup(func() { _ = demo.Process.Kill() })
-	d.url = waitForDemoURL(t, stdout, fmt.Sprintf("http://127.0.0.1:%d/demo/", base))
+	d.url = waitForDemoURL(t, stdout, fmt.Sprintf("http://127.0.0.1:%d/demo/", base), d.output)
 	go func() { d.exited <- demo.Wait() }()
 	key, err := os.ReadFile(filepath.Join(state, "secrets", "admin-key"))
 	if err != nil {
@@ -122,18 +145,15 @@ func (d *demoStackUnderTest) edges() []string {
 	return urls
 }
 
-// waitForDemoURL reads the demo's output until it prints a URL starting with
-// prefix, and keeps draining the output afterwards.
-func waitForDemoURL(t *testing.T, out io.Reader, prefix string) string {
+// waitForDemoURL reads the demo's output into seen until it prints a URL
+// starting with prefix, and keeps draining the output into seen afterwards.
+func waitForDemoURL(t *testing.T, out io.Reader, prefix string, seen *demoOutput) string {
 	found := make(chan string, 1)
-	var seen strings.Builder
 	go func() {
 		scanner := bufio.NewScanner(out)
 		for scanner.Scan() {
 			line := scanner.Text()
-			if len(seen.String()) < 1<<16 {
-				seen.WriteString(line + "\n")
-			}
+			seen.add(line)
 			for _, field := range strings.Fields(line) {
 				if strings.HasPrefix(field, prefix) {
 					select {

@@ -40,10 +40,8 @@ const (
 // must get there within invalidationBound of the origin acknowledging the
 // change, and must not serve the old variant again afterwards.
 //
-// The demo cannot stop and restart one edge (its supervisor stops the
-// whole stack when a child exits), so catching up from the event feed
-// after downtime is TestRestartedEdgeCatchesUpFromTheFeed's, with an edge
-// of its own.
+// Catching up from the event feed after downtime is
+// TestRestartedEdgeCatchesUpFromTheFeed's, with an edge of its own.
 func TestEdgesDropChangedImagesWithinASecond(t *testing.T) {
 	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and three edges")
 	d := startDemoStack(t)

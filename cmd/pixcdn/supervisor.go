@@ -2,82 +2,194 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"sync"
 	"syscall"
 	"time"
+
+	"pixcdn/internal/localserver"
 )
 
-// supervisor runs child processes of this binary for `pixcdn demo` and stops
-// them all, in reverse order, when asked or when one of them exits. Safe for
-// concurrent use.
+// Restart backoff of a supervised child: the first restart comes after
+// restartDelayMin, each quick crash doubles the delay up to restartDelayMax,
+// and a child that ran for restartStableAfter starts over at the minimum.
+const (
+	restartDelayMin    = 500 * time.Millisecond
+	restartDelayMax    = 30 * time.Second
+	restartStableAfter = time.Minute
+)
+
+// supervisor runs child processes of this binary for `pixcdn demo`. It logs
+// every child that exits on its own with its exit status, restarts those
+// started with restart after a backoff, and stops them all, newest first,
+// in stopAll. Safe for concurrent use.
 type supervisor struct {
+	log      *slog.Logger
 	mu       sync.Mutex
-	children []*child
+	children []*child // in start order
+	stopping bool
+	quit     chan struct{} // closed by stopAll: restart waits end
+	watchers sync.WaitGroup
 	exited   chan string // names of children that exited on their own
 }
 
+// child is one supervised command and its current process.
 type child struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
+	name    string
+	args    []string
+	env     []string
+	out     io.Writer
+	restart bool
+	// proc is the current process, started at startedAt; both are
+	// guarded by supervisor.mu.
+	proc      *localserver.Process
+	startedAt time.Time
 }
 
-func newSupervisor() *supervisor { return &supervisor{exited: make(chan string, 16)} }
+func newSupervisor(log *slog.Logger) *supervisor {
+	return &supervisor{log: log, quit: make(chan struct{}), exited: make(chan string, 16)}
+}
 
-// start runs `pixcdn args…` with its output prefixed by name on out. The child
-// is killed if this process dies.
-func (s *supervisor) start(name string, out io.Writer, env []string, args ...string) error {
+var errSupervisorStopping = errors.New("the supervisor is stopping its children")
+
+// start runs `pixcdn args…` with env added to this process's environment and
+// its output prefixed by name on out, and watches it: when it exits on its
+// own the exit is logged and delivered on Exited, and with restart it is run
+// again after a backoff. The child is killed if this process dies.
+func (s *supervisor) start(name string, restart bool, out io.Writer, env []string, args ...string) error {
+	c := &child{name: name, args: args, env: env, out: out, restart: restart}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.spawnLocked(c); err != nil {
+		return err
+	}
+	s.children = append(s.children, c)
+	s.watchers.Add(1)
+	go s.watch(c)
+	return nil
+}
+
+// spawnLocked starts c's process; s.mu is held.
+func (s *supervisor) spawnLocked(c *child) error {
+	if s.stopping {
+		return errSupervisorStopping
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), env...)
-	prefixed := &prefixWriter{prefix: name + " | ", w: out}
+	cmd := exec.Command(self, c.args...)
+	cmd.Env = append(os.Environ(), c.env...)
+	prefixed := &prefixWriter{prefix: c.name + " | ", w: c.out}
 	cmd.Stdout, cmd.Stderr = prefixed, prefixed
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
+	proc, err := localserver.StartProcess(c.name, cmd, syscall.SIGTERM)
+	if err != nil {
+		return err
 	}
-	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-		select {
-		case s.exited <- name:
-		default:
-		}
-	}()
-	s.mu.Lock()
-	s.children = append(s.children, c)
-	s.mu.Unlock()
+	c.proc, c.startedAt = proc, time.Now()
+	s.log.Info("started", "name", c.name, "pid", proc.Pid())
 	return nil
 }
 
-// Exited delivers the name of a child that exited.
+// watch reports each exit of c and restarts it while it should run.
+func (s *supervisor) watch(c *child) {
+	defer s.watchers.Done()
+	delay := restartDelayMin
+	for {
+		s.mu.Lock()
+		proc, started := c.proc, c.startedAt
+		s.mu.Unlock()
+		err := proc.Err()
+		if s.isStopping() {
+			return
+		}
+		s.log.Error("child exited", "name", c.name, "pid", proc.Pid(), "status", exitStatus(err))
+		select {
+		case s.exited <- c.name:
+		default:
+		}
+		if !c.restart {
+			return
+		}
+		if time.Since(started) >= restartStableAfter {
+			delay = restartDelayMin
+		}
+		if !s.restartAfter(c, delay) {
+			return
+		}
+		delay = min(2*delay, restartDelayMax)
+	}
+}
+
+// restartAfter waits delay and starts c again, retrying with a growing delay
+// while it cannot be started. It reports false once the supervisor stops.
+func (s *supervisor) restartAfter(c *child, delay time.Duration) bool {
+	for {
+		s.log.Info("restarting child", "name", c.name, "in", delay)
+		select {
+		case <-s.quit:
+			return false
+		case <-time.After(delay):
+		}
+		s.mu.Lock()
+		err := s.spawnLocked(c)
+		s.mu.Unlock()
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, errSupervisorStopping):
+			return false
+		}
+		s.log.Error("restarting child failed", "name", c.name, "err", err)
+		delay = min(2*delay, restartDelayMax)
+	}
+}
+
+func (s *supervisor) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
+}
+
+// exitStatus describes how a process ended: "exit status 1",
+// "signal: killed", or "exit status 0".
+func exitStatus(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}
+
+// Exited delivers the name of a child that exited on its own (a few are
+// buffered; more are dropped when nobody reads).
 func (s *supervisor) Exited() <-chan string { return s.exited }
 
-// stopAll sends SIGTERM to every child, newest first, and waits up to grace
-// for each before killing it.
+// stopAll stops every child, newest first: SIGTERM, then a kill of its
+// process group after grace. No child is restarted once it began; it
+// returns when every child has exited. Idempotent.
 func (s *supervisor) stopAll(grace time.Duration) {
 	s.mu.Lock()
-	children := s.children
-	s.children = nil
-	s.mu.Unlock()
-	for i := len(children) - 1; i >= 0; i-- {
-		c := children[i]
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-c.done:
-		case <-time.After(grace):
-			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
-			<-c.done
-		}
+	if s.stopping {
+		s.mu.Unlock()
+		s.watchers.Wait()
+		return
 	}
+	s.stopping = true
+	close(s.quit)
+	procs := make([]*localserver.Process, len(s.children))
+	for i, c := range s.children {
+		procs[i] = c.proc
+	}
+	s.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].Stop(grace)
+	}
+	s.watchers.Wait()
 }
 
 // prefixWriter prefixes each line written through it. Safe for concurrent
