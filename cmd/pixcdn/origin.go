@@ -20,7 +20,7 @@ import (
 type originSettings struct {
 	logSettings
 	Listen     string        `flag:"listen" help:"HTTP listen address of the origin API"`
-	Postgres   string        `flag:"postgres" secret:"true" help:"PostgreSQL DSN; its user owns the schema (migrations) and the service works as the non-owner role pixcdn_app"`
+	Postgres   string        `flag:"postgres" secret:"true" help:"PostgreSQL DSN; its user owns the schema (migrations) and the service works as the non-owner role pixcdn_app; a password may also come from PGPASSWORD or ~/.pgpass"`
 	PGConns    int           `flag:"postgres-conns" help:"PostgreSQL connection pool size"`
 	S3         string        `flag:"s3" secret:"true" help:"MinIO/S3 as http(s)://ACCESS:SECRET@HOST:PORT/BUCKET (the bucket is created if missing)"`
 	AdminKey   string        `flag:"admin-key" secret:"true" help:"bootstrap system admin API key, ≥ 16 characters (also read from PIXCDN_ORIGIN_ADMIN_KEY)"`
