@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"pixcdn/edge/imgurl"
@@ -40,7 +41,14 @@ type Config struct {
 	NegativeEntries int
 	// DefaultPolicy applies when the origin sends no Cache-Control.
 	DefaultPolicy Policy
-	// RetryAfter is the Retry-After sent with 503. Default 1s.
+	// MaxMissesPerClient bounds the uncached requests one client (an IPv4
+	// address or IPv6 /64) may have waiting on fills at once, so one
+	// client cannot fill the transform queue; more are answered 429 at
+	// once. 0 disables the bound. Default 8 per core: under half of what
+	// the transform workers and queue hold, so other clients always find
+	// room (cmd/pixcdn derives it from the real worker and queue sizes).
+	MaxMissesPerClient int
+	// RetryAfter is the Retry-After sent with 503 and 429. Default 1s.
 	RetryAfter time.Duration
 	// Revalidations bounds concurrent background revalidations. Default 16.
 	Revalidations int
@@ -97,19 +105,20 @@ type Limits struct {
 // DefaultConfig returns the defaults documented on each field.
 func DefaultConfig() Config {
 	return Config{
-		NodeName:        "edge",
-		RequestTimeout:  10 * time.Second,
-		FillTimeout:     15 * time.Second,
-		ForwardTimeout:  5 * time.Second,
-		NegativeTTL:     10 * time.Second,
-		NegativeEntries: 10000,
-		DefaultPolicy:   DefaultPolicy,
-		RetryAfter:      time.Second,
-		Revalidations:   16,
-		HotEntries:      1024,
-		HotMaxBytes:     256 << 10,
-		HotTTL:          10 * time.Second,
-		CatchUpTimeout:  5 * time.Second,
+		NodeName:           "edge",
+		RequestTimeout:     10 * time.Second,
+		FillTimeout:        15 * time.Second,
+		ForwardTimeout:     5 * time.Second,
+		NegativeTTL:        10 * time.Second,
+		NegativeEntries:    10000,
+		DefaultPolicy:      DefaultPolicy,
+		RetryAfter:         time.Second,
+		MaxMissesPerClient: 8 * runtime.NumCPU(),
+		Revalidations:      16,
+		HotEntries:         1024,
+		HotMaxBytes:        256 << 10,
+		HotTTL:             10 * time.Second,
+		CatchUpTimeout:     5 * time.Second,
 		Limits: Limits{
 			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536, WriteBufferBytes: 4 << 10,
 			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
@@ -140,6 +149,9 @@ func (c Config) Validate() error {
 	}
 	if c.HotEntries < 0 || c.HotMaxBytes < 0 || c.HotTTL < 0 || c.CatchUpTimeout < 0 {
 		return errors.New("edge: HotEntries, HotMaxBytes, HotTTL and CatchUpTimeout must not be negative")
+	}
+	if c.MaxMissesPerClient < 0 {
+		return errors.New("edge: MaxMissesPerClient must not be negative (0 disables)")
 	}
 	if c.NegativeEntries < 1 || c.Revalidations < 1 || l.MaxConnsPerIP < 1 || l.MaxConns < 1 {
 		return errors.New("edge: NegativeEntries, Revalidations, MaxConnsPerIP and MaxConns must be ≥ 1")

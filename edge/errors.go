@@ -19,8 +19,11 @@ var (
 	ErrUnsupported    = errors.New("unsupported image format")
 	ErrUndecodable    = errors.New("image cannot be processed")
 	ErrOverloaded     = errors.New("overloaded, retry later")
-	ErrOrigin         = errors.New("origin error")
-	ErrOriginTimeout  = errors.New("origin timeout")
+	// ErrTooManyMisses: the client already waits on as many fills as
+	// Config.MaxMissesPerClient allows.
+	ErrTooManyMisses = errors.New("too many uncached requests from your address, retry later")
+	ErrOrigin        = errors.New("origin error")
+	ErrOriginTimeout = errors.New("origin timeout")
 )
 
 // statusFor maps an error of the request path to its HTTP status and the
@@ -45,6 +48,8 @@ func statusFor(err error) (int, string) {
 		return http.StatusUnsupportedMediaType, "unsupported image format"
 	case errors.Is(err, ErrUndecodable):
 		return http.StatusUnprocessableEntity, "image cannot be processed"
+	case errors.Is(err, ErrTooManyMisses):
+		return http.StatusTooManyRequests, ErrTooManyMisses.Error()
 	case errors.Is(err, ErrOverloaded):
 		return http.StatusServiceUnavailable, "overloaded, retry later"
 	case errors.Is(err, ErrOriginTimeout), errors.Is(err, context.DeadlineExceeded):

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"pixcdn/edge/connlimit"
 	"pixcdn/edge/peer"
 )
 
@@ -28,6 +29,11 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 	defer cancel()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
+	if client, ok := connlimit.ClientOf(ctx.RemoteIP()); ok {
+		ctx.Request.Header.Set(peer.HeaderClient, client.String())
+	} else {
+		ctx.Request.Header.Del(peer.HeaderClient)
+	}
 	err := s.deps.Peers.Forward(fctx, owner.InternalAddr, &ctx.Request, resp)
 	if err != nil || !relayable(resp.StatusCode()) {
 		s.metrics.forwards.WithLabelValues("fallback").Inc()

@@ -3,19 +3,24 @@ package edge
 import (
 	"context"
 	"errors"
-	"time"
-
+	"fmt"
+	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/valyala/fasthttp"
+
+	"pixcdn/edge/connlimit"
+	"pixcdn/edge/peer"
 )
 
 // lookup finds or makes the entry for r on this node: r's L0 entry, cache
 // hit, stale serving with revalidation, or a fill. The entry is r's
 // immutable L0 entry or buf, which it fills; header is the L0 entry's
-// prebuilt response header (see respond), nil otherwise.
-func (s *Server) lookup(r *request, now time.Time, buf *Entry) (e *Entry, header *fasthttp.ResponseHeader, res cacheResult, err error) {
+// prebuilt response header (see respond), nil otherwise. ctx and hop say
+// who asks (see clientOf); a miss holds one of that client's miss units.
+func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time.Time, buf *Entry) (e *Entry, header *fasthttp.ResponseHeader, res cacheResult, err error) {
 	gen := s.gen.Load()
 	if l := r.freshL0(gen, now); l != nil {
 		return &l.entry, l.header, resHit, nil
@@ -38,8 +43,71 @@ func (s *Server) lookup(r *request, now time.Time, buf *Entry) (e *Entry, header
 	if s.neg.has(r.origKey, now) {
 		return e, nil, resMiss, ErrNotFound
 	}
-	*e, err = s.fill(r, nil)
+	*e, err = s.fillMiss(r, s.clientOf(ctx, hop), now)
 	return e, nil, resMiss, err
+}
+
+// fillMiss fills r for a client's request, after checking r's visibility
+// (an unsigned request for a signed image never joins or starts a fill).
+// Joining a fill already running costs no more work and is always
+// admitted; starting one takes one of the client's miss units
+// (ErrTooManyMisses when it has none left) for as long as it waits.
+func (s *Server) fillMiss(r *request, client netip.Addr, now time.Time) (Entry, error) {
+	orig, err := s.visibleOriginal(r, now)
+	if err != nil {
+		return Entry{}, err
+	}
+	key := string(r.key)
+	c, started := s.fills.join(s.ctx, key, s.cfg.FillTimeout, func() bool { return s.misses.Acquire(client) },
+		func(ctx context.Context, c *fillCall) (Entry, error) { return s.makeEntry(ctx, c, r, nil, orig) })
+	if c == nil {
+		return Entry{}, ErrTooManyMisses
+	}
+	if started {
+		defer s.misses.Release(client)
+	}
+	return s.await(key, c)
+}
+
+// visibleOriginal returns ErrForbidden when r is unsigned and its image is
+// signed, so such a request never costs a transform; it decides from what
+// this node knows (its memo of signed images, its cached original) or else
+// from the original itself, fetched once (the fill needs it anyway) and
+// remembered. It returns the original when it had to read one, for the
+// fill to reuse; nil when r is signed or asks for the original.
+func (s *Server) visibleOriginal(r *request, now time.Time) (*Entry, error) {
+	if r.signed || r.variant.Original {
+		return nil, nil
+	}
+	if s.signedImages.has(r.origKey, now) {
+		return nil, ErrForbidden
+	}
+	orig, ok := s.deps.Cache.Get(r.origKey)
+	if !ok {
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+		defer cancel()
+		var err error
+		if orig, err = s.originalFor(ctx, r.tenant, r.publicID, false); err != nil {
+			return nil, err
+		}
+	}
+	if orig.Image.Signed {
+		s.signedImages.add(r.origKey, now.Add(s.cfg.NegativeTTL))
+		return nil, ErrForbidden
+	}
+	return &orig, nil
+}
+
+// clientOf is the address that stands for the client of a request: its
+// peer address, or for a request a peer forwarded (hop), the client address
+// that peer vouches for. The zero Addr when unknown (then not counted).
+func (s *Server) clientOf(ctx *fasthttp.RequestCtx, hop bool) netip.Addr {
+	if hop {
+		a, _ := netip.ParseAddr(string(ctx.Request.Header.Peek(peer.HeaderClient)))
+		return a
+	}
+	a, _ := connlimit.ClientOf(ctx.RemoteIP())
+	return a
 }
 
 // revalidateNow refreshes an entry past stale-while-revalidate; if the
@@ -77,62 +145,77 @@ func isOriginFailure(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrOverloaded)
 }
 
-// fill makes the entry for r once per key on this node (singleflight),
-// revalidating prev if given. The fill runs detached from the caller with
+// fill makes the entry for r once per key on this node (fillGroup),
+// revalidating prev. The fill runs detached from the caller with
 // FillTimeout, so one impatient client cannot fail the others waiting on
-// it; the caller waits at most RequestTimeout.
+// it, and is cancelled when every waiter has gone; the caller waits at
+// most RequestTimeout. A wait that ends while the variant is being made
+// is ErrOverloaded (this node's CPU held it), otherwise ErrOriginTimeout.
 func (s *Server) fill(r *request, prev *Entry) (Entry, error) {
-	flightKey := "v" + string(r.key)
-	ch := s.flights.DoChan(flightKey, func() (any, error) {
-		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.FillTimeout)
-		defer cancel()
-		if r.variant.Original {
-			return s.original(ctx, r.tenant, r.publicID, prev)
-		}
-		return s.fillVariant(ctx, r, prev)
+	key := string(r.key)
+	c, _ := s.fills.join(s.ctx, key, s.cfg.FillTimeout, nil, func(ctx context.Context, c *fillCall) (Entry, error) {
+		return s.makeEntry(ctx, c, r, prev, nil)
 	})
+	return s.await(key, c)
+}
+
+// makeEntry runs inside r's fill c: the original, or the variant.
+func (s *Server) makeEntry(ctx context.Context, c *fillCall, r *request, prev, orig *Entry) (Entry, error) {
+	if r.variant.Original {
+		return s.original(ctx, r.tenant, r.publicID, prev)
+	}
+	return s.fillVariant(ctx, c, r, prev, orig)
+}
+
+// await waits for c as one of its waiters, at most RequestTimeout.
+func (s *Server) await(key string, c *fillCall) (Entry, error) {
+	defer s.fills.leave(key, c)
 	timer := time.NewTimer(s.cfg.RequestTimeout)
 	defer timer.Stop()
 	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return Entry{}, res.Err
-		}
-		return res.Val.(Entry), nil
+	case <-c.done:
+		return c.entry, c.err
 	case <-timer.C:
+		if c.transforming.Load() {
+			return Entry{}, fmt.Errorf("%w: the variant took too long to make", ErrOverloaded)
+		}
 		return Entry{}, ErrOriginTimeout
 	}
 }
 
-// fillVariant runs inside the variant's flight.
-func (s *Server) fillVariant(ctx context.Context, r *request, prev *Entry) (Entry, error) {
-	// Re-check the cache inside the flight: another flight for this key may
+// fillVariant runs inside the variant's fill c.
+func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev, orig *Entry) (Entry, error) {
+	// Re-check the cache inside the fill: another fill for this key may
 	// have finished between our miss and the start of this one; without the
 	// re-check the variant would be fetched and transformed twice.
 	if e, ok := s.deps.Cache.Get(r.key); ok && e.state(s.clock()) == fresh {
 		return e, nil
 	}
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: r.tenant, PublicID: r.publicID})
-	orig, err := s.originalFor(ctx, r.tenant, r.publicID, prev != nil)
-	if err != nil {
-		return Entry{}, err
+	if orig == nil || orig.state(s.clock()) != fresh || prev != nil {
+		o, err := s.originalFor(ctx, r.tenant, r.publicID, prev != nil)
+		if err != nil {
+			return Entry{}, err
+		}
+		orig = &o
 	}
 	if prev != nil && prev.OriginETag == orig.ETag {
 		e := *prev
 		e.Policy = orig.Policy
-		e.inheritTimes(&orig)
+		e.inheritTimes(orig)
 		s.deps.Cache.Set(r.key, e, guard)
 		return e, nil
 	}
+	c.transforming.Store(true)
 	out, err := s.transform(ctx, r, orig.Body)
 	if err != nil {
 		return Entry{}, err
 	}
 	e := Entry{
-		Body: out.Body, ContentType: out.ContentType, ETag: variantETag(&orig, r.variant.Canonical, r.format),
+		Body: out.Body, ContentType: out.ContentType, ETag: variantETag(orig, r.variant.Canonical, r.format),
 		LastModified: orig.LastModified, Image: orig.Image, Policy: orig.Policy, OriginETag: orig.ETag,
 	}
-	e.inheritTimes(&orig)
+	e.inheritTimes(orig)
 	s.deps.Cache.Set(r.key, e, guard)
 	return e, nil
 }

@@ -91,7 +91,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (re
 		}
 	}
 	var buf Entry
-	e, header, res, err := s.lookup(r, now, &buf)
+	e, header, res, err := s.lookup(ctx, hop, r, now, &buf)
 	if err == nil && e.Image.Signed && !r.signed {
 		err = ErrForbidden
 	}

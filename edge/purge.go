@@ -151,6 +151,7 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 	// generation and is dropped from the requests' L0 slots.
 	s.gen.Add(1)
 	s.neg.clear()
+	s.signedImages.clear()
 	if p.Seq > 0 && !s.purges.firstTime(p.Seq) {
 		return
 	}

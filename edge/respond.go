@@ -147,7 +147,7 @@ func etagListMatches(list, etag []byte) bool {
 // Errors are never cached as successes.
 func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 	code, msg := statusFor(err)
-	if code == fasthttp.StatusServiceUnavailable {
+	if code == fasthttp.StatusServiceUnavailable || code == fasthttp.StatusTooManyRequests {
 		secs := max(int64(s.cfg.RetryAfter/time.Second), 1)
 		ctx.Response.Header.Set(fasthttp.HeaderRetryAfter, strconv.FormatInt(secs, 10))
 	}

@@ -9,9 +9,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 	"golang.org/x/sync/singleflight"
 
+	"pixcdn/edge/clientquota"
 	"pixcdn/edge/connlimit"
 	"pixcdn/edge/connwatch"
 	"pixcdn/edge/imgurl"
@@ -48,13 +50,19 @@ type Server struct {
 	parser  *imgurl.Parser
 	metrics *metrics
 	neg     *negCache
-	flights singleflight.Group
-	purges  *purgeLog
-	memo    *requestMemo
-	hot     *hotCache // nil when disabled
-	policy  policyMemo
-	now     func() time.Time // test hook; nil means time.Now
-	gen     atomic.Uint64    // purge generation: bumped after every purge
+	// signedImages remembers, by original key, images known to be signed,
+	// so unsigned requests for them are refused before any fill.
+	signedImages *negCache
+	flights      singleflight.Group // original fetches, by original key
+	fills        fillGroup          // variant and original fills, by request key
+	// misses bounds the fills one client may wait on at once.
+	misses *clientquota.Quota
+	purges *purgeLog
+	memo   *requestMemo
+	hot    *hotCache // nil when disabled
+	policy policyMemo
+	now    func() time.Time // test hook; nil means time.Now
+	gen    atomic.Uint64    // purge generation: bumped after every purge
 
 	ctx    context.Context // cancelled by Close; parent of fills and background work
 	cancel context.CancelFunc
@@ -93,6 +101,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
 		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096),
+		signedImages: newNegCache(cfg.NegativeEntries), misses: clientquota.New(cfg.MaxMissesPerClient),
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
 		connLimit: connlimit.New(cfg.Limits.MaxConnsPerIP),
@@ -102,6 +111,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.registerCacheMetrics()
+	s.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "pixcdn_misses_refused_total",
+		Help: "Uncached requests refused (429) because their client already waited on MaxMissesPerClient fills.",
+	}, func() float64 { return float64(s.misses.Refused()) }))
 	return s, nil
 }
 

@@ -41,16 +41,17 @@ type edgeSettings struct {
 	HotEntries       int      `flag:"hot-entries" help:"popular variants owned by other nodes kept here briefly (0 disables)"`
 	Pprof            bool     `flag:"pprof" help:"serve /debug/pprof on the internal port to requests with Authorization: Bearer <cluster secret>"`
 
-	Workers        int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
-	TransformQueue int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
-	RequestTimeout time.Duration `flag:"request-timeout" help:"deadline of one public request"`
-	MaxConnsPerIP  int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`
-	MaxURL         int           `flag:"max-url" help:"longest request URI in bytes"`
-	MaxHeader      int           `flag:"max-header" help:"largest request header block in bytes"`
-	WriteBuffer    int           `flag:"write-buffer" help:"response buffer per connection in bytes, held while the connection lives: a response that fits is sent with one write, a larger one as header and body with one writev"`
-	ReadTimeout    time.Duration `flag:"read-timeout" help:"time to read one request (0 disables: only behind a proxy that cuts off slow clients)"`
-	WriteTimeout   time.Duration `flag:"write-timeout" help:"time to write one response (0 disables)"`
-	IdleTimeout    time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0: the read timeout)"`
+	Workers            int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
+	TransformQueue     int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
+	RequestTimeout     time.Duration `flag:"request-timeout" help:"deadline of one public request"`
+	MaxMissesPerClient int           `flag:"max-misses-per-client" help:"uncached requests one client address (IPv4, IPv6 /64) may have waiting on transforms at once; more are answered 429 (default: half of workers + transform-queue; behind a proxy that hides client addresses set it to workers + transform-queue)"`
+	MaxConnsPerIP      int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`
+	MaxURL             int           `flag:"max-url" help:"longest request URI in bytes"`
+	MaxHeader          int           `flag:"max-header" help:"largest request header block in bytes"`
+	WriteBuffer        int           `flag:"write-buffer" help:"response buffer per connection in bytes, held while the connection lives: a response that fits is sent with one write, a larger one as header and body with one writev"`
+	ReadTimeout        time.Duration `flag:"read-timeout" help:"time to read one request (0 disables: only behind a proxy that cuts off slow clients)"`
+	WriteTimeout       time.Duration `flag:"write-timeout" help:"time to write one response (0 disables)"`
+	IdleTimeout        time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0: the read timeout)"`
 }
 
 func edgeCommand() command {

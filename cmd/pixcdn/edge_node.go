@@ -75,17 +75,24 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 	return n, nil
 }
 
-func newProcessor(s *edgeSettings) (*libvips.Processor, error) {
-	cfg := libvips.DefaultConfig()
+// transformSlots returns the transform workers and queue depth of s.
+func transformSlots(s *edgeSettings) (workers, queue int) {
+	workers = libvips.DefaultConfig().Workers
 	if s.Workers > 0 {
-		cfg.Workers = s.Workers
+		workers = s.Workers
 	}
 	// A deeper queue than libvips' default: when an owner dies, its peers
 	// take over its fills all at once, and those requests must not fail.
-	cfg.QueueDepth = 16 * cfg.Workers
+	queue = 16 * workers
 	if s.TransformQueue > 0 {
-		cfg.QueueDepth = s.TransformQueue
+		queue = s.TransformQueue
 	}
+	return workers, queue
+}
+
+func newProcessor(s *edgeSettings) (*libvips.Processor, error) {
+	cfg := libvips.DefaultConfig()
+	cfg.Workers, cfg.QueueDepth = transformSlots(s)
 	p, err := libvips.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)
@@ -130,6 +137,10 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg.NodeName, cfg.Logger = name, log
 	cfg.ClusterSecret, cfg.PurgeToken, cfg.Profiling = s.ClusterSecret, s.PurgeToken, s.Pprof
 	cfg.RequestTimeout, cfg.HotEntries = s.RequestTimeout, s.HotEntries
+	if cfg.MaxMissesPerClient = s.MaxMissesPerClient; cfg.MaxMissesPerClient == 0 {
+		workers, queue := transformSlots(s)
+		cfg.MaxMissesPerClient = max(1, (workers+queue)/2)
+	}
 	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
 	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout, cfg.Limits.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout

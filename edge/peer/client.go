@@ -41,7 +41,7 @@ func NewClient(cfg Config) (*Client, error) {
 
 // forwardedHeaders are copied from the client's request to the owner.
 var forwardedHeaders = []string{
-	fasthttp.HeaderAccept, fasthttp.HeaderIfNoneMatch, fasthttp.HeaderIfModifiedSince,
+	fasthttp.HeaderAccept, fasthttp.HeaderIfNoneMatch, fasthttp.HeaderIfModifiedSince, HeaderClient,
 }
 
 // Forward sends a public request (method, raw URI as sent, and the headers

@@ -19,6 +19,9 @@ const (
 	PathOriginal = "/_peer/o"
 	// HeaderHop names the node that forwarded the request.
 	HeaderHop = "Pixcdn-Hop"
+	// HeaderClient carries the address of the client a forwarded request
+	// came from, for the owner's per-client limits.
+	HeaderClient = "Pixcdn-Client"
 	// Headers describing an original (same meaning as the origin's).
 	HeaderVersion    = "Pixcdn-Version"
 	HeaderVisibility = "Pixcdn-Visibility"
