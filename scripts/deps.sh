@@ -21,6 +21,7 @@ declare -A why=(
   [curl]="the benchmark scripts talk to the servers they start"
   [jq]="the benchmark scripts read JSON reports"
   [util-linux]="taskset pins benchmark servers and load generators to separate cores"
+  [chromium]="headless browser of the edge's browser tests (no response may run script)"
 )
 
 say() { printf 'deps: %s\n' "$*"; }

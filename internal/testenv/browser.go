@@ -1,0 +1,60 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser starts a headless Chromium (Debian's chromium package) with a
+// fresh profile and returns a chromedp context for one tab in it, ready
+// for chromedp.Run. The browser is stopped, and its profile removed, when
+// the test ends. Without a Chromium binary the test fails under CI and is
+// skipped otherwise.
+//
+// Chromium runs as tests here do, as root, so without its sandbox; QUIC,
+// background networking, component updates and sync are off, so it talks
+// to nothing but the pages a test opens.
+func Browser(t testing.TB) context.Context {
+	t.Helper()
+	path, err := chromiumPath()
+	if err != nil {
+		unavailable(t, "Chromium (Debian package chromium)", err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	ctx, cancel := chromedp.NewContext(actx)
+	// Registered after t.TempDir, so it runs first: the profile is removed
+	// only once the browser has exited.
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser and opens the tab
+		t.Fatalf("testenv: start Chromium %s: %v", path, err)
+	}
+	return ctx
+}
+
+// chromiumPath finds Chromium on PATH under the names Debian and other
+// distributions give it.
+func chromiumPath() (string, error) {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no chromium or chromium-browser on PATH")
+}
