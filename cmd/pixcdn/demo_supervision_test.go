@@ -89,6 +89,42 @@ func TestDemoRestartsAKilledEdge(t *testing.T) {
 	d.stop(t)
 }
 
+// TestDemoLeavesAKilledEdgeDownWhenAsked kills one edge of a demo run with
+// --restart-edges=false: it stays down while the other edges serve every
+// variant (those it owned too) and the origin answers, and the demo still
+// stops cleanly.
+func TestDemoLeavesAKilledEdgeDownWhenAsked(t *testing.T) {
+	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and three edges")
+	d := startDemoStack(t, "--restart-edges=false")
+	victim := demoChild(t, d, "edge", "edge2")
+	if victim == 0 {
+		t.Fatal("no edge2 process below the demo")
+	}
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	healthz := fmt.Sprintf("http://127.0.0.1:%d/healthz", d.base+101)
+	// Well past the first restart a supervisor would make.
+	for width, end := 100, time.Now().Add(4*time.Second); time.Now().Before(end); width += 10 {
+		for _, edge := range []string{d.edges()[0], d.edges()[2]} {
+			url := fmt.Sprintf("%s/demo/photos/landscape.jpg?w=%d", edge, width)
+			if status := fetchStatus(t, url); status != http.StatusOK {
+				t.Fatalf("GET %s while edge2 is down: %d", url, status)
+			}
+		}
+		if status := fetchStatus(t, healthz); status != 0 {
+			t.Fatalf("edge2 answered %s with %d after being killed with --restart-edges=false", healthz, status)
+		}
+	}
+	if status := fetchStatus(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", d.base+300)); status != http.StatusOK {
+		t.Fatalf("origin /healthz while edge2 is down: %d", status)
+	}
+	if out := d.output.String(); !strings.Contains(out, "name=edge2") || !strings.Contains(out, "signal: killed") {
+		t.Errorf("the demo did not report edge2's exit and status:\n%s", out)
+	}
+	d.stop(t)
+}
+
 // fetchStatus GETs url and returns the status, 0 when it cannot connect.
 func fetchStatus(t *testing.T, url string) int {
 	t.Helper()

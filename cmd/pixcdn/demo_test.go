@@ -76,9 +76,10 @@ func (o *demoOutput) String() string {
 	return o.text.String()
 }
 
-// startDemoStack starts `pixcdn demo` in a fresh state directory on free
-// ports and waits until it prints its URLs (every edge is ready then).
-func startDemoStack(t *testing.T) *demoStackUnderTest {
+// startDemoStack starts `pixcdn demo` with the flags extra in a fresh state
+// directory on free ports and waits until it prints its URLs (every edge is
+// ready then).
+func startDemoStack(t *testing.T, extra ...string) *demoStackUnderTest {
 	t.Helper()
 	bin := testenv.EdgeBinary(t)
 	base := freePortBase(t)
@@ -91,7 +92,7 @@ func startDemoStack(t *testing.T) *demoStackUnderTest {
 	if err := os.Chmod(state, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	demo := exec.Command(bin, "demo", "--dir", state, "--port-base", fmt.Sprint(base), "--log-level", "warn")
+	demo := exec.Command(bin, append([]string{"demo", "--dir", state, "--port-base", fmt.Sprint(base), "--log-level", "warn"}, extra...)...)
 	demo.Dir = state
 	stdout, err := demo.StdoutPipe()
 	if err != nil {
