@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -43,7 +44,7 @@ func badgerOptions(cfg Config) badger.Options {
 		opts = opts.WithInMemory(true).WithMemTableSize(64 << 20).WithValueThreshold(1 << 20)
 	}
 	return opts.
-		WithLogger(badgerLogger{cfg.Logger}).
+		WithLogger(badgerLogger{cfg.Logger, cfg.badgerQuiet}).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
@@ -145,15 +146,22 @@ func recoverable(err error) bool {
 		!strings.Contains(err.Error(), "Cannot acquire directory lock")
 }
 
-// badgerLogger passes Badger's warnings and errors to slog and drops its
-// info and debug chatter.
-type badgerLogger struct{ log *slog.Logger }
+// badgerLogger passes Badger's warnings and errors to slog, unless quiet
+// is set and true, and drops its info and debug chatter.
+type badgerLogger struct {
+	log   *slog.Logger
+	quiet *atomic.Bool
+}
 
 func (l badgerLogger) Errorf(f string, a ...any) {
-	l.log.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	if l.quiet == nil || !l.quiet.Load() {
+		l.log.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	}
 }
 func (l badgerLogger) Warningf(f string, a ...any) {
-	l.log.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	if l.quiet == nil || !l.quiet.Load() {
+		l.log.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	}
 }
 func (badgerLogger) Infof(string, ...any)  {}
 func (badgerLogger) Debugf(string, ...any) {}

@@ -116,7 +116,7 @@ func TestCompactionReclaimsGarbage(t *testing.T) {
 		}
 	}
 	s.collectGarbage()
-	_, size := s.disk.segs.stats()
+	_, size := s.disk().segs.stats()
 	live := s.Stats().Disk.Bytes
 	t.Logf("segments %d bytes for %d live bytes, %d compactions", size, live, s.Stats().GCRewrites)
 	// Sealed segments keep < 30% garbage; the active one may be all garbage.
@@ -141,7 +141,7 @@ func TestLostSegmentIsAMiss(t *testing.T) {
 	if first == last {
 		t.Fatal("all frames in one segment")
 	}
-	if err := s.disk.segs.remove(first); err != nil { // while open
+	if err := s.disk().segs.remove(first); err != nil { // while open
 		t.Fatal(err)
 	}
 	wantMiss(t, s, "k0")
@@ -149,7 +149,7 @@ func TestLostSegmentIsAMiss(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(s.disk.segs.path(first + 1)); err != nil { // while closed
+	if err := os.Remove(s.disk().segs.path(first + 1)); err != nil { // while closed
 		t.Fatal(err)
 	}
 	s = openStore(t, cfg)

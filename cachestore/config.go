@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,11 +57,24 @@ type Config struct {
 	// SweepDelay batches purges: a sweep starts this long after the first
 	// purge since the last sweep. Default 1 second.
 	SweepDelay time.Duration
+	// HealthInterval is how often the store checks its directory (still
+	// there? room left?) and, while the disk tier is degraded, tries to
+	// recover it (health.go). Default 1 second.
+	HealthInterval time.Duration
+	// OnReopen, if set, is called after the disk tier was reopened empty
+	// in a recreated Dir (its directory had been removed), from the
+	// store's own goroutine: it must not block for long. Whoever keeps
+	// files beside Dir can write them again then.
+	OnReopen func()
 	// Logger receives the few lines the store logs (a directory moved aside,
-	// GC failures). Default slog.Default().
+	// GC failures, a disk fault and the recovery from it). Default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock used for freshness. Default time.Now.
 	Now func() time.Time
+
+	// badgerQuiet, when set and true, silences Badger's logger: that of
+	// a dropped disk tier (reopen.go).
+	badgerQuiet *atomic.Bool
 }
 
 // DefaultConfig returns a memory-only configuration with production sizes;
@@ -75,6 +89,7 @@ func DefaultConfig() Config {
 		GCDiscardRatio:  0.3,
 		SweepInterval:   5 * time.Minute,
 		SweepDelay:      time.Second,
+		HealthInterval:  time.Second,
 	}
 }
 
@@ -95,6 +110,7 @@ func (c Config) Validate() error {
 		{!(c.GCDiscardRatio > 0 && c.GCDiscardRatio < 1), "GCDiscardRatio must be in (0, 1)"},
 		{c.SweepInterval <= 0, "SweepInterval must be positive"},
 		{c.SweepDelay < 0, "SweepDelay must not be negative"},
+		{c.HealthInterval < 0, "HealthInterval must not be negative"},
 	}
 	for _, ch := range checks {
 		if ch.bad {
@@ -110,6 +126,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SegmentBytes == 0 {
 		c.SegmentBytes = clamp(c.DiskBytes/64, 1<<20, 64<<20)
+	}
+	if c.HealthInterval == 0 {
+		c.HealthInterval = time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

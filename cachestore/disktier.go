@@ -36,6 +36,7 @@ type diskTier struct {
 	writerDone   chan struct{}
 	stopOnce     sync.Once
 	failedWrites atomic.Uint64
+	tierState
 }
 
 // indexCost is what an entry's Badger record and keys are charged against

@@ -18,8 +18,12 @@ const maxAsyncVictims = 32
 // fast; it blocks only while the queue is full. Until a write lands, the
 // key's lock stays held, so a later write, eviction, move or disk read of
 // the same key waits for it (read-your-writes). A queued write that fails
-// is counted in failedWrites and the entry is forgotten.
+// is counted in failedWrites and the entry is forgotten. A halted tier
+// refuses with errDiskHalted at once.
 func (d *diskTier) write(h uint64, frame, idx []byte) error {
+	if !d.writable() {
+		return errDiskHalted
+	}
 	var victims []uint64
 	unlock := d.lockKeys([]uint64{h})
 	d.mu.Lock()
@@ -97,11 +101,16 @@ func (d *diskTier) commitWait(muts []mutation, unlock func()) error {
 // that any number of them fits Badger's transactions), and returns. Once
 // all have landed it calls done with the first error and then unlock,
 // which releases the key locks the caller took for muts. Failed writes
-// are counted. Close waits for queued writes.
+// are counted. Close waits for queued writes. On a halted tier nothing is
+// queued: done gets errDiskHalted at once.
 func (d *diskTier) commitAsync(muts []mutation, unlock func(), done func(error)) {
-	if len(muts) == 0 {
+	if len(muts) == 0 || !d.writable() {
 		unlock()
-		done(nil)
+		if len(muts) == 0 {
+			done(nil)
+		} else {
+			done(errDiskHalted)
+		}
 		return
 	}
 	d.inflight.Add(1)

@@ -60,17 +60,20 @@ func (s *Store) gcLoop() {
 func (s *Store) collectGarbage() {
 	s.gcMu.Lock()
 	defer s.gcMu.Unlock()
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	d, ok := s.useDisk()
+	if !ok {
 		return
 	}
-	for i, id := range s.disk.segs.garbage(s.cfg.GCDiscardRatio) {
-		if i == maxCompactionsPerRun || s.closing() {
+	defer s.done(d)
+	if !d.writable() {
+		return // nothing can be moved, nor evicted; the disk tier is degraded
+	}
+	for i, id := range d.segs.garbage(s.cfg.GCDiscardRatio) {
+		if i == maxCompactionsPerRun || s.closing() || !d.writable() {
 			break
 		}
-		if err := s.compact(id); err != nil {
-			if !errors.Is(err, errCompactionStopped) {
+		if err := s.compact(d, id); err != nil {
+			if !errors.Is(err, errCompactionStopped) && d.writable() {
 				s.cfg.Logger.Warn("cachestore: compacting a segment failed", "dir", s.cfg.Dir, "segment", id, "err", err)
 			}
 			break
@@ -82,7 +85,7 @@ func (s *Store) collectGarbage() {
 	}
 	size := dirBytes(s.cfg.Dir) + dirBytes(filepath.Join(s.cfg.Dir, segDirName))
 	s.dirBytes.Store(size)
-	if err := s.disk.setCapacity(s.fitBudget(size)); err != nil {
+	if err := d.setCapacity(s.fitBudget(d, size)); err != nil && !errors.Is(err, errDiskHalted) {
 		s.cfg.Logger.Warn("cachestore: evicting to fit the disk budget failed", "err", err)
 	}
 }
@@ -94,8 +97,7 @@ func (s *Store) collectGarbage() {
 // the check (and wins: the frame is no longer pointed at) or after the
 // move (and replaces the moved frame). Readers that raced the removal
 // look their pointer up again (diskTier.read).
-func (s *Store) compact(id uint32) error {
-	d := s.disk
+func (s *Store) compact(d *diskTier, id uint32) error {
 	slots := make(chan struct{}, maxMovesInFlight)
 	var moves sync.WaitGroup
 	var failed, stopped atomic.Bool
@@ -172,14 +174,14 @@ func (d *diskTier) liveFrame(p pointer, h uint64) (frame, idx []byte, ok bool) {
 // segment has enough of it, and evicting in a rush only makes more of it)
 // when Dir exceeds DiskBytes, raised halfway back towards the nominal
 // budget when Dir is comfortably (5%) below it.
-func (s *Store) fitBudget(dir int64) int64 {
-	cur := s.disk.stats().Capacity
+func (s *Store) fitBudget(d *diskTier, dir int64) int64 {
+	cur := d.stats().Capacity
 	limit := s.cfg.DiskBytes
 	switch {
 	case dir > limit:
-		return max(cur-min(dir-limit, cur/10), s.disk.nominal/4)
-	case dir < limit*95/100 && cur < s.disk.nominal:
-		return min(cur+(limit*95/100-dir)/2, s.disk.nominal)
+		return max(cur-min(dir-limit, cur/10), d.nominal/4)
+	case dir < limit*95/100 && cur < d.nominal:
+		return min(cur+(limit*95/100-dir)/2, d.nominal)
 	default:
 		return cur
 	}

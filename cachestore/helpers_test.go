@@ -66,7 +66,7 @@ func mustSet(t testing.TB, s *Store, key string, e Entry) {
 // landed waits until the queued disk write of key, if any, has been
 // applied to Badger, for tests that read Badger directly.
 func landed(s *Store, key string) {
-	s.disk.lockKeys([]uint64{hashKey([]byte(key))})()
+	s.disk().lockKeys([]uint64{hashKey([]byte(key))})()
 }
 
 func wantBody(t testing.TB, s *Store, key string, want []byte) {

@@ -34,7 +34,7 @@ func diskRecords(t *testing.T, s *Store) int {
 func framePointer(t *testing.T, s *Store, key string) pointer {
 	t.Helper()
 	landed(s, key)
-	p, ok := s.disk.segs.locate(hashKey([]byte(key)))
+	p, ok := s.disk().segs.locate(hashKey([]byte(key)))
 	if !ok {
 		t.Fatalf("no frame for %q", key)
 	}
@@ -49,7 +49,7 @@ func TestChecksumMismatchIsAMiss(t *testing.T) {
 	s := openStore(t, cfg)
 	mustSet(t, s, "k", testEntry("t", "i", nil, body(1, 0, 4000)))
 	p := framePointer(t, s, "k")
-	f, err := os.OpenFile(s.disk.segs.path(p.seg), os.O_RDWR, 0)
+	f, err := os.OpenFile(s.disk().segs.path(p.seg), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,9 @@ import (
 // from the Badger records (keys and their small values, which live in the
 // LSM tree), and deletes the records that do not fit the budget or point
 // at frames that are not there (a segment lost, or a tail cut short).
-func loadIndex(db *badger.DB, segs *segments, budget int64) (*diskTier, error) {
+func loadIndex(db *badger.DB, segs *segments, budget int64, watch *dirWatch) (*diskTier, error) {
 	d := &diskTier{db: db, segs: segs, nominal: budget, policy: s3fifo.New(budget)}
+	d.closed, d.watch = make(chan struct{}), watch
 	var hs, drop []uint64
 	var ptrs []pointer
 	var maxSeg uint32

@@ -15,14 +15,20 @@ func (s *Store) Purge(p Purge) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	unlock, ok := s.lockCounters()
+	d, unlock, ok := s.lockCounters()
 	if !ok {
 		return ErrClosed
 	}
 	defer unlock()
 	gen := s.gens.clock.Load() + 1
 	scopes := p.scopes()
-	if err := s.persistScopes(scopes, gen); err != nil {
+	if !d.canWrite() {
+		// Applied in memory now, written when the disk tier can be again:
+		// until then no entry it holds can be read after a restart either
+		// (a dropped tier is reopened empty; a full one is written again
+		// only after the counters are).
+		s.markUnsaved()
+	} else if err := s.persistScopes(d, scopes, gen); err != nil {
 		return fmt.Errorf("cachestore: purge: %w", err)
 	}
 	s.gens.apply(scopes, gen)
@@ -33,25 +39,32 @@ func (s *Store) Purge(p Purge) error {
 	return nil
 }
 
-// lockCounters takes purgeMu and life (shared), to change the counters
-// and their persisted copies. Once the store is closed it takes nothing
-// and returns false.
-func (s *Store) lockCounters() (unlock func(), ok bool) {
+// lockCounters takes purgeMu and the disk tier (useDisk), to change the
+// counters and their persisted copies. Once the store is closed it takes
+// nothing and returns false.
+func (s *Store) lockCounters() (d *diskTier, unlock func(), ok bool) {
 	s.purgeMu.Lock()
-	s.life.RLock()
-	if s.closed.Load() {
-		s.life.RUnlock()
+	d, ok = s.useDisk()
+	if !ok {
 		s.purgeMu.Unlock()
-		return nil, false
+		return nil, nil, false
 	}
-	return func() {
-		s.life.RUnlock()
+	return d, func() {
+		s.done(d)
 		s.purgeMu.Unlock()
 	}, true
 }
 
-func (s *Store) persistScopes(scopes []scope, gen uint64) error {
-	wb := s.db().NewWriteBatch()
+// markUnsaved notes that the counters changed while the disk tier could
+// not store them.
+func (s *Store) markUnsaved() {
+	s.health.mu.Lock()
+	s.health.unsaved = true
+	s.health.mu.Unlock()
+}
+
+func (s *Store) persistScopes(d *diskTier, scopes []scope, gen uint64) error {
+	wb := d.db.NewWriteBatch()
 	defer wb.Cancel()
 	val := binary.BigEndian.AppendUint64(nil, gen)
 	for _, sc := range scopes {
@@ -65,5 +78,5 @@ func (s *Store) persistScopes(scopes []scope, gen uint64) error {
 	if s.cfg.Dir == "" {
 		return nil
 	}
-	return s.db().Sync()
+	return d.db.Sync()
 }

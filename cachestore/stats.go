@@ -13,7 +13,8 @@ type Stats struct {
 	Memory TierStats
 	// Disk.Capacity is the live budget, which the directory-size controller
 	// lowers when garbage in segments or Badger's overhead would push Dir
-	// past DiskBytes.
+	// past DiskBytes. While the disk tier is dropped after a fault
+	// (Health), Disk is all zero; after it is reopened, it counts afresh.
 	Disk             TierStats
 	MemoryHits       uint64 // Gets served from the memory tier
 	DiskHits         uint64 // Gets served from the disk tier
@@ -32,9 +33,10 @@ type Stats struct {
 // Stats returns the current counters. Safe for concurrent use; cheap
 // enough to call on every metrics scrape.
 func (s *Store) Stats() Stats {
+	d := s.disk()
 	return Stats{
 		Memory:           s.mem.stats(),
-		Disk:             s.disk.stats(),
+		Disk:             d.stats(),
 		MemoryHits:       s.mem.served(),
 		DiskHits:         s.diskHits.Load(),
 		Misses:           s.misses.Load(),
@@ -42,7 +44,7 @@ func (s *Store) Stats() Stats {
 		DroppedFills:     s.dropped.Load(),
 		Swept:            s.swept.Load(),
 		GCRewrites:       s.gcRewrites.Load(),
-		FailedWrites:     s.disk.failedWrites.Load(),
+		FailedWrites:     s.failedBefore.Load() + d.failedWrites.Load(),
 		DirBytes:         s.dirBytes.Load(),
 		PurgeScopes:      s.gens.size(),
 		TrimmedScopes:    s.trimmed.Load(),

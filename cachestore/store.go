@@ -29,10 +29,11 @@ var (
 // generation. Keys are opaque bytes. All methods are safe for concurrent
 // use; none blocks for long except Purge (one fsync) and Close.
 type Store struct {
-	cfg  Config
-	mem  *memTier
-	disk *diskTier
-	gens *generations
+	cfg    Config
+	mem    *memTier
+	tier   atomic.Pointer[diskTier] // see disk
+	gens   *generations
+	health healthState
 
 	purgeMu sync.Mutex // serialises purges (and trims) so generations only grow
 	gcMu    sync.Mutex // serialises GC runs (the loop's and tests' own)
@@ -47,7 +48,7 @@ type Store struct {
 	trim  trimState
 
 	closed    atomic.Bool
-	life      sync.RWMutex // held shared by disk operations, exclusively by Close
+	life      sync.RWMutex // held shared by disk operations (useDisk), exclusively by Close
 	stop      chan struct{}
 	kick      chan struct{} // asks the sweeper for an early sweep
 	gcKick    chan struct{} // asks the GC loop for an early run
@@ -61,45 +62,77 @@ type counters struct {
 	checksumFailures, dropped atomic.Uint64
 	swept, gcRewrites         atomic.Uint64
 	trimmed                   atomic.Uint64
+	failedBefore              atomic.Uint64 // failed writes of dropped disk tiers
 	dirBytes, written         atomic.Int64
 }
 
 // New opens (or creates) the store described by cfg, rebuilds the disk
-// tier's index from what is on disk, and starts the GC and sweeper
-// goroutines, which Close stops. A directory Badger cannot open is moved
-// aside and the store starts empty (see Config.Dir).
+// tier's index from what is on disk, and starts the GC, sweeper and
+// health goroutines, which Close stops. A directory Badger cannot open is
+// moved aside and the store starts empty (see Config.Dir); one without
+// room to write starts with its disk tier degraded (health.go).
 func New(cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	db, err := openBadger(cfg)
+	d, err := openDisk(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cachestore: open %q: %w", cfg.Dir, err)
-	}
-	segs, err := openSegments(cfg.Dir, cfg.SegmentBytes)
-	if err != nil {
-		return nil, errors.Join(err, db.Close())
+		return nil, err
 	}
 	s := &Store{cfg: cfg, mem: newMemTier(cfg.MemoryBytes),
 		stop: make(chan struct{}), kick: make(chan struct{}, 1), gcKick: make(chan struct{}, 1)}
+	s.health.faults = make(map[DiskFault]uint64, len(Faults))
 	var floor uint64
-	if s.gens, floor, err = loadGenerations(db); err == nil {
-		// A Generation from before the reopen may not outlive the counters
-		// trimmed then (trim.go).
-		s.floor.Store(floor)
-		s.disk, err = loadIndex(db, segs, cfg.liveBudget())
+	if s.gens, floor, err = loadGenerations(d.db); err == nil {
+		err = s.watchDirLocked()
 	}
 	if err != nil {
-		if s.disk != nil {
-			s.disk.stopWriter()
-		}
-		return nil, errors.Join(err, db.Close(), segs.close())
+		d.halt()
+		return nil, errors.Join(err, d.closeAll())
 	}
-	s.wg.Add(2)
+	// A Generation from before the reopen may not outlive the counters
+	// trimmed then (trim.go).
+	s.floor.Store(floor)
+	d.onFault = s.degrade
+	s.tier.Store(d)
+	if cfg.Dir != "" {
+		if err := makeReserve(cfg.Dir, cfg.reserveBytes()); err != nil {
+			s.degrade(d, classify(err), err)
+		}
+	}
+	s.wg.Add(3)
 	go s.gcLoop()
 	go s.sweepLoop()
+	go s.healthLoop()
 	return s, nil
+}
+
+// disk returns the current disk tier: the one opened, or after a fault an
+// empty stand-in or the tier reopened since (reopen.go).
+func (s *Store) disk() *diskTier { return s.tier.Load() }
+
+// useDisk returns the current disk tier, held for one operation, or false
+// once the store is closed. Callers call s.done(d) when they are done.
+func (s *Store) useDisk() (*diskTier, bool) {
+	s.life.RLock()
+	if s.closed.Load() {
+		s.life.RUnlock()
+		return nil, false
+	}
+	for {
+		// A tier dropped between the load and enter is closing: the
+		// store has swapped in another one by then.
+		if d := s.disk(); d.enter() {
+			return d, true
+		}
+	}
+}
+
+// done ends an operation useDisk began.
+func (s *Store) done(d *diskTier) {
+	d.leave()
+	s.life.RUnlock()
 }
 
 func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
@@ -116,7 +149,7 @@ func (s *Store) Get(key []byte) (Entry, bool) {
 	h := hashKey(key)
 	if it, ok, hits := s.mem.get(h, key); ok {
 		if hits != nil {
-			s.disk.hitAll(hits)
+			s.disk().hitAll(hits)
 		}
 		if s.servable(&it.entry, it.stamp) {
 			s.mem.countServed(h)
@@ -147,31 +180,31 @@ func (s *Store) servable(e *Entry, stamp uint64) bool {
 // deleting the entry when its frame is damaged or gone, or it is purged
 // or expired.
 func (s *Store) readDisk(h uint64, key []byte) (*memItem, bool) {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	d, ok := s.useDisk()
+	if !ok {
 		return nil, false
 	}
-	rec, err := s.disk.read(h)
+	defer s.done(d)
+	rec, err := d.read(h)
 	switch {
 	case errors.Is(err, errNotFound):
 		return nil, false
 	case errors.Is(err, ErrCorrupt) || errors.Is(err, errBadFrame):
 		s.checksumFailures.Add(1)
-		s.disk.discard(h)
+		d.discard(h)
 		return nil, false
 	case err != nil: // the frame is gone (segment lost, tail cut) or unreadable
-		s.disk.discard(h)
+		d.discard(h)
 		return nil, false
 	}
 	if string(rec.key) != string(key) {
 		return nil, false // 64-bit hash collision: the other key keeps the slot
 	}
 	if !s.servable(&rec.entry, rec.stamp) {
-		s.disk.discard(h)
+		d.discard(h)
 		return nil, false
 	}
-	s.disk.hit(h)
+	d.hit(h)
 	return &memItem{key: rec.key, stamp: rec.stamp, entry: rec.entry, size: rec.entry.size(len(key))}, true
 }
 
@@ -194,6 +227,7 @@ func (s *Store) Snapshot() Generation { return Generation(s.gens.clock.Load()) }
 // Set copies key and e (Body and Tags included); the caller keeps
 // ownership of them. It returns ErrExpired for an entry already expired,
 // ErrTooLarge for one bigger than the disk budget, ErrClosed after Close.
+// While the disk tier is degraded (Health), e is stored in memory only.
 func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 	if len(key) == 0 {
 		return ErrEmptyKey
@@ -215,7 +249,7 @@ func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 		return ErrTooLarge
 	}
 	idx := encode(record{stamp: stamp, entry: Entry{FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil, Image: e.Image}})
-	if err := s.writeDisk(h, frame, idx); err != nil {
+	if err := s.writeDisk(h, frame, idx); err != nil && !errors.Is(err, errDiskHalted) {
 		s.mem.remove(h, nil)
 		return err
 	}
@@ -225,47 +259,58 @@ func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 }
 
 func (s *Store) writeDisk(h uint64, frame, idx []byte) error {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	d, ok := s.useDisk()
+	if !ok {
 		return ErrClosed
 	}
-	if err := s.disk.write(h, frame, idx); err != nil {
+	defer s.done(d)
+	if err := d.write(h, frame, idx); err != nil {
 		return fmt.Errorf("cachestore: set: %w", err)
 	}
 	s.noteWritten(len(frame) + len(idx))
 	return nil
 }
 
-// Delete removes key from both tiers. Deleting an absent key is not an error.
+// Delete removes key from both tiers. Deleting an absent key is not an
+// error. While the disk tier cannot be written, the disk tier forgets the
+// key and the sweeper deletes its record later.
 func (s *Store) Delete(key []byte) error {
 	h := hashKey(key)
 	s.mem.remove(h, key)
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	d, ok := s.useDisk()
+	if !ok {
 		return ErrClosed
 	}
-	return s.disk.remove(h)
+	defer s.done(d)
+	if err := d.remove(h); err != nil && !errors.Is(err, errDiskHalted) {
+		return err
+	}
+	return nil
 }
 
-// Close stops the GC and sweeper goroutines, waits for them and for
-// in-flight operations, and closes Badger and the segment files. It is idempotent: later calls
-// return the first call's result. After Close, Get misses and Set, Delete
-// and Purge return ErrClosed.
+// Close stops the GC, sweeper and health goroutines, waits for them and
+// for in-flight operations, and closes Badger and the segment files. If
+// the disk tier was lost (its directory removed), it is dropped rather
+// than flushed: Close then waits at most about a second for it. It is
+// idempotent: later calls return the first call's result. After Close,
+// Get misses and Set, Delete and Purge return ErrClosed.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.cfg.Dir != "" {
+			if f, err := s.inspectDir(); f == FaultDirGone {
+				s.degrade(s.disk(), f, err)
+			}
+		}
 		s.closed.Store(true)
 		close(s.stop)
 		s.wg.Wait()
 		s.life.Lock()
 		defer s.life.Unlock()
-		s.disk.inflight.Wait()
-		s.disk.stopWriter()
-		s.closeErr = errors.Join(s.disk.db.Close(), s.disk.segs.close())
+		s.closeErr = s.disk().closeAll()
+		s.waitRetired(retireWait)
 	})
 	return s.closeErr
 }
 
-// db is for the package's own tests and loops; callers hold life.
-func (s *Store) db() *badger.DB { return s.disk.db }
+// db is for the package's own tests and loops: the current tier's Badger.
+func (s *Store) db() *badger.DB { return s.disk().db }

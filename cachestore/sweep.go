@@ -81,17 +81,24 @@ func (k *keptStamps) note(stamp uint64) {
 	}
 }
 
+// sweepDisk sweeps the disk tier; while it is degraded (not writable) it
+// does nothing and reports a partial sweep.
 func (s *Store) sweepDisk(kept *keptStamps) (int, bool) {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	d, ok := s.useDisk()
+	if !ok {
 		return 0, false
 	}
-	dead, whole := s.findDead(kept)
+	defer s.done(d)
+	if !d.writable() {
+		return 0, false
+	}
+	dead, whole := s.findDead(d, kept)
 	for i := 0; i < len(dead); i += sweepBatch {
 		chunk := dead[i:min(i+sweepBatch, len(dead))]
-		if err := s.disk.remove(chunk...); err != nil {
-			s.cfg.Logger.Warn("cachestore: sweeper could not delete", "err", err)
+		if err := d.remove(chunk...); err != nil {
+			if !errors.Is(err, errDiskHalted) {
+				s.cfg.Logger.Warn("cachestore: sweeper could not delete", "err", err)
+			}
 			return i, false
 		}
 	}
@@ -101,8 +108,8 @@ func (s *Store) sweepDisk(kept *keptStamps) (int, bool) {
 // findDead lists the hashes whose records are unreadable, purged,
 // expired or unknown to the policy, and notes the stamps of the others in
 // kept. It stops early, reporting false, if the store closes.
-func (s *Store) findDead(kept *keptStamps) (dead []uint64, whole bool) {
-	err := s.db().View(func(txn *badger.Txn) error {
+func (s *Store) findDead(d *diskTier, kept *keptStamps) (dead []uint64, whole bool) {
+	err := d.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64,
 			Prefix: []byte{prefixRecord}})
 		defer it.Close()
@@ -116,7 +123,7 @@ func (s *Store) findDead(kept *keptStamps) (dead []uint64, whole bool) {
 				continue
 			}
 			h := binary.BigEndian.Uint64(k[1:])
-			if s.isDead(it.Item(), h, kept) {
+			if s.isDead(d, it.Item(), h, kept) {
 				dead = append(dead, h)
 			}
 		}
@@ -128,7 +135,7 @@ func (s *Store) findDead(kept *keptStamps) (dead []uint64, whole bool) {
 // errSweepStopped ends findDead's walk when the store closes.
 var errSweepStopped = errors.New("cachestore: sweep stopped")
 
-func (s *Store) isDead(item *badger.Item, h uint64, kept *keptStamps) bool {
+func (s *Store) isDead(d *diskTier, item *badger.Item, h uint64, kept *keptStamps) bool {
 	dead := true
 	_ = item.Value(func(v []byte) error {
 		_, idx, err := decodePointer(v)
@@ -136,7 +143,7 @@ func (s *Store) isDead(item *badger.Item, h uint64, kept *keptStamps) bool {
 			return nil
 		}
 		rec, err := decode(idx)
-		dead = err != nil || !s.servable(&rec.entry, rec.stamp) || !s.disk.tracks(h)
+		dead = err != nil || !s.servable(&rec.entry, rec.stamp) || !d.tracks(h)
 		if !dead {
 			kept.note(rec.stamp)
 		}

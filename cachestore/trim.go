@@ -79,14 +79,18 @@ func (s *Store) raiseFloor(f uint64) {
 }
 
 // flushWrites waits until every disk write queued so far is committed to
-// Badger. It reports false if the store is closed.
+// Badger. It reports false if the store is closed or the disk tier is
+// degraded (then the counters cannot be trimmed on disk anyway).
 func (s *Store) flushWrites() bool {
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed.Load() {
+	d, ok := s.useDisk()
+	if !ok {
 		return false
 	}
-	s.disk.flush()
+	defer s.done(d)
+	if !d.writable() {
+		return false
+	}
+	d.flush()
 	return true
 }
 
@@ -94,11 +98,14 @@ func (s *Store) flushWrites() bool {
 // then in memory. It holds purgeMu, so a concurrent Purge (whose counter
 // is newer than w anyway) is never half applied while it runs.
 func (s *Store) trimGenerations(w uint64) error {
-	unlock, ok := s.lockCounters()
+	d, unlock, ok := s.lockCounters()
 	if !ok {
 		return nil
 	}
 	defer unlock()
+	if !d.canWrite() {
+		return nil // a later sweep trims them
+	}
 	old := s.gens.atOrBelow(w)
 	if len(old) == 0 {
 		return nil
@@ -106,7 +113,7 @@ func (s *Store) trimGenerations(w uint64) error {
 	// On disk first: a counter persisted but dropped from memory only
 	// kills entries stamped below w, of which there are none; a counter
 	// kept in memory but gone from disk could come back to life on reopen.
-	if err := s.unpersistScopes(old); err != nil {
+	if err := s.unpersistScopes(d, old); err != nil {
 		return err
 	}
 	s.gens.drop(old)
@@ -122,8 +129,8 @@ var clockKey = []byte{prefixGen, 0}
 
 // unpersistScopes records the clock and then deletes the counters of
 // scopes, in one write batch (the clock first), synced like a purge.
-func (s *Store) unpersistScopes(scopes []scope) error {
-	wb := s.db().NewWriteBatch()
+func (s *Store) unpersistScopes(d *diskTier, scopes []scope) error {
+	wb := d.db.NewWriteBatch()
 	defer wb.Cancel()
 	if err := wb.Set(clockKey, binary.BigEndian.AppendUint64(nil, s.gens.clock.Load())); err != nil {
 		return err
@@ -139,7 +146,7 @@ func (s *Store) unpersistScopes(scopes []scope) error {
 	if s.cfg.Dir == "" {
 		return nil
 	}
-	return s.db().Sync()
+	return d.db.Sync()
 }
 
 // atOrBelow lists the scopes whose counter is at most w.

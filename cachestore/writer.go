@@ -1,6 +1,11 @@
 package cachestore
 
-import "github.com/dgraph-io/badger/v4"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
 
 // Coalescing writer. Badger v4.9.6's DB.NewTransaction waits until every
 // transaction committed before it has been applied (oracle.readTs), so a
@@ -75,7 +80,14 @@ func (d *diskTier) runWriter() {
 				more = false
 			}
 		}
-		if len(batch) > 0 {
+		switch {
+		case len(batch) == 0:
+		case !d.writable():
+			finish(batch, errDiskHalted)
+		case d.watch.gone():
+			d.fail(FaultDirGone, errors.New("cachestore: directory removed"))
+			finish(batch, errDiskHalted)
+		default:
 			d.commitBatch(d.appendFrames(batch))
 		}
 		if more && w.flush { // it ended the batch: what came before is committed
@@ -95,32 +107,44 @@ func (d *diskTier) flush() {
 }
 
 // appendFrames writes the frames of ws to the active segment and records
-// where they went. If that fails, the writes with frames fail; the others
-// are returned for committing. ws is modified.
+// where they went, and returns ws for committing. If that fails, or would
+// pass the low-water mark of free space, the tier is halted, every write
+// of ws fails and none is returned. ws is modified.
 func (d *diskTier) appendFrames(ws []pendingWrite) []pendingWrite {
 	var frames [][]byte
+	var n int64
 	for _, w := range ws {
 		if w.mut.frame != nil {
 			frames = append(frames, w.mut.frame)
+			n += int64(len(w.mut.frame))
 		}
 	}
 	if len(frames) == 0 {
 		return ws
 	}
-	ptrs, err := d.segs.append(frames)
-	keep := ws[:0]
-	for _, w := range ws {
-		switch {
-		case w.mut.frame == nil:
-		case err != nil:
-			w.done(err)
-			continue
-		default:
-			w.mut.ptr, ptrs = ptrs[0], ptrs[1:]
-		}
-		keep = append(keep, w)
+	var ptrs []pointer
+	err := errDiskHalted
+	if d.space.allow(n) {
+		ptrs, err = d.segs.append(frames)
+	} else {
+		d.fail(FaultDiskFull, fmt.Errorf("cachestore: less than %d bytes free", d.space.low))
 	}
-	return keep
+	if err != nil {
+		// Nothing more is written to this tier until the store has
+		// decided what the fault means (health.go): not even the
+		// deletions of this batch.
+		if !errors.Is(err, errDiskHalted) {
+			d.fail(classify(err), err)
+		}
+		finish(ws, err)
+		return nil
+	}
+	for i := range ws {
+		if ws[i].mut.frame != nil {
+			ws[i].mut.ptr, ptrs = ptrs[0], ptrs[1:]
+		}
+	}
+	return ws
 }
 
 // commitBatch commits ws in as few transactions as Badger's size limit
@@ -177,6 +201,9 @@ func fillTxn(txn *badger.Txn, ws []pendingWrite) (int, error) {
 func (d *diskTier) commitWrites(txn *badger.Txn, ws []pendingWrite) {
 	ws = append([]pendingWrite(nil), ws...)
 	txn.CommitWith(func(err error) {
+		if err != nil {
+			d.fail(badgerFault(err), err)
+		}
 		if err == nil {
 			changes := make([]recordChange, len(ws))
 			for i, w := range ws {
@@ -186,6 +213,16 @@ func (d *diskTier) commitWrites(txn *badger.Txn, ws []pendingWrite) {
 		}
 		finish(ws, err)
 	})
+}
+
+// badgerFault is the fault an error of Badger's means. Whatever it is,
+// the store drops the tier: after a failed write Badger may be left
+// unable to take another (a memtable it could not create).
+func badgerFault(err error) DiskFault {
+	if f := classify(err); f == FaultDirGone {
+		return f
+	}
+	return FaultIO
 }
 
 func finish(ws []pendingWrite, err error) {

@@ -38,7 +38,7 @@ func TestCoalescedWritesSurviveRestart(t *testing.T) {
 	for n := 0; n < writers*each; n++ {
 		wantBody(t, s, fmt.Sprintf("k%d", n), body(n, 0, 2000))
 	}
-	if f := s.disk.failedWrites.Load(); f != 0 {
+	if f := s.disk().failedWrites.Load(); f != 0 {
 		t.Fatalf("%d failed writes", f)
 	}
 }
