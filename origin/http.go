@@ -118,11 +118,17 @@ func statusFor(err error) int {
 }
 
 // writeError answers with err's status and a short plain-text cause;
-// internal errors are logged and answered without detail.
+// internal errors are logged and answered without detail. A store outage
+// is a 503 naming the store, with Retry-After.
 func writeError(w http.ResponseWriter, err error) {
 	code := statusFor(err)
 	msg := err.Error()
-	if code >= 500 {
+	switch {
+	case code == http.StatusServiceUnavailable:
+		slog.Warn("origin: store unavailable", "err", err)
+		msg = UnavailableCause(err)
+		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
+	case code >= 500:
 		slog.Error("origin: request failed", "err", err)
 		msg = http.StatusText(code)
 	}

@@ -13,22 +13,23 @@ import (
 // putImage: PUT /v1/{tenant}/images/{id...} with the raw bytes;
 // ?tags=a,b&visibility=signed; If-Match / If-None-Match: *.
 func (s *Service) putImage(w http.ResponseWriter, r *http.Request) {
+	body := trackBody(r)
 	tenant := r.PathValue("tenant")
 	if _, err := s.authorize(r, WriteImages, tenant); err != nil {
-		writeError(w, err)
+		s.refuseUpload(w, r, body, err)
 		return
 	}
 	if r.ContentLength > s.cfg.MaxUploadBytes {
-		writeError(w, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrTooLarge, r.ContentLength, s.cfg.MaxUploadBytes))
+		s.refuseUpload(w, r, body, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrTooLarge, r.ContentLength, s.cfg.MaxUploadBytes))
 		return
 	}
 	opts, err := ingestOptions(r)
 	if err != nil {
-		writeError(w, err)
+		s.refuseUpload(w, r, body, err)
 		return
 	}
-	im, err := s.Ingest(r.Context(), tenant, r.PathValue("id"), r.Body, opts)
-	s.writeIngested(w, im, err)
+	im, err := s.Ingest(r.Context(), tenant, r.PathValue("id"), body, opts)
+	s.writeIngested(w, r, body, im, err)
 }
 
 func ingestOptions(r *http.Request) (IngestOptions, error) {
@@ -50,9 +51,9 @@ func ingestOptions(r *http.Request) (IngestOptions, error) {
 	return opts, nil
 }
 
-func (s *Service) writeIngested(w http.ResponseWriter, im Image, err error) {
+func (s *Service) writeIngested(w http.ResponseWriter, r *http.Request, body *uploadBody, im Image, err error) {
 	if err != nil {
-		writeError(w, err)
+		s.refuseUpload(w, r, body, err)
 		return
 	}
 	w.Header().Set("ETag", im.ETag())
@@ -69,25 +70,26 @@ func (s *Service) writeIngested(w http.ResponseWriter, im Image, err error) {
 // query or from form fields sent before the file; the file name is the
 // public id when none is given.
 func (s *Service) postImage(w http.ResponseWriter, r *http.Request) {
+	body := trackBody(r)
 	tenant := r.PathValue("tenant")
 	if _, err := s.authorize(r, WriteImages, tenant); err != nil {
-		writeError(w, err)
+		s.refuseUpload(w, r, body, err)
 		return
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		writeError(w, fmt.Errorf("%w: want multipart/form-data: %v", ErrInvalid, err))
+		s.refuseUpload(w, r, body, fmt.Errorf("%w: want multipart/form-data: %v", ErrInvalid, err))
 		return
 	}
 	opts, err := ingestOptions(r)
 	if err != nil {
-		writeError(w, err)
+		s.refuseUpload(w, r, body, err)
 		return
 	}
 	publicID := r.URL.Query().Get("public_id")
 	part, err := nextFilePart(mr, &publicID, &opts)
 	if err != nil {
-		writeError(w, err)
+		s.refuseUpload(w, r, body, err)
 		return
 	}
 	defer part.Close()
@@ -95,7 +97,7 @@ func (s *Service) postImage(w http.ResponseWriter, r *http.Request) {
 		publicID = part.FileName()
 	}
 	im, err := s.Ingest(r.Context(), tenant, publicID, part, opts)
-	s.writeIngested(w, im, err)
+	s.writeIngested(w, r, body, im, err)
 }
 
 // maxFormFields bounds the fields read before the file part.

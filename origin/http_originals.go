@@ -2,6 +2,7 @@ package origin
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -90,13 +91,12 @@ func (s *Service) serveBytes(w http.ResponseWriter, r *http.Request, im Image) {
 	}
 }
 
-// blobErr turns a short read of a catalogued blob into an unavailable error.
+// blobErr turns a short read of a catalogued blob, or its absence, into
+// an outage of the blob store; its cause is kept as text only, so a
+// missing object is not mistaken for an unknown image (404).
 func blobErr(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.Join(ErrUnavailable, err)
-	}
-	if errors.Is(err, ErrNotFound) {
-		return errors.Join(ErrUnavailable, err) // the catalog says it exists
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %v", ErrBlobsUnavailable, err)
 	}
 	return err
 }
