@@ -26,7 +26,7 @@ func NewCatalog(db *DB) *Catalog { return &Catalog{db: db} }
 // Ping implements origin.Catalog.
 func (c *Catalog) Ping(ctx context.Context) error {
 	if err := c.db.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: %w: %w", origin.ErrUnavailable, err)
+		return fmt.Errorf("postgres: %w: %w", origin.ErrCatalogUnavailable, err)
 	}
 	return nil
 }

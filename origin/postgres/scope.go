@@ -47,20 +47,23 @@ func (db *DB) InSystem(ctx context.Context, fn func(pgx.Tx) error) error {
 	return inScope(ctx, db.pool, SystemScope, fn)
 }
 
+// inScope runs fn in a scoped transaction. An outage of PostgreSQL, in fn
+// or around it, comes back wrapping origin.ErrCatalogUnavailable.
 func inScope(ctx context.Context, pool *pgxpool.Pool, scope string, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	return classify(pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		const q = `SELECT set_config('pixcdn.tenant', $1, true), set_config('role', $2, true)`
 		if _, err := tx.Exec(ctx, q, scope, AppRole); err != nil {
 			return fmt.Errorf("postgres: set scope: %w", err)
 		}
 		return fn(tx)
-	})
+	}))
 }
 
 // readInScope runs one read-only query in a single round trip: the scope
 // settings and the query are pipelined in one batch, which PostgreSQL runs
 // as one implicit transaction (local settings end at its Sync). read gets
-// the query's rows and must consume them before returning.
+// the query's rows and must consume them before returning. An outage
+// comes back wrapping origin.ErrCatalogUnavailable.
 func readInScope(ctx context.Context, pool *pgxpool.Pool, scope, sql string, args []any, read func(pgx.Rows) error) error {
 	if scope != SystemScope && !tenantPattern.MatchString(scope) {
 		return fmt.Errorf("%w: %q", ErrBadScope, scope)
@@ -71,7 +74,7 @@ func readInScope(ctx context.Context, pool *pgxpool.Pool, scope, sql string, arg
 	br := pool.SendBatch(ctx, batch)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
-		return fmt.Errorf("postgres: set scope: %w", err)
+		return classify(fmt.Errorf("postgres: set scope: %w", err))
 	}
 	rows, err := br.Query()
 	if err == nil {
@@ -79,5 +82,5 @@ func readInScope(ctx context.Context, pool *pgxpool.Pool, scope, sql string, arg
 		rows.Close()
 		err = errors.Join(err, rows.Err())
 	}
-	return errors.Join(err, br.Close())
+	return classify(errors.Join(err, br.Close()))
 }
