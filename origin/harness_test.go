@@ -64,6 +64,7 @@ func newHarnessOn(t testing.TB, dsn string, m testenv.MinIOServer, mutate ...fun
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(blobs.Close)
 	cfg := origin.DefaultConfig()
 	cfg.AdminKey = adminKey
 	cfg.SpoolDir = t.TempDir()

@@ -20,6 +20,7 @@ func newStore(t *testing.T) *minio.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	return s
 }
 

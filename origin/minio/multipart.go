@@ -48,7 +48,7 @@ func (m *Multipart) Begin(ctx context.Context, key string) (string, error) {
 		ContentType: "application/octet-stream",
 	})
 	if err != nil {
-		return "", fmt.Errorf("minio: begin multipart %s: %w", key, err)
+		return "", fmt.Errorf("minio: begin multipart %s: %w", key, outage(m.core.Client, err))
 	}
 	return id, nil
 }
@@ -64,7 +64,7 @@ func (m *Multipart) PutPart(ctx context.Context, key, uploadID string, number in
 			DisableContentSha256: true,
 		})
 	if err != nil {
-		return "", fmt.Errorf("minio: put part %d of %s: %w", number, key, wrapNoSuchUpload(err))
+		return "", fmt.Errorf("minio: put part %d of %s: %w", number, key, outage(m.core.Client, wrapNoSuchUpload(err)))
 	}
 	return part.ETag, nil
 }
@@ -76,7 +76,7 @@ func (m *Multipart) Complete(ctx context.Context, key, uploadID string, parts []
 		complete[i] = mc.CompletePart{PartNumber: p.Number, ETag: p.ETag}
 	}
 	if _, err := m.core.CompleteMultipartUpload(ctx, m.bucket, key, uploadID, complete, mc.PutObjectOptions{}); err != nil {
-		return fmt.Errorf("minio: complete multipart %s: %w", key, wrapNoSuchUpload(err))
+		return fmt.Errorf("minio: complete multipart %s: %w", key, outage(m.core.Client, wrapNoSuchUpload(err)))
 	}
 	return nil
 }
@@ -86,24 +86,25 @@ func (m *Multipart) Complete(ctx context.Context, key, uploadID string, parts []
 func (m *Multipart) Abort(ctx context.Context, key, uploadID string) error {
 	err := m.core.AbortMultipartUpload(ctx, m.bucket, key, uploadID)
 	if err != nil && !errors.Is(wrapNoSuchUpload(err), ErrNoSuchUpload) {
-		return fmt.Errorf("minio: abort multipart %s: %w", key, err)
+		return fmt.Errorf("minio: abort multipart %s: %w", key, outage(m.core.Client, err))
 	}
 	return nil
 }
 
-// Open streams a completed object. The caller closes the reader.
+// Open streams a completed object. The caller closes the reader. Errors
+// of Open and Read that mean MinIO is out wrap origin.ErrBlobsUnavailable.
 func (m *Multipart) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	obj, err := m.core.Client.GetObject(ctx, m.bucket, key, mc.GetObjectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("minio: open %s: %w", key, err)
+		return nil, fmt.Errorf("minio: open %s: %w", key, outage(m.core.Client, err))
 	}
-	return obj, nil
+	return outageReader{ReadCloser: obj, client: m.core.Client}, nil
 }
 
 // Remove deletes a completed object; removing a missing object succeeds.
 func (m *Multipart) Remove(ctx context.Context, key string) error {
 	if err := m.core.Client.RemoveObject(ctx, m.bucket, key, mc.RemoveObjectOptions{}); err != nil {
-		return fmt.Errorf("minio: remove %s: %w", key, err)
+		return fmt.Errorf("minio: remove %s: %w", key, outage(m.core.Client, err))
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	mc "github.com/minio/minio-go/v7"
@@ -22,10 +24,24 @@ type Config struct {
 	Bucket    string // required; created by New when missing
 	Secure    bool   // HTTPS (default false)
 	Region    string // default "" (server default)
+	// Attempts is how many times a request is tried before its error is
+	// returned (default 2: one retry, for a pooled connection the server
+	// closed). minio-go's own default of 10 with backoff holds a request
+	// 5-10 s when MinIO is down.
+	Attempts int
+	// DialTimeout bounds connecting to the endpoint (default 2s).
+	DialTimeout time.Duration
+	// HealthInterval is how often the client probes an endpoint it found
+	// unreachable; until a probe answers, requests fail at once with an
+	// outage error instead of trying the network (default 1s, minio-go's
+	// minimum).
+	HealthInterval time.Duration
 }
 
 // DefaultConfig returns a Config with no endpoint, credentials or bucket.
-func DefaultConfig() Config { return Config{} }
+func DefaultConfig() Config {
+	return Config{Attempts: 2, DialTimeout: 2 * time.Second, HealthInterval: time.Second}
+}
 
 // Validate reports the first missing field.
 func (c Config) Validate() error {
@@ -36,28 +52,47 @@ func (c Config) Validate() error {
 		return errors.New("minio: AccessKey and SecretKey are required")
 	case c.Bucket == "":
 		return errors.New("minio: Bucket is required")
+	case c.Attempts < 0 || c.DialTimeout < 0 || (c.HealthInterval != 0 && c.HealthInterval < time.Second):
+		return errors.New("minio: Attempts and DialTimeout must not be negative, HealthInterval at least 1s")
 	}
 	return nil
 }
 
+// withDefaults fills the tuning fields left zero.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Attempts == 0 {
+		c.Attempts = d.Attempts
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = d.DialTimeout
+	}
+	if c.HealthInterval == 0 {
+		c.HealthInterval = d.HealthInterval
+	}
+	return c
+}
+
 // Store is origin.Blobs over one MinIO bucket. Safe for concurrent use.
+// Errors meaning MinIO is unreachable or not serving wrap
+// origin.ErrBlobsUnavailable.
 type Store struct {
-	client *mc.Client
-	bucket string
+	client      *mc.Client
+	bucket      string
+	stopHealth  context.CancelFunc
+	closeHealth sync.Once
 }
 
 var _ origin.Blobs = (*Store)(nil)
 
-// New connects and makes the bucket if it does not exist.
+// New connects and makes the bucket if it does not exist. It starts the
+// client's health check (a goroutine, stopped by Close).
 func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	client, err := mc.New(cfg.Endpoint, &mc.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.Secure,
-		Region: cfg.Region,
-	})
+	cfg = cfg.withDefaults()
+	client, err := newClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("minio: %w", err)
 	}
@@ -65,7 +100,36 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.ensureBucket(ctx, cfg.Region); err != nil {
 		return nil, err
 	}
+	if s.stopHealth, err = client.HealthCheck(cfg.HealthInterval); err != nil {
+		return nil, fmt.Errorf("minio: health check: %w", err)
+	}
 	return s, nil
+}
+
+// newClient is a minio-go client that fails fast when the endpoint is
+// down: cfg.Attempts tries, dials bounded by cfg.DialTimeout.
+func newClient(cfg Config) (*mc.Client, error) {
+	tr, err := mc.DefaultTransport(cfg.Secure)
+	if err != nil {
+		return nil, err
+	}
+	tr.DialContext = (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	return mc.New(cfg.Endpoint, &mc.Options{
+		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:     cfg.Secure,
+		Region:     cfg.Region,
+		Transport:  tr,
+		MaxRetries: cfg.Attempts,
+	})
+}
+
+// Close stops the health check. Idempotent.
+func (s *Store) Close() {
+	s.closeHealth.Do(func() {
+		if s.stopHealth != nil {
+			s.stopHealth()
+		}
+	})
 }
 
 func (s *Store) ensureBucket(ctx context.Context, region string) error {
@@ -97,7 +161,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, co
 		SendContentMd5:   false,
 	})
 	if err != nil {
-		return fmt.Errorf("minio: put %s: %w", key, err)
+		return s.wrap("put", key, err)
 	}
 	return nil
 }
@@ -139,7 +203,7 @@ func (s *Store) Walk(ctx context.Context, prefix string, fn func(key string, mod
 	defer cancel() // stops the listing goroutine when fn fails
 	for obj := range s.client.ListObjects(ctx, s.bucket, mc.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
-			return fmt.Errorf("minio: list %s: %w", prefix, obj.Err)
+			return s.wrap("list", prefix, obj.Err)
 		}
 		if err := fn(obj.Key, obj.LastModified); err != nil {
 			return err
@@ -152,20 +216,22 @@ func (s *Store) Walk(ctx context.Context, prefix string, fn func(key string, mod
 func (s *Store) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("minio: %w: %w", origin.ErrUnavailable, err)
+		return fmt.Errorf("minio: %w: %w", origin.ErrBlobsUnavailable, err)
 	}
 	if !ok {
-		return fmt.Errorf("minio: bucket %s is gone: %w", s.bucket, origin.ErrUnavailable)
+		return fmt.Errorf("minio: bucket %s is gone: %w", s.bucket, origin.ErrBlobsUnavailable)
 	}
 	return nil
 }
 
+// wrap names op and key in err and maps it to an origin sentinel: a
+// missing object to ErrNotFound, an outage to ErrBlobsUnavailable.
 func (s *Store) wrap(op, key string, err error) error {
 	resp := mc.ToErrorResponse(err)
 	if resp.Code == "NoSuchKey" || resp.StatusCode == http.StatusNotFound {
 		return fmt.Errorf("minio: %s %s: %w", op, key, origin.ErrNotFound)
 	}
-	return fmt.Errorf("minio: %s %s: %w", op, key, err)
+	return fmt.Errorf("minio: %s %s: %w", op, key, outage(s.client, err))
 }
 
 // object maps the errors of a lazily fetched object to origin sentinels.

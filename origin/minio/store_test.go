@@ -62,12 +62,15 @@ func TestNewMakesTheBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	if err := s.Ping(testContext(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := minio.New(testContext(t), cfg); err != nil {
+	again, err := minio.New(testContext(t), cfg)
+	if err != nil {
 		t.Fatalf("second New over an existing bucket: %v", err)
 	}
+	again.Close()
 	cfg.SecretKey = "wrong-secret"
 	if _, err := minio.New(testContext(t), cfg); err == nil {
 		t.Fatal("New with a wrong secret succeeded")

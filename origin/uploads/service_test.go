@@ -41,6 +41,7 @@ func realOrigin(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(store.Close)
 	cfg := origin.DefaultConfig()
 	cfg.AdminKey, cfg.SpoolDir = adminKey, t.TempDir()
 	catalog := postgres.NewCatalog(db)
