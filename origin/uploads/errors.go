@@ -20,8 +20,14 @@ var (
 )
 
 // ingestError turns a failed ingestion into the response the client gets;
-// only a status below 500 tells the cause, the rest stays in the log.
+// only a status below 500 tells the cause, the rest stays in the log,
+// except that a store outage is a 503 naming the store.
 func ingestError(status int, err error) error {
+	if status == http.StatusServiceUnavailable {
+		if e := tusError(err); e != err {
+			return e
+		}
+	}
 	if status >= 500 {
 		return handler.NewError("ERR_INGEST_FAILED", "the upload could not be stored; try again", status)
 	}

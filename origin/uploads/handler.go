@@ -18,9 +18,10 @@ const pathPrefix = "/v1/"
 // tenant in its path. Safe for concurrent use; mount it for the pattern
 // "/v1/{tenant}/uploads/" (and ".../uploads" for creation).
 type Handler struct {
-	tus    *handler.UnroutedHandler
-	deps   Deps
-	routed http.Handler
+	tus     *handler.UnroutedHandler
+	deps    Deps
+	routed  http.Handler
+	maxSize int64 // Config.MaxSize
 }
 
 // New builds the handler. logger receives tusd's warnings and errors; nil
@@ -55,7 +56,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{tus: tus, deps: deps}
+	h := &Handler{tus: tus, deps: deps, maxSize: cfg.MaxSize}
 	h.routed = tus.Middleware(http.HandlerFunc(h.route))
 	return h, nil
 }
@@ -81,9 +82,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := &exchange{tenant: tenant, method: r.Method, checksum: sum}
+	body := &trackedBody{ReadCloser: r.Body}
 	inner := r.Clone(withExchange(r.Context(), x))
 	inner.URL.Path, inner.URL.RawPath = "/"+id, ""
-	h.routed.ServeHTTP(&responseWriter{ResponseWriter: w, x: x, tenant: tenant, id: id}, inner)
+	inner.Body = body
+	h.routed.ServeHTTP(&responseWriter{ResponseWriter: w, x: x, tenant: tenant, id: id,
+		req: r, body: body, drainLimit: h.maxSize + 1<<20}, inner)
 }
 
 // route dispatches tus requests; the path is "/" or "/{id}".

@@ -50,7 +50,8 @@ func newHolder() string {
 // Lock blocks until the lease is held or ctx ends (handler.ErrLockTimeout).
 // requestUnlock is called, at most once, when another request wants the
 // upload or the lease was lost.
-func (x *lease) Lock(ctx context.Context, requestUnlock func()) error {
+func (x *lease) Lock(ctx context.Context, requestUnlock func()) (err error) {
+	defer func() { err = tusError(err) }()
 	ex := exchangeFrom(ctx)
 	if ex == nil {
 		return errNoTenant

@@ -22,15 +22,20 @@ const internalBody = "ERR_INTERNAL_SERVER_ERROR: the upload could not be stored;
 
 // responseWriter adds pixcdn's headers when tusd sends its status: the
 // tenant's Location, the extensions, Upload-Expires and the ingested
-// image's ETag and version. It lives for one request.
+// image's ETag and version. Before a 503 (a store outage) it reads what is
+// left of the request body, so the client reads the answer. It lives for
+// one request.
 type responseWriter struct {
 	http.ResponseWriter
-	x        *exchange
-	tenant   string
-	id       string
-	written  bool
-	hideBody bool // a 500: send internalBody instead of tusd's
-	hidden   bool // internalBody was sent
+	x          *exchange
+	tenant     string
+	id         string
+	req        *http.Request
+	body       *trackedBody // the request's body
+	drainLimit int64        // most bytes of body read before a 503
+	written    bool
+	hideBody   bool // a 500: send internalBody instead of tusd's
+	hidden     bool // internalBody was sent
 }
 
 func (w *responseWriter) WriteHeader(code int) {
@@ -62,6 +67,10 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 func (w *responseWriter) decorate(code int) {
 	h := w.Header()
+	if code == http.StatusServiceUnavailable && w.body != nil &&
+		!drainRefused(w.ResponseWriter, w.req, w.body, w.drainLimit) {
+		h.Set("Connection", "close")
+	}
 	if code == http.StatusInternalServerError && w.x.method != http.MethodHead {
 		w.hideBody = true
 		h.Set("Content-Length", strconv.Itoa(len(internalBody)))

@@ -48,7 +48,8 @@ func newUploadID() string {
 
 // NewUpload begins the multipart upload and records it in the ledger. The
 // metadata was validated by the handler's pre-create callback.
-func (s *store) NewUpload(ctx context.Context, info handler.FileInfo) (handler.Upload, error) {
+func (s *store) NewUpload(ctx context.Context, info handler.FileInfo) (_ handler.Upload, err error) {
+	defer func() { err = tusError(err) }()
 	x := exchangeFrom(ctx)
 	if x == nil {
 		return nil, errNoTenant
@@ -76,7 +77,8 @@ func (s *store) NewUpload(ctx context.Context, info handler.FileInfo) (handler.U
 
 // GetUpload loads the tenant's upload: 404 when unknown (or another
 // tenant's), 410 once expired.
-func (s *store) GetUpload(ctx context.Context, id string) (handler.Upload, error) {
+func (s *store) GetUpload(ctx context.Context, id string) (_ handler.Upload, err error) {
+	defer func() { err = tusError(err) }()
 	x := exchangeFrom(ctx)
 	if x == nil {
 		return nil, errNoTenant

@@ -45,7 +45,8 @@ func (u *upload) GetReader(context.Context) (io.ReadCloser, error) {
 // ingester, then forgets the bytes. A refused upload (status < 500) is
 // discarded; after any other failure the upload stays assembled and the
 // next request on it (GetUpload) tries again.
-func (u *upload) FinishUpload(ctx context.Context) error {
+func (u *upload) FinishUpload(ctx context.Context) (err error) {
+	defer func() { err = tusError(err) }()
 	ctx, cancel := detached(ctx, finishTimeout)
 	defer cancel()
 	if u.row.State == postgres.UploadCompleted {
@@ -125,13 +126,14 @@ func (u *upload) refuse(ctx context.Context, cause error) error {
 
 // Terminate discards the upload's bytes and its ledger row. A completed
 // upload's image is not affected.
-func (u *upload) Terminate(ctx context.Context) error {
+func (u *upload) Terminate(ctx context.Context) (err error) {
+	defer func() { err = tusError(err) }()
 	ctx, cancel := detached(ctx, time.Minute)
 	defer cancel()
 	if err := discard(ctx, u.store.deps, u.row); err != nil {
 		return err
 	}
-	err := u.store.deps.Ledger.DeleteUpload(ctx, u.row.Tenant, u.row.ID)
+	err = u.store.deps.Ledger.DeleteUpload(ctx, u.row.Tenant, u.row.ID)
 	if errors.Is(err, postgres.ErrUploadNotFound) {
 		return handler.ErrNotFound
 	}

@@ -35,7 +35,8 @@ type chunkWriter struct {
 // the whole body matches (460 otherwise). When the body is cut short, what
 // arrived is kept and its length returned, so the client resumes from
 // there.
-func (u *upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+func (u *upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (_ int64, err error) {
+	defer func() { err = tusError(err) }()
 	x := exchangeFrom(ctx)
 	if x == nil {
 		return 0, errNoTenant
