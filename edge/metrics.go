@@ -87,6 +87,17 @@ func newMetrics() *metrics {
 	return m
 }
 
+// RegisterMetrics adds collectors of the edge's dependencies (the cache's
+// disk health, say) to what /metrics exports. Call it before serving.
+func (s *Server) RegisterMetrics(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := s.metrics.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (m *metrics) resolveHot() {
 	for i := range m.codeText {
 		m.codeText[i] = strconv.Itoa(i)

@@ -3,9 +3,14 @@ package main
 import (
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
+	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"pixcdn/cachestore"
 	"pixcdn/edge"
@@ -133,4 +138,82 @@ func decodeEntryMeta(b []byte, e *edge.Entry) bool {
 	}
 	e.Body = b[v[3]:]
 	return true
+}
+
+// cacheHealth exports the disk tier's health (cachestore.Store.Health):
+// pixcdn_cache_disk_state is 1 while the disk tier is healthy (reason
+// "ok") and 0 while it is degraded (reason: the fault);
+// pixcdn_cache_disk_faults_total counts faults by reason, and
+// pixcdn_cache_disk_reopens_total the times the disk tier was reopened
+// empty after its directory was lost.
+type cacheHealth struct{ s *cachestore.Store }
+
+var (
+	diskStateDesc = prometheus.NewDesc("pixcdn_cache_disk_state",
+		"1 while the disk cache is healthy, 0 while it is degraded (memory only, or not written); reason says why.", []string{"reason"}, nil)
+	diskFaultsDesc = prometheus.NewDesc("pixcdn_cache_disk_faults_total",
+		"Disk cache faults detected, by reason.", []string{"reason"}, nil)
+	diskReopensDesc = prometheus.NewDesc("pixcdn_cache_disk_reopens_total",
+		"Times the disk cache was reopened empty after its directory was lost.", nil, nil)
+)
+
+func (c cacheHealth) Describe(ch chan<- *prometheus.Desc) {
+	ch <- diskStateDesc
+	ch <- diskFaultsDesc
+	ch <- diskReopensDesc
+}
+
+func (c cacheHealth) Collect(ch chan<- prometheus.Metric) {
+	h := c.s.Health()
+	state, reason := 1.0, "ok"
+	if !h.OK() {
+		state, reason = 0, string(h.Fault)
+	}
+	ch <- prometheus.MustNewConstMetric(diskStateDesc, prometheus.GaugeValue, state, reason)
+	for _, f := range cachestore.Faults {
+		ch <- prometheus.MustNewConstMetric(diskFaultsDesc, prometheus.CounterValue, float64(h.Faults[f]), string(f))
+	}
+	ch <- prometheus.MustNewConstMetric(diskReopensDesc, prometheus.CounterValue, float64(h.Reopens))
+}
+
+// feedPosition is the edge's SeqStore: an edge.FileSeq that remembers the
+// last position loaded or saved, so that it can write it again (restore)
+// after the directory holding the file was removed and recreated.
+type feedPosition struct {
+	file  edge.FileSeq
+	mu    sync.Mutex
+	seq   int64
+	known bool
+}
+
+func (f *feedPosition) Load() (int64, error) {
+	seq, err := f.file.Load()
+	if err == nil {
+		f.remember(seq)
+	}
+	return seq, err
+}
+
+func (f *feedPosition) Save(seq int64) error {
+	f.remember(seq)
+	return f.file.Save(seq)
+}
+
+func (f *feedPosition) remember(seq int64) {
+	f.mu.Lock()
+	f.seq, f.known = seq, true
+	f.mu.Unlock()
+}
+
+// restore writes the remembered position again if its file is missing.
+func (f *feedPosition) restore() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.known {
+		return nil
+	}
+	if _, err := os.Stat(f.file.Path); !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return f.file.Save(f.seq)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -60,4 +62,38 @@ func FuzzDecodeEntryMeta(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFeedPositionIsWrittenAgainWhenTheCacheDirIsRecreated(t *testing.T) {
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	n := &edgeNode{}
+	pos := &feedPosition{file: edge.FileSeq{Path: filepath.Join(cacheDir, "feed.seq")}}
+	n.feed.Store(pos)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := cachestore.DefaultConfig()
+	cfg.Dir, cfg.DiskBytes, cfg.MemoryBytes, cfg.Logger = filepath.Join(cacheDir, "store"), 16<<20, 1<<20, log
+	cfg.HealthInterval = 50 * time.Millisecond
+	cfg.OnReopen = func() { n.restoreFeedPosition(log) }
+	st, err := cachestore.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := pos.Save(42); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(cacheDir); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if h := st.Health(); h.OK() && h.Reopens == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cache not reopened: %+v", st.Health())
+		}
+	}
+	if seq, err := (edge.FileSeq{Path: pos.file.Path}).Load(); err != nil || seq != 42 {
+		t.Fatalf("feed position after the cache directory was recreated: %d, %v; want 42", seq, err)
+	}
 }

@@ -28,6 +28,7 @@ type edgeNode struct {
 	srv       *edge.Server
 	cluster   *cluster.Cluster // nil for a single node
 	cache     *cachestore.Store
+	feed      atomic.Pointer[feedPosition] // the feed position, if the node follows the feed
 	processor *libvips.Processor
 	closers   []func() error // origin resources
 	failed    chan error
@@ -42,7 +43,7 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 			n.stop(log) // n, not the result, which every error return sets to nil
 		}
 	}()
-	if n.cache, err = openEdgeCache(s, log); err != nil {
+	if n.cache, err = openEdgeCache(s, log, func() { n.restoreFeedPosition(log) }); err != nil {
 		return nil, err
 	}
 	if n.processor, err = newProcessor(s); err != nil {
@@ -51,6 +52,11 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 	deps := edge.Deps{Cache: cacheAdapter{n.cache, log}, Codec: edge.NewCodec(n.processor)}
 	if err := n.wireOrigin(s, log, &deps); err != nil {
 		return nil, err
+	}
+	if file, ok := deps.FeedState.(edge.FileSeq); ok {
+		pos := &feedPosition{file: file}
+		n.feed.Store(pos)
+		deps.FeedState = pos
 	}
 	publicLn, internalLn, err := listenEdge(s)
 	if err != nil {
@@ -69,6 +75,11 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 		return nil, badUsage(err)
 	}
 	srvRef.Store(n.srv)
+	if err := n.srv.RegisterMetrics(cacheHealth{n.cache}); err != nil {
+		publicLn.Close()
+		internalLn.Close()
+		return nil, err
+	}
 	n.srv.Start()
 	go func() { n.failed <- n.srv.ServePublic(publicLn) }()
 	go func() { n.failed <- n.srv.ServeInternal(internalLn) }()
@@ -111,9 +122,12 @@ func listenEdge(s *edgeSettings) (public, internal net.Listener, err error) {
 	return public, internal, nil
 }
 
-func openEdgeCache(s *edgeSettings, log *slog.Logger) (*cachestore.Store, error) {
+// openEdgeCache opens the cache; onReopen runs after the store recreated
+// its lost directory (see cachestore.Config.OnReopen).
+func openEdgeCache(s *edgeSettings, log *slog.Logger, onReopen func()) (*cachestore.Store, error) {
 	cfg := cachestore.DefaultConfig()
 	cfg.DiskBytes, cfg.MemoryBytes, cfg.Logger = int64(s.CacheSize), int64(s.MemCache), log
+	cfg.OnReopen = onReopen
 	if s.CacheDir == "" && cfg.DiskBytes > 256<<20 {
 		cfg.DiskBytes = 256 << 20 // memory-only: the "disk" tier is in RAM too
 	}
@@ -130,6 +144,16 @@ func openEdgeCache(s *edgeSettings, log *slog.Logger) (*cachestore.Store, error)
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	return st, nil
+}
+
+// restoreFeedPosition writes the feed position again if its file went
+// with a removed cache directory.
+func (n *edgeNode) restoreFeedPosition(log *slog.Logger) {
+	if pos := n.feed.Load(); pos != nil {
+		if err := pos.restore(); err != nil {
+			log.Warn("cannot save feed position again after the cache directory was recreated", "err", err)
+		}
+	}
 }
 
 func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
