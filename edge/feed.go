@@ -20,6 +20,7 @@ type EventSource interface {
 // Event is one origin event.
 type Event struct {
 	Seq      int64     `json:"seq"`
+	ID       int64     `json:"id"` // the origin's outbox id: the event's identity on every path
 	Tenant   string    `json:"tenant"`
 	PublicID string    `json:"public_id"`
 	Version  int64     `json:"version"`
@@ -102,7 +103,7 @@ func (s *Server) applyEvents(events []Event, after int64) int64 {
 
 // applyEvent turns one origin event into a purge.
 func (s *Server) applyEvent(ev *Event) {
-	p := PurgeRequest{Tenant: ev.Tenant, Seq: ev.Seq, At: ev.At}
+	p := PurgeRequest{Tenant: ev.Tenant, Event: ev.ID, Seq: ev.Seq, At: ev.At}
 	switch ev.Kind {
 	case "purge-tag":
 		p.Tags = ev.Tags

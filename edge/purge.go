@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -13,15 +12,18 @@ import (
 	"pixcdn/edge/imgurl"
 )
 
-// PurgeRequest is the body of POST /_purge and of purge broadcasts. Seq and
-// At come from the origin's event (zero for manual purges): At measures the
-// purge lag, Seq dedupes deliveries arriving by several paths.
+// PurgeRequest is the body of POST /_purge and of purge broadcasts. Event,
+// Seq and At come from the origin's event (zero for manual purges): Event
+// (or, from an origin that sends none, Seq) dedupes deliveries arriving by
+// several paths, At measures the purge lag. The origin pushes an event at
+// commit, before it has a Seq.
 type PurgeRequest struct {
 	Tenant string    `json:"tenant"`
 	IDs    []string  `json:"ids,omitempty"`
 	Tags   []string  `json:"tags,omitempty"`
 	Prefix string    `json:"prefix,omitempty"`
 	All    bool      `json:"all,omitempty"`
+	Event  int64     `json:"event,omitempty"`
 	Seq    int64     `json:"seq,omitempty"`
 	At     time.Time `json:"at,omitempty"`
 }
@@ -40,6 +42,19 @@ func (p *PurgeRequest) validate() error {
 		return errors.New("nothing to purge: give ids, tags, prefix or all")
 	}
 	return nil
+}
+
+// dedupKey is the key under which deliveries of one origin event are
+// recognised: its outbox id, or, from an origin that sends none, its
+// sequence number negated (the two never collide). Manual purges have none.
+func (p *PurgeRequest) dedupKey() (int64, bool) {
+	switch {
+	case p.Event > 0:
+		return p.Event, true
+	case p.Seq > 0:
+		return -p.Seq, true
+	}
+	return 0, false
 }
 
 // broadcastPrefix marks a purge message on the cluster's broadcast channel.
@@ -140,10 +155,23 @@ func (s *Server) HandleBroadcast(msg []byte) {
 	s.applyPurge(&p, "gossip")
 }
 
-// applyPurge applies a purge idempotently. A purge carrying an origin
-// sequence number that was already applied (it arrives by push, gossip
-// and feed) is applied again harmlessly but its lag is counted once.
+// applyPurge applies a purge. An origin event arrives by push, gossip and
+// feed; only its first delivery purges and counts its lag, and later ones
+// return at once, so a duplicate neither costs a disk write nor drops the
+// hot copies and memoised entries refilled since. A duplicate from the
+// feed waits until the first delivery's purge is done, because the feed
+// then persists its position past the event. Manual purges always apply.
 func (s *Server) applyPurge(p *PurgeRequest, path string) {
+	if key, ok := p.dedupKey(); ok {
+		first, done := s.purges.claim(key)
+		if !first {
+			if path == "feed" {
+				<-done
+			}
+			return
+		}
+		defer s.purges.finish(key)
+	}
 	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
 	s.deps.Cache.Purge(purge)
 	s.hot.purge(purge)
@@ -152,36 +180,10 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 	s.gen.Add(1)
 	s.neg.clear()
 	s.signedImages.clear()
-	if p.Seq > 0 && !s.purges.firstTime(p.Seq) {
+	if p.At.IsZero() {
 		return
 	}
-	if !p.At.IsZero() {
-		s.metrics.purgeLag.WithLabelValues(path).Observe(max(s.clock().Sub(p.At).Seconds(), 0))
-	}
-}
-
-// purgeLog remembers the last n applied sequence numbers.
-type purgeLog struct {
-	mu   sync.Mutex
-	seen map[int64]struct{}
-	ring []int64
-	next int
-}
-
-func newPurgeLog(n int) *purgeLog {
-	return &purgeLog{seen: make(map[int64]struct{}, n), ring: make([]int64, n)}
-}
-
-// firstTime records seq and reports whether it was new.
-func (l *purgeLog) firstTime(seq int64) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.seen[seq]; ok {
-		return false
-	}
-	delete(l.seen, l.ring[l.next])
-	l.ring[l.next] = seq
-	l.next = (l.next + 1) % len(l.ring)
-	l.seen[seq] = struct{}{}
-	return true
+	lag := max(s.clock().Sub(p.At), 0)
+	s.metrics.purgeLag.WithLabelValues(path).Observe(lag.Seconds())
+	s.log.Debug("origin event applied", "event", p.Event, "seq", p.Seq, "path", path, "lag", lag)
 }

@@ -73,11 +73,46 @@ func TestPurgeEndpoint(t *testing.T) {
 	if lag := counterValue(t, n.srv.metrics.purgeLag); lag != 1 {
 		t.Fatalf("purge lag observations = %v", lag)
 	}
-	// The same purge by gossip is applied (idempotent) but counted once.
+	// The same event by gossip is not applied again: the variant cached
+	// since stays, and the lag is counted once.
+	if r := n.get("/acme/cat.jpg?w=1&fm=png"); r.h("X-Cache") != "HIT" {
+		t.Fatalf("refilled after the purge: %q", r.h("X-Cache"))
+	}
 	n.srv.HandleBroadcast(bc.msgs[0])
 	n.srv.HandleBroadcast([]byte("garbage"))
 	if lag := counterValue(t, n.srv.metrics.purgeLag); lag != 1 {
 		t.Fatalf("purge lag observations after duplicate = %v", lag)
+	}
+	if r := n.get("/acme/cat.jpg?w=1&fm=png"); r.h("X-Cache") != "HIT" {
+		t.Fatalf("after a duplicate of the event: %q, want the refilled variant kept", r.h("X-Cache"))
+	}
+}
+
+func TestPurgeLogClaims(t *testing.T) {
+	l := newPurgeLog(2)
+	if first, _ := l.claim(7); !first {
+		t.Fatal("first claim of 7 is not first")
+	}
+	first, done := l.claim(7)
+	if first {
+		t.Fatal("second claim of 7 is first")
+	}
+	select {
+	case <-done:
+		t.Fatal("a duplicate's channel is closed before the first application finished")
+	default:
+	}
+	l.finish(7)
+	<-done
+	// 7 and 8 leave the window after two newer claims: 7 is new again, and
+	// a duplicate of the unfinished 8 is not left waiting forever.
+	l.claim(8)
+	_, waiting := l.claim(8)
+	l.claim(9)
+	l.claim(10)
+	<-waiting
+	if first, _ := l.claim(7); !first {
+		t.Fatal("7 is still remembered beyond the window")
 	}
 }
 

@@ -79,7 +79,11 @@ const (
 // Event is one row of the invalidation outbox, as the feed and the push
 // publish it.
 type Event struct {
-	Seq      int64     `json:"seq"`
+	Seq int64 `json:"seq"`
+	// ID is the outbox row's id, known at commit, before the event has a
+	// Seq: the same event pushed at commit and read from the feed later
+	// carries the same ID, which receivers use to apply it once.
+	ID       int64     `json:"id"`
 	Tenant   string    `json:"tenant"`
 	PublicID string    `json:"public_id"`
 	Version  int64     `json:"version"`

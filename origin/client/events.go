@@ -13,6 +13,7 @@ import (
 // Event is one invalidation event of the origin's feed.
 type Event struct {
 	Seq      int64     `json:"seq"`
+	ID       int64     `json:"id"` // the outbox row's id, the same before and after sequencing
 	Tenant   string    `json:"tenant"`
 	PublicID string    `json:"public_id"`
 	Version  int64     `json:"version"`

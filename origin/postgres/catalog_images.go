@@ -75,8 +75,8 @@ func insertEvent(ctx context.Context, tx pgx.Tx, ev origin.Event) (origin.Event,
 		ev.Tags = []string{}
 	}
 	err := tx.QueryRow(ctx, `INSERT INTO events (tenant_id, public_id, version, kind, tags, prefix)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING at`,
-		ev.Tenant, ev.PublicID, ev.Version, string(ev.Kind), ev.Tags, ev.Prefix).Scan(&ev.At)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, at`,
+		ev.Tenant, ev.PublicID, ev.Version, string(ev.Kind), ev.Tags, ev.Prefix).Scan(&ev.ID, &ev.At)
 	if err != nil {
 		return ev, err
 	}

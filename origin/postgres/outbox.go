@@ -19,11 +19,11 @@ const (
 // tenant (system scope).
 func (c *Catalog) Events(ctx context.Context, after int64, limit int) ([]origin.Event, error) {
 	var out []origin.Event
-	err := readInScope(ctx, c.db.pool, SystemScope, `SELECT seq, tenant_id, public_id, version, kind, tags, prefix, at
+	err := readInScope(ctx, c.db.pool, SystemScope, `SELECT seq, id, tenant_id, public_id, version, kind, tags, prefix, at
 		FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, []any{after, limit}, func(rows pgx.Rows) (err error) {
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (origin.Event, error) {
 			var ev origin.Event
-			err := r.Scan(&ev.Seq, &ev.Tenant, &ev.PublicID, &ev.Version, &ev.Kind, &ev.Tags, &ev.Prefix, &ev.At)
+			err := r.Scan(&ev.Seq, &ev.ID, &ev.Tenant, &ev.PublicID, &ev.Version, &ev.Kind, &ev.Tags, &ev.Prefix, &ev.At)
 			return ev, err
 		})
 		return err
