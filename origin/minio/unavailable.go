@@ -17,8 +17,10 @@ import (
 // serving, so the same request may succeed later: the network or host is
 // down (minio-go's own test, which covers refused connections and
 // timeouts), the connection was reset or cut mid-request, or the server
-// answered 503 (starting up, shutting down, overloaded). A request whose
-// caller went away (context.Canceled) is not an outage.
+// answered with a server error (500, 502, 503 or 504: starting up,
+// shutting down, overloaded, failing), the statuses minio-go itself
+// retries. A request whose caller went away (context.Canceled) is not an
+// outage.
 func unavailable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -30,8 +32,11 @@ func unavailable(err error) bool {
 	case "ServiceUnavailable", "SlowDown", "SlowDownWrite", "SlowDownRead", "XMinioServerNotInitialized":
 		return true
 	}
-	return mc.ToErrorResponse(err).StatusCode == http.StatusServiceUnavailable ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+	switch mc.ToErrorResponse(err).StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 

@@ -25,6 +25,7 @@ func TestUnavailable(t *testing.T) {
 		{"cut mid-body", io.ErrUnexpectedEOF, true},
 		{"503", mc.ErrorResponse{StatusCode: 503, Code: "XMinioServerNotInitialized"}, true},
 		{"slow down", mc.ErrorResponse{StatusCode: 503, Code: "SlowDown"}, true},
+		{"internal error", mc.ErrorResponse{StatusCode: 500, Code: "InternalError"}, true},
 		{"timeout", context.DeadlineExceeded, true},
 		{"no such key", mc.ErrorResponse{StatusCode: 404, Code: "NoSuchKey"}, false},
 		{"access denied", mc.ErrorResponse{StatusCode: 403, Code: "AccessDenied"}, false},
