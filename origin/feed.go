@@ -3,6 +3,7 @@ package origin
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -29,6 +30,28 @@ func (f *feed) wake() {
 	defer f.mu.Unlock()
 	close(f.changed)
 	f.changed = make(chan struct{})
+}
+
+// OnCommit sets the function called with every event this service
+// commits, right after its transaction commits and before the event is
+// sequenced (its Seq is 0, its ID set); nil removes it. The function runs
+// on the committing request's goroutine and must not block. One function
+// at a time: the Publisher sets it.
+func (s *Service) OnCommit(f func(Event)) {
+	if f == nil {
+		s.onCommit.Store(nil)
+		return
+	}
+	s.onCommit.Store(&f)
+}
+
+// committed counts a committed event and hands it to the OnCommit function.
+func (s *Service) committed(ev Event) {
+	s.metrics.event(ev.Kind)
+	slog.Debug("event committed", "event", ev.ID, "kind", ev.Kind)
+	if f := s.onCommit.Load(); f != nil {
+		(*f)(ev)
+	}
 }
 
 // Events returns events with Seq > after, in order, at most

@@ -73,7 +73,7 @@ func (s *Service) Patch(ctx context.Context, tenant, publicID string, p Patch) (
 	}
 	im, ev, err := s.catalog.PatchImage(ctx, tenant, publicID, p)
 	if err == nil {
-		s.metrics.event(ev.Kind)
+		s.committed(ev)
 	}
 	return im, err
 }
@@ -86,7 +86,7 @@ func (s *Service) Delete(ctx context.Context, tenant, publicID string, cond Prec
 	}
 	ev, err := s.catalog.DeleteImage(ctx, tenant, publicID, cond)
 	if err == nil {
-		s.metrics.event(ev.Kind)
+		s.committed(ev)
 	}
 	return err
 }
@@ -110,7 +110,7 @@ func (s *Service) Purge(ctx context.Context, tenant string, tags []string, prefi
 	}
 	ev, err := s.catalog.Purge(ctx, tenant, ev)
 	if err == nil {
-		s.metrics.event(ev.Kind)
+		s.committed(ev)
 	}
 	return ev, err
 }

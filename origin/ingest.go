@@ -73,7 +73,7 @@ func (s *Service) commit(ctx context.Context, v Version, cond Precondition, sp *
 	}
 	img, ev, err := s.catalog.CommitVersion(ctx, v, cond, store)
 	if err == nil {
-		s.metrics.event(ev.Kind)
+		s.committed(ev)
 		return img, nil
 	}
 	if stored {

@@ -65,13 +65,14 @@ type PurgeRequest struct {
 	Tags   []string  `json:"tags"`
 	Prefix string    `json:"prefix"`
 	All    bool      `json:"all"`
+	Event  int64     `json:"event"` // Event.ID: the edges apply each event once, by whichever path comes first
 	Seq    int64     `json:"seq"`
 	At     time.Time `json:"at"`
 }
 
 // PurgeFor translates an event into the purge it implies.
 func PurgeFor(ev Event) PurgeRequest {
-	p := PurgeRequest{Tenant: ev.Tenant, IDs: []string{}, Tags: []string{}, Seq: ev.Seq, At: ev.At}
+	p := PurgeRequest{Tenant: ev.Tenant, IDs: []string{}, Tags: []string{}, Event: ev.ID, Seq: ev.Seq, At: ev.At}
 	switch ev.Kind {
 	case KindPurgeTag:
 		p.Tags = append(p.Tags, ev.Tags...)
@@ -83,10 +84,13 @@ func PurgeFor(ev Event) PurgeRequest {
 	return p
 }
 
-// Publisher follows the event feed from the moment it starts and pushes
-// each event, in order, to every configured edge, retrying with backoff.
-// One goroutine follows the feed and one per edge posts; Close stops them
-// and waits.
+// Publisher pushes every event the service commits to every configured
+// edge, directly and in parallel, right after the commit and before the
+// event is sequenced: the edges' gossip and their feed followers are the
+// back-ups, for events this process fails to push (it stopped, an edge was
+// unreachable, a queue was full). Each edge gets this process's events in
+// commit order, retried with backoff. One goroutine per edge posts; Close
+// stops them and waits.
 type Publisher struct {
 	cfg    PublisherConfig
 	svc    *Service
@@ -97,19 +101,15 @@ type Publisher struct {
 	once   sync.Once
 }
 
-// StartPublisher starts following the feed after its current end. With no
-// edges configured it starts nothing.
-func StartPublisher(ctx context.Context, cfg PublisherConfig, svc *Service) (*Publisher, error) {
+// StartPublisher starts pushing the events svc commits from now on (it
+// sets svc.OnCommit). With no edges configured it starts nothing.
+func StartPublisher(_ context.Context, cfg PublisherConfig, svc *Service) (*Publisher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Publisher{cfg: cfg, svc: svc, client: &http.Client{Timeout: cfg.Timeout}}
+	p := &Publisher{cfg: cfg, svc: svc, client: newPushClient(cfg)}
 	if len(cfg.Edges) == 0 {
 		return p, nil
-	}
-	after, err := svc.catalog.LastSeq(ctx)
-	if err != nil {
-		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
@@ -119,38 +119,39 @@ func StartPublisher(ctx context.Context, cfg PublisherConfig, svc *Service) (*Pu
 		p.wg.Add(1)
 		go func() { defer p.wg.Done(); p.pushLoop(runCtx, strings.TrimRight(edge, "/")+"/_purge", q) }()
 	}
-	p.wg.Add(1)
-	go func() { defer p.wg.Done(); p.follow(runCtx, after) }()
+	svc.OnCommit(p.publish)
 	return p, nil
 }
 
-// Close stops following and pushing, and waits. Idempotent.
+// newPushClient keeps one idle connection per edge (the default of two
+// per host would do; the default total of 100 would not for many edges).
+func newPushClient(cfg PublisherConfig) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(len(cfg.Edges)*2, 100)
+	return &http.Client{Timeout: cfg.Timeout, Transport: t}
+}
+
+// Close stops pushing and waits. Events committed from then on are only
+// on the feed. Idempotent.
 func (p *Publisher) Close() {
 	p.once.Do(func() {
 		if p.cancel != nil {
+			p.svc.OnCommit(nil)
 			p.cancel()
 		}
 	})
 	p.wg.Wait()
 }
 
-func (p *Publisher) follow(ctx context.Context, after int64) {
-	for ctx.Err() == nil {
-		evs, err := p.svc.Events(ctx, after, 25*time.Second)
-		if err != nil {
-			slog.Warn("origin publisher: read feed", "err", err)
-			sleep(ctx, time.Second)
-			continue
-		}
-		for _, ev := range evs {
-			after = ev.Seq
-			for _, q := range p.queues {
-				select {
-				case q <- ev:
-				default:
-					p.svc.metrics.pushes.WithLabelValues("dropped").Inc()
-				}
-			}
+// publish queues ev for every edge. Never blocks: an edge whose queue is
+// full misses the push (counted as dropped) and learns of ev from gossip
+// or its feed.
+func (p *Publisher) publish(ev Event) {
+	for _, q := range p.queues {
+		select {
+		case q <- ev:
+		default:
+			p.svc.metrics.pushes.WithLabelValues("dropped").Inc()
 		}
 	}
 }
@@ -178,7 +179,7 @@ func (p *Publisher) push(ctx context.Context, target string, ev Event) {
 		}
 		if attempt >= p.cfg.Attempts {
 			p.svc.metrics.pushes.WithLabelValues("failed").Inc()
-			slog.Warn("origin publisher: giving up on event", "edge", target, "seq", ev.Seq, "err", err)
+			slog.Warn("origin publisher: giving up on event; the edge's feed still has it", "edge", target, "event", ev.ID, "err", err)
 			return
 		}
 		p.svc.metrics.pushes.WithLabelValues("retry").Inc()

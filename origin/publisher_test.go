@@ -53,16 +53,24 @@ func TestPublisherPushesEachEventWithRetries(t *testing.T) {
 	defer pub.Close()
 	h.mustDo(http.StatusCreated, "PUT", "/v1/acme/images/cats/tom.png", editor, bytes.NewReader(pngImage(t, 3, 3, 1)))
 	h.mustDo(http.StatusAccepted, "POST", "/v1/acme/purge", editor, strings.NewReader(`{"tags":["summer"]}`))
-	want := []string{`acme [cats/tom.png] [] "" 1`, `acme [] [summer] "" 2`}
+	// Pushed at commit, before sequencing: no Seq yet, the outbox id instead.
+	want := []string{`acme [cats/tom.png] [] "" 0`, `acme [] [summer] "" 0`}
+	lastEvent := int64(0)
 	for i, w := range want {
 		select {
 		case p := <-got:
-			if s := sprintf("%s %v %v %q %d", p.Tenant, p.IDs, p.Tags, p.Prefix, p.Seq); s != w || p.At.IsZero() {
-				t.Errorf("push %d = %s (at %v), want %s", i, s, p.At, w)
+			if s := sprintf("%s %v %v %q %d", p.Tenant, p.IDs, p.Tags, p.Prefix, p.Seq); s != w || p.At.IsZero() || p.Event <= lastEvent {
+				t.Errorf("push %d = %s (event %d, at %v), want %s with an event id after %d", i, s, p.Event, p.At, w, lastEvent)
 			}
+			lastEvent = p.Event
 		case <-time.After(15 * time.Second):
 			t.Fatalf("push %d not delivered within 15s", i)
 		}
+	}
+	// The feed carries the same ids.
+	evs, err := h.svc.Events(testContext(t), 0, 5*time.Second)
+	if err != nil || len(evs) != 2 || evs[1].ID != lastEvent || evs[1].Seq == 0 {
+		t.Errorf("feed = %+v, %v; want two sequenced events, the last with id %d", evs, err, lastEvent)
 	}
 	_, b := h.mustDo(http.StatusOK, "GET", "/metrics", "", nil)
 	if !bytes.Contains(b, []byte(`pixcdn_origin_pushes_total{result="retry"} 2`)) {

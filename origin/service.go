@@ -3,6 +3,7 @@ package origin
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -19,6 +20,7 @@ type Service struct {
 	metrics  *metrics
 	policies policyCache
 	gatherer prometheus.Gatherer // serves /metrics by default
+	onCommit atomic.Pointer[func(Event)]
 }
 
 // New returns a Service. reg receives the origin's metrics (nil: a
