@@ -92,10 +92,25 @@ func TestOwnerDownFallsBackLocally(t *testing.T) {
 	}
 }
 
+// Profiling is off by default and, when on, only for the cluster secret:
+// /debug/pprof/cmdline shows every secret given as a flag.
+func TestPprofNeedsProfilingAndTheClusterSecret(t *testing.T) {
+	n := newTestNode(t, func(c *Config, _ *Deps) { c.Profiling = true })
+	if r := n.internalDo("GET", "/debug/pprof/cmdline", ""); r.code != 401 || strings.Contains(r.body, "secret") {
+		t.Fatalf("pprof without the secret: %d %q", r.code, r.body)
+	}
+	if r := n.internalDo("GET", "/debug/pprof/cmdline", "", "Authorization", "Bearer wrong-secret-0123456789"); r.code != 401 {
+		t.Fatalf("pprof with a wrong secret: %d", r.code)
+	}
+	if r := n.internalDo("GET", "/debug/pprof/", "", "Authorization", "Bearer "+testSecret); r.code != 200 {
+		t.Fatalf("pprof with the secret: %d", r.code)
+	}
+}
+
 func TestInternalEndpoints(t *testing.T) {
 	n := newTestNode(t)
 	n.get("/acme/cat.jpg?w=1&fm=png")
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/_cluster": 200, "/nope": 404, "/debug/pprof/": 200} {
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/_cluster": 200, "/nope": 404, "/debug/pprof/": 404} {
 		if r := n.internalDo("GET", path, ""); r.code != want {
 			t.Errorf("%s: %d, want %d", path, r.code, want)
 		}
