@@ -46,7 +46,8 @@ func TestFaultMinIODownDuringUploads(t *testing.T) {
 // waiting for 100 Continue, while PostgreSQL is down gets a 503 the client
 // reads after sending its body, never a reset connection: refused before
 // the body is read (a key the origin must look up) or after (the bootstrap
-// key, whose upload is spooled before the commit fails).
+// key, whose upload is spooled before the commit fails); a client waiting
+// for 100 Continue gets the 503 without sending the body.
 func TestFaultLargePutWhilePostgresDown(t *testing.T) {
 	pg := testenv.NewPrivatePostgres(t)
 	h := newFaultHarness(t, pg.DSN, testenv.MinIO(t), func(c *origin.Config) { c.KeyCacheTTL = 0 })
@@ -67,6 +68,42 @@ func TestFaultLargePutWhilePostgresDown(t *testing.T) {
 			}
 		})
 	}
+	t.Run("refused before 100 Continue", func(t *testing.T) {
+		start := time.Now()
+		resp, answer := rawPutExpecting(t, h.srv.Listener.Addr().String(), "/v1/acme/images/big.png", editor, len(body))
+		t.Logf("no body sent, then %d %q (Connection %q) after %v", resp.StatusCode, answer, resp.Header.Get("Connection"), time.Since(start).Round(time.Millisecond))
+		if resp.StatusCode != http.StatusServiceUnavailable || answer != "catalog unavailable" {
+			t.Fatalf("got %d %q, want 503 \"catalog unavailable\"", resp.StatusCode, answer)
+		}
+	})
+}
+
+// rawPutExpecting sends a PUT's head with "Expect: 100-continue" and reads
+// the answer without sending the body, as curl does for its first second.
+// An answer that waits for the body fails t.
+func rawPutExpecting(t *testing.T, addr, path, key string, size int) (*http.Response, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	head := fmt.Sprintf("PUT %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: image/png\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		path, addr, key, size)
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer without sending the body: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer's body: %v", err)
+	}
+	return resp, string(bytes.TrimSpace(b))
 }
 
 // rawPut sends a PUT over a fresh connection, the whole body before reading

@@ -28,12 +28,19 @@ func (b *uploadBody) Read(p []byte) (int, error) {
 	return b.ReadCloser.Read(p)
 }
 
-// trackBody replaces r.Body with an uploadBody and returns it.
+// trackBody replaces r.Body with an uploadBody and returns it. Call
+// untrack before answering.
 func trackBody(r *http.Request) *uploadBody {
 	b := &uploadBody{ReadCloser: r.Body}
 	r.Body = b
 	return b
 }
+
+// untrack gives r its own body back. net/http looks at the body's type
+// when it writes the answer: a client waiting for 100 Continue that was
+// never asked for the body must be seen as such, or the server waits for
+// body bytes the client is not sending.
+func (b *uploadBody) untrack(r *http.Request) { r.Body = b.ReadCloser }
 
 // refuseUpload answers an upload with err. A client is usually still
 // sending the body when the upload is refused; closing the connection on
@@ -44,6 +51,7 @@ func trackBody(r *http.Request) *uploadBody {
 // client that sent "Expect: 100-continue" and was never asked for the body
 // has sent none, so nothing is read (net/http closes that connection).
 func (s *Service) refuseUpload(w http.ResponseWriter, r *http.Request, body *uploadBody, err error) {
+	body.untrack(r)
 	expecting := strings.EqualFold(r.Header.Get("Expect"), "100-continue") && !body.read
 	switch {
 	case expecting:

@@ -56,6 +56,7 @@ func (s *Service) writeIngested(w http.ResponseWriter, r *http.Request, body *up
 		s.refuseUpload(w, r, body, err)
 		return
 	}
+	body.untrack(r)
 	w.Header().Set("ETag", im.ETag())
 	w.Header().Set("Pixcdn-Version", strconv.FormatInt(im.Version, 10))
 	code := http.StatusOK
