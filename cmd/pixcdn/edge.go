@@ -10,6 +10,7 @@ import (
 
 	"pixcdn/edge"
 	"pixcdn/internal/config"
+	"pixcdn/transform"
 )
 
 // edgeSettings configure `pixcdn edge`.
@@ -43,6 +44,8 @@ type edgeSettings struct {
 
 	Workers            int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
 	TransformQueue     int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
+	MaxOutputPixels    int64         `flag:"max-output-pixels" help:"largest result (width × height × frames) a URL may ask for, unless the original is larger"`
+	MaxEffectWork      float64       `flag:"max-effect-work" help:"largest blur or sharpen: megapixels of the image × sigma²"`
 	RequestTimeout     time.Duration `flag:"request-timeout" help:"deadline of one public request"`
 	MaxMissesPerClient int           `flag:"max-misses-per-client" help:"uncached requests one client address (IPv4, IPv6 /64) may have waiting on transforms at once; more are answered 429 (default: half of workers + transform-queue; behind a proxy that hides client addresses set it to workers + transform-queue)"`
 	MaxConnsPerIP      int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`
@@ -76,6 +79,7 @@ func defaultEdgeSettings() *edgeSettings {
 		Public:      "127.0.0.1:8080", Internal: "127.0.0.1:8180",
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
 		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024,
+		MaxOutputPixels: transform.DefaultLimits().MaxOutputPixels, MaxEffectWork: transform.DefaultLimits().MaxEffectWork,
 		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10, WriteBuffer: 4 << 10,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 	}

@@ -104,6 +104,12 @@ func transformSlots(s *edgeSettings) (workers, queue int) {
 func newProcessor(s *edgeSettings) (*libvips.Processor, error) {
 	cfg := libvips.DefaultConfig()
 	cfg.Workers, cfg.QueueDepth = transformSlots(s)
+	if s.MaxOutputPixels > 0 {
+		cfg.Limits.MaxOutputPixels = s.MaxOutputPixels
+	}
+	if s.MaxEffectWork > 0 {
+		cfg.Limits.MaxEffectWork = s.MaxEffectWork
+	}
 	p, err := libvips.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)

@@ -2,27 +2,32 @@ package libvips
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
+	"time"
 
 	"pixcdn/transform"
 )
 
 // admission bounds CPU work: at most cap(slots) transforms run, at most
-// queueDepth wait, and the next caller fails at once with ErrOverloaded.
-// Safe for concurrent use.
+// queueDepth wait, each for at most maxWait, and a caller past either bound
+// fails with ErrOverloaded: an overloaded node says so fast instead of
+// holding requests. Safe for concurrent use.
 type admission struct {
 	slots      chan struct{}
 	waiting    atomic.Int64
 	queueDepth int64
+	maxWait    time.Duration
 }
 
-func newAdmission(workers, queueDepth int) *admission {
-	return &admission{slots: make(chan struct{}, workers), queueDepth: int64(queueDepth)}
+func newAdmission(workers, queueDepth int, maxWait time.Duration) *admission {
+	return &admission{slots: make(chan struct{}, workers), queueDepth: int64(queueDepth), maxWait: maxWait}
 }
 
 // acquire takes a worker slot, waiting in the bounded queue if needed. It
-// returns ErrOverloaded when the queue is full and ctx.Err() if ctx ends
-// while waiting. On nil the caller must call release.
+// returns ErrOverloaded when the queue is full or no slot freed within
+// maxWait, and ctx.Err() if ctx ends while waiting. On nil the caller must
+// call release.
 func (a *admission) acquire(ctx context.Context) error {
 	select {
 	case a.slots <- struct{}{}:
@@ -34,9 +39,13 @@ func (a *admission) acquire(ctx context.Context) error {
 		return transform.ErrOverloaded
 	}
 	defer a.waiting.Add(-1)
+	timer := time.NewTimer(a.maxWait)
+	defer timer.Stop()
 	select {
 	case a.slots <- struct{}{}:
 		return nil
+	case <-timer.C:
+		return fmt.Errorf("%w: no worker free within %v", transform.ErrOverloaded, a.maxWait)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

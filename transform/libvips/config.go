@@ -19,6 +19,9 @@ type Config struct {
 	// QueueDepth is how many transforms may wait for a worker; one more gets
 	// ErrOverloaded at once. Default 4×Workers.
 	QueueDepth int
+	// QueueWait bounds how long a transform waits for a worker before it
+	// fails with ErrOverloaded; default 3s.
+	QueueWait time.Duration
 	// Deadline bounds one transform, queueing included; default 10s. The
 	// caller's context may end it sooner.
 	Deadline time.Duration
@@ -46,6 +49,7 @@ func DefaultConfig() Config {
 	return Config{
 		Workers:        n,
 		QueueDepth:     4 * n,
+		QueueWait:      3 * time.Second,
 		Deadline:       10 * time.Second,
 		Limits:         transform.DefaultLimits(),
 		JPEGQuality:    80,
@@ -67,6 +71,7 @@ func (c Config) Validate() error {
 		{c.Workers >= 1, "Workers must be >= 1"},
 		{c.QueueDepth >= 0, "QueueDepth must be >= 0"},
 		{c.Deadline > 0, "Deadline must be > 0"},
+		{c.QueueWait > 0, "QueueWait must be > 0"},
 		{inRange(c.JPEGQuality, 1, 100) && inRange(c.WebPQuality, 1, 100) && inRange(c.AVIFQuality, 1, 100),
 			"qualities must be 1..100"},
 		{inRange(c.AVIFEffort, 0, 9), "AVIFEffort must be 0..9"},

@@ -51,6 +51,36 @@ func newPlan(srcW, srcH int, o transform.Options, animated bool) plan {
 	return p
 }
 
+// pixels returns, for one frame of a srcW×srcH source, the largest image
+// the plan holds (peak) and the size of its result before any effect
+// (out), in pixels. They bound the work of the steps after decode.
+func (p plan) pixels(srcW, srcH int) (peak, out int64) {
+	rw, rh := p.resized(srcW, srcH)
+	resized := int64(rw) * int64(rh)
+	out = resized
+	if p.boxW > 0 && p.boxH > 0 {
+		out = int64(p.boxW) * int64(p.boxH)
+	}
+	return max(resized, out), out
+}
+
+// resized returns the size vips_thumbnail makes of a srcW×srcH source
+// under p (for libvips' own crop: the cover size it crops from).
+func (p plan) resized(srcW, srcH int) (int, int) {
+	sx, sy := float64(p.thumbW)/float64(srcW), float64(p.thumbH)/float64(srcH)
+	switch {
+	case p.size == vips.SizeForce:
+		return p.thumbW, p.thumbH
+	case p.crop != vips.InterestingNone:
+		return coverSize(srcW, srcH, p.thumbW, p.thumbH)
+	}
+	s := math.Min(sx, sy)
+	if p.size == vips.SizeDown {
+		s = math.Min(s, 1)
+	}
+	return max(int(math.Round(float64(srcW)*s)), 1), max(int(math.Round(float64(srcH)*s)), 1)
+}
+
 func coverPlan(p plan, srcW, srcH int, g transform.GravityKind, animated bool) plan {
 	switch {
 	case g == transform.GravityCenter && !animated:

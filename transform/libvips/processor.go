@@ -31,7 +31,7 @@ func New(cfg Config) (*Processor, error) {
 	if err := startup(); err != nil {
 		return nil, err
 	}
-	return &Processor{cfg: cfg, admit: newAdmission(cfg.Workers, cfg.QueueDepth)}, nil
+	return &Processor{cfg: cfg, admit: newAdmission(cfg.Workers, cfg.QueueDepth, cfg.QueueWait)}, nil
 }
 
 // Close stops accepting work (later calls get ErrOverloaded) and waits for
@@ -82,7 +82,8 @@ func (p *Processor) enter() bool {
 	return true
 }
 
-// newJob validates the options and probes the source, before any decoding.
+// newJob validates the options, probes the source and plans the geometry,
+// refusing work beyond Config.Limits, before any decoding.
 func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Options) (*job, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -100,7 +101,18 @@ func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Optio
 	if err := p.cfg.Limits.Check(in); err != nil {
 		return nil, err
 	}
-	return &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: opts.Normalize()}, nil
+	j := &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: opts.Normalize()}
+	j.animated = in.Frames > 1 && (j.opts.Format == transform.WebP || j.opts.Format == transform.GIF)
+	j.plan = newPlan(in.Width, in.Height, j.opts, j.animated)
+	frames := int64(1)
+	if j.animated {
+		frames = int64(in.Frames)
+	}
+	peak, out := j.plan.pixels(in.Width, in.Height)
+	if err := p.cfg.Limits.CheckWork(j.opts, in.Pixels()*frames, peak*frames, out); err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
 // runSafely runs the pipeline, turning a Go panic in it into ErrCorrupt so

@@ -4,17 +4,13 @@ import (
 	"errors"
 
 	"github.com/davidbyttow/govips/v2/vips"
-
-	"pixcdn/transform"
 )
 
-// decode plans the geometry and runs vips_thumbnail on the source buffer:
+// decode runs vips_thumbnail on the source buffer with the job's plan:
 // shrink-on-load (JPEG DCT scaling, WebP/HEIF scaled decode), EXIF
 // auto-orientation and the resize of the plan, in one libvips operation.
 // Animations keep every frame only when the output can animate.
 func decode(j *job) error {
-	j.animated = j.in.Frames > 1 && (j.opts.Format == transform.WebP || j.opts.Format == transform.GIF)
-	j.plan = newPlan(j.in.Width, j.in.Height, j.opts, j.animated)
 	params := vips.NewImportParams() // fail on decode errors: truncated data is ErrCorrupt
 	if j.animated {
 		params.NumPages.Set(-1)
