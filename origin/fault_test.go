@@ -197,7 +197,9 @@ func checkOutageAnswers(t *testing.T, got []answer, want string, maxLatency time
 	t.Helper()
 	var ok, unavailable, other int
 	var lat []time.Duration
+	byKind := map[string]int{}
 	for _, a := range got {
+		byKind[fmt.Sprintf("%s %d", a.how, a.code)]++
 		if a.ok() {
 			ok++
 			continue
@@ -218,8 +220,8 @@ func checkOutageAnswers(t *testing.T, got []answer, want string, maxLatency time
 	}
 	slices.Sort(lat)
 	median, slowest := lat[len(lat)/2], lat[len(lat)-1]
-	t.Logf("%d answers: %d 2xx, %d 503 (%q), %d other; error latency median %v, max %v",
-		len(got), ok, unavailable, want, other, median.Round(time.Millisecond), slowest.Round(time.Millisecond))
+	t.Logf("%d answers: %d 2xx, %d 503 (%q), %d other; error latency median %v, max %v; by request and status %v",
+		len(got), ok, unavailable, want, other, median.Round(time.Millisecond), slowest.Round(time.Millisecond), byKind)
 	if slowest > maxLatency {
 		t.Errorf("slowest error answer took %v, want under %v", slowest, maxLatency)
 	}
