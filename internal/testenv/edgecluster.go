@@ -195,6 +195,14 @@ func (n *EdgeNode) Kill() {
 	<-n.done
 }
 
+// Freeze stops the node's process (SIGSTOP) without ending it: every
+// connection and gossip packet to it goes unanswered, as if the node alone
+// were cut off, until Thaw.
+func (n *EdgeNode) Freeze() { n.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen node (SIGCONT).
+func (n *EdgeNode) Thaw() { n.cmd.Process.Signal(syscall.SIGCONT) }
+
 // Stop asks the node to shut down (SIGTERM), kills it after grace, and
 // returns how the process ended (nil: it exited 0).
 func (n *EdgeNode) Stop(grace time.Duration) error {
