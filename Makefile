@@ -7,7 +7,7 @@ BENCHTIME ?= 1s
 CORPUS ?= $(CURDIR)/.run/corpus
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all deps build run demo test race unit netns-test lint fuzz bench bench-hitpath bench-cluster bench-cache-open bench-transform sim golden golden-png tidy corpus clean
+.PHONY: all deps build run demo test race unit netns-test chaos lint fuzz bench bench-hitpath bench-cluster bench-cache-open bench-transform sim golden golden-png tidy corpus clean
 
 all: build
 
@@ -40,6 +40,10 @@ unit:
 ## netns-test: the multi-host cluster test in network namespaces (root)
 netns-test:
 	bash scripts/netns/run.sh
+
+## chaos: the long fault tests (repeated edge kills and origin outages under load, 12,000 slow connections); fails if PostgreSQL, MinIO or libvips is missing
+chaos:
+	CI=1 PIXCDN_CHAOS=1 $(GO) test -count=1 -timeout 20m -v -run '^TestChaos' ./edge/clustertest/
 
 ## lint: gofmt, go vet and staticcheck (pinned)
 lint:
