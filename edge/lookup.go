@@ -13,6 +13,7 @@ import (
 
 	"pixcdn/edge/connlimit"
 	"pixcdn/edge/peer"
+	"pixcdn/transform"
 )
 
 // lookup finds or makes the entry for r on this node: r's L0 entry, cache
@@ -51,7 +52,8 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time
 // (an unsigned request for a signed image never joins or starts a fill).
 // Joining a fill already running costs no more work and is always
 // admitted; starting one takes one of the client's miss units
-// (ErrTooManyMisses when it has none left) for as long as it waits.
+// (ErrTooManyMisses when it has none left) for as long as it waits, and
+// the fill's transform is queued as that client's (transform.WithClient).
 func (s *Server) fillMiss(r *request, client netip.Addr, now time.Time) (Entry, error) {
 	orig, err := s.visibleOriginal(r, now)
 	if err != nil {
@@ -59,7 +61,9 @@ func (s *Server) fillMiss(r *request, client netip.Addr, now time.Time) (Entry, 
 	}
 	key := string(r.key)
 	c, started := s.fills.join(s.ctx, key, s.cfg.FillTimeout, func() bool { return s.misses.Acquire(client) },
-		func(ctx context.Context, c *fillCall) (Entry, error) { return s.makeEntry(ctx, c, r, nil, orig) })
+		func(ctx context.Context, c *fillCall) (Entry, error) {
+			return s.makeEntry(transform.WithClient(ctx, client.String()), c, r, nil, orig)
+		})
 	if c == nil {
 		return Entry{}, ErrTooManyMisses
 	}
