@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,32 +13,22 @@ import (
 	"pixcdn/internal/testenv"
 )
 
-// clientFrom returns an HTTP client whose connections come from the
-// loopback address ip, so the edges see it as its own client.
-func clientFrom(ip string, timeout time.Duration) *http.Client {
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 2 * time.Second}
-	return &http.Client{Timeout: timeout, Transport: &http.Transport{
-		DialContext:         func(ctx context.Context, n, a string) (net.Conn, error) { return d.DialContext(ctx, n, a) },
-		MaxIdleConnsPerHost: 64,
-	}}
-}
-
-type timedAnswer struct {
+type attackAnswer struct {
 	code       int
 	retryAfter string
 	took       time.Duration
 	err        error
 }
 
-func timedGet(c *http.Client, url string) timedAnswer {
+func attackGet(c *http.Client, url string) attackAnswer {
 	start := time.Now()
 	resp, err := c.Get(url)
 	if err != nil {
-		return timedAnswer{err: err, took: time.Since(start)}
+		return attackAnswer{err: err, took: time.Since(start)}
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return timedAnswer{code: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), took: time.Since(start)}
+	return attackAnswer{code: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), took: time.Since(start)}
 }
 
 // TestExpensiveRequestsDoNotStopOtherClients replays the outside test's
@@ -56,16 +45,16 @@ func TestExpensiveRequestsDoNotStopOtherClients(t *testing.T) {
 	// one node's workers already use all of them.
 	node := testenv.StartLoneEdge(t, "edge1", "dir:"+root)
 	node.WaitReady(t, 20*time.Second)
-	attacker, other := clientFrom("127.0.0.1", 30*time.Second), clientFrom("127.0.0.2", 30*time.Second)
+	attacker, other := clientFrom(net.IPv4(127, 0, 0, 1), true), clientFrom(net.IPv4(127, 0, 0, 2), true)
 
 	// The outside test's URLs: refused as too expensive, fast.
-	absurd := make([]timedAnswer, 40)
+	absurd := make([]attackAnswer, 40)
 	var wg sync.WaitGroup
 	for i := range absurd {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			absurd[i] = timedGet(attacker, node.URL(fmt.Sprintf("/acme/photo.jpg?w=8192&h=8192&fit=fill&blur=%d&fm=jpeg", 51+i)))
+			absurd[i] = attackGet(attacker, node.URL(fmt.Sprintf("/acme/photo.jpg?w=8192&h=8192&fit=fill&blur=%d&fm=jpeg", 51+i)))
 		}()
 	}
 	wg.Wait()
@@ -91,7 +80,7 @@ func TestExpensiveRequestsDoNotStopOtherClients(t *testing.T) {
 					return
 				default:
 				}
-				a := timedGet(attacker, node.URL(fmt.Sprintf("/acme/photo.jpg?w=4000&h=%d&fit=fill&blur=5&fm=jpeg", 3000+(w*37+i)%1000)))
+				a := attackGet(attacker, node.URL(fmt.Sprintf("/acme/photo.jpg?w=4000&h=%d&fit=fill&blur=5&fm=jpeg", 3000+(w*37+i)%1000)))
 				attackMu.Lock()
 				attack[a.code]++
 				attackMu.Unlock()
@@ -104,10 +93,10 @@ func TestExpensiveRequestsDoNotStopOtherClients(t *testing.T) {
 			}
 		}()
 	}
-	var normal []timedAnswer
+	var normal []attackAnswer
 	deadline := time.Now().Add(6 * time.Second)
 	for i := 0; time.Now().Before(deadline); i++ {
-		normal = append(normal, timedGet(other, node.URL(fmt.Sprintf("/acme/photo.jpg?w=%d&fm=webp", 200+i))))
+		normal = append(normal, attackGet(other, node.URL(fmt.Sprintf("/acme/photo.jpg?w=%d&fm=webp", 200+i))))
 	}
 	close(stop)
 	wg.Wait()
@@ -129,9 +118,9 @@ func TestExpensiveRequestsDoNotStopOtherClients(t *testing.T) {
 	}
 
 	// Once the attack stops, no backlog: a new variant is made at once.
-	var after timedAnswer
+	var after attackAnswer
 	for i := 0; time.Since(attackEnd) < 10*time.Second; i++ {
-		if after = timedGet(other, node.URL(fmt.Sprintf("/acme/photo.jpg?w=%d&fm=jpeg", 100+i))); after.code == 200 && after.took < time.Second {
+		if after = attackGet(other, node.URL(fmt.Sprintf("/acme/photo.jpg?w=%d&fm=jpeg", 100+i))); after.code == 200 && after.took < time.Second {
 			break
 		}
 	}
