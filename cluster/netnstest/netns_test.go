@@ -76,32 +76,34 @@ func requireNetns(t *testing.T) {
 
 // node is one helper process and the pipe to talk to it.
 type node struct {
-	name  string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan string // reply payloads, prefix stripped
-	log   string      // path of the node's stderr
+	name    string
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	lines   chan string // reply payloads, prefix stripped
+	logPath string      // path of the node's stderr
 }
 
 func startNode(t *testing.T, tp topology, i int) *node {
+	t.Helper()
+	return startHelper(t, tp, i, fmt.Sprintf("n%d", i), "TestNetnsNodeHelper", "PIXCDN_NETNS_NODE=1",
+		"NETNS_BIND="+tp.gossip(i), "NETNS_SEEDS="+tp.gossip(0), "NETNS_INTERNAL="+tp.ip(i)+":8081")
+}
+
+// startHelper re-executes the test binary in node i's namespace running
+// only the test helper, with env added, and returns the pipe to it.
+func startHelper(t *testing.T, tp topology, i int, name, helper string, env ...string) *node {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{name: fmt.Sprintf("n%d", i), lines: make(chan string, 16)}
-	dir := os.Getenv("PIXCDN_NETNS_LOG_DIR") // keep node logs there (debug level)
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	n.log = fmt.Sprintf("%s/%s.log", dir, n.name)
-	logf, err := os.Create(n.log)
+	n := &node{name: name, lines: make(chan string, 16)}
+	logf, err := os.Create(n.log(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.cmd = exec.Command("ip", "netns", "exec", tp.ns(i), exe, "-test.run=^TestNetnsNodeHelper$", "-test.timeout=10m")
-	n.cmd.Env = append(os.Environ(), "PIXCDN_NETNS_NODE=1", "NETNS_NAME="+n.name,
-		"NETNS_BIND="+tp.gossip(i), "NETNS_SEEDS="+tp.gossip(0), "NETNS_INTERNAL="+tp.ip(i)+":8081")
+	n.cmd = exec.Command("ip", "netns", "exec", tp.ns(i), exe, "-test.run=^"+helper+"$", "-test.timeout=10m")
+	n.cmd.Env = append(append(os.Environ(), "NETNS_NAME="+n.name), env...)
 	n.cmd.Stderr = logf
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test binary
 	if n.stdin, err = n.cmd.StdinPipe(); err != nil {
@@ -117,6 +119,18 @@ func startNode(t *testing.T, tp topology, i int) *node {
 	go n.read(stdout)
 	t.Cleanup(func() { n.stop(t, logf) })
 	return n
+}
+
+// log sets and returns the path of the node's log: in
+// PIXCDN_NETNS_LOG_DIR when set (kept, debug level), else in a temporary
+// folder.
+func (n *node) log(t *testing.T) string {
+	dir := os.Getenv("PIXCDN_NETNS_LOG_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	n.logPath = fmt.Sprintf("%s/%s.log", dir, n.name)
+	return n.logPath
 }
 
 func (n *node) read(r io.Reader) {
@@ -143,7 +157,7 @@ func (n *node) stop(t *testing.T, logf *os.File) {
 	}
 	_ = logf.Close()
 	if t.Failed() {
-		b, _ := os.ReadFile(n.log)
+		b, _ := os.ReadFile(n.logPath)
 		lines := strings.Split(string(b), "\n")
 		t.Logf("--- %s log (last 40 lines) ---\n%s", n.name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
 	}

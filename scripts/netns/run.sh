@@ -1,5 +1,6 @@
 #!/bin/sh
-# Multi-host cluster test: five pixcdn cluster nodes, each with its own IP in
+# Multi-host cluster tests: five cluster nodes (and, in the second, five real
+# edges on an origin), each with its own IP in
 # its own network namespace, partitioned and healed (cluster/netnstest).
 # Needs root and iproute2. Removes its namespaces on exit, even if the test
 # binary is killed. Usage: scripts/netns/run.sh [extra go test flags]
@@ -29,4 +30,4 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cd "$(dirname "$0")/../.."
-go test -count=1 -timeout 5m -v -run '^TestNetnsPartitionAndHeal$' "$@" ./cluster/netnstest/
+go test -count=1 -timeout 10m -v -run '^(TestNetnsPartitionAndHeal|TestNetnsEdgesServeNoStaleVariantAfterHeal)$' "$@" ./cluster/netnstest/
