@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -102,7 +103,7 @@ func (s *slowConns) watch(c net.Conn) {
 }
 
 // isLocalClose reports whether err comes from the test closing c itself.
-func isLocalClose(err error) bool { return strings.Contains(err.Error(), "use of closed network connection") }
+func isLocalClose(err error) bool { return errors.Is(err, net.ErrClosed) }
 
 // Open counts the connections the server neither refused nor closed.
 func (s *slowConns) Open() int {
