@@ -39,6 +39,15 @@ type SeqStore interface {
 // feedWait is the long-poll duration asked of the origin.
 const feedWait = 25 * time.Second
 
+// The feed follower retries a failed long poll after feedRetryMin,
+// doubling up to feedRetryMax: an origin back from a restart is followed
+// again within feedRetryMax, and a down origin sees one poll per edge per
+// feedRetryMax.
+const (
+	feedRetryMin = 250 * time.Millisecond
+	feedRetryMax = 5 * time.Second
+)
+
 // catchUp applies the feed's events after the persisted position until the
 // feed has no more, for at most limit, and returns the position reached.
 // If the origin cannot be reached by then, the node starts with what it
@@ -70,7 +79,7 @@ func (s *Server) catchUp(limit time.Duration) int64 {
 // ends, persisting the last applied sequence so a restarted or partitioned
 // node catches up.
 func (s *Server) followEvents(ctx context.Context, after int64) {
-	backoff := time.Second
+	backoff := feedRetryMin
 	for ctx.Err() == nil {
 		events, err := s.deps.Events.Events(ctx, after, feedWait)
 		if err != nil {
@@ -78,10 +87,10 @@ func (s *Server) followEvents(ctx context.Context, after int64) {
 				s.log.Warn("event feed failed", "err", err, "retry_in", backoff)
 			}
 			sleepCtx(ctx, backoff)
-			backoff = min(backoff*2, 30*time.Second)
+			backoff = min(backoff*2, feedRetryMax)
 			continue
 		}
-		backoff = time.Second
+		backoff = feedRetryMin
 		after = s.applyEvents(events, after)
 	}
 }
