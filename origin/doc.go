@@ -16,5 +16,6 @@
 //
 // Invalidation: the catalog numbers committed outbox rows behind a
 // transaction-id watermark and wakes Service.Events long polls via
-// EventsChanged; Publisher pushes each event to edges' /_purge.
+// EventsChanged; Publisher pushes each event to every edge's /_purge right
+// after its commit (Service.OnCommit), before it is sequenced.
 package origin
