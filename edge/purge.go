@@ -44,6 +44,18 @@ func (p *PurgeRequest) validate() error {
 	return nil
 }
 
+// purgeLocal drops what matches purge from this node: cache, hot copies,
+// memoised entries and negative answers.
+func (s *Server) purgeLocal(purge Purge) {
+	s.deps.Cache.Purge(purge)
+	s.hot.purge(purge)
+	// After the cache purge: an entry read before it carries the old
+	// generation and is dropped from the requests' L0 slots.
+	s.gen.Add(1)
+	s.neg.clear()
+	s.signedImages.clear()
+}
+
 // dedupKey is the key under which deliveries of one origin event are
 // recognised: its outbox id, or, from an origin that sends none, its
 // sequence number negated (the two never collide). Manual purges have none.
@@ -160,8 +172,11 @@ func (s *Server) HandleBroadcast(msg []byte) {
 // return at once, so a duplicate neither costs a disk write nor drops the
 // hot copies and memoised entries refilled since. A duplicate from the
 // feed waits until the first delivery's purge is done, because the feed
-// then persists its position past the event. Manual purges always apply.
+// then persists its position past the event. An origin event's purge is
+// applied once more settleAfter later (see settlePurges). Manual purges
+// always apply.
 func (s *Server) applyPurge(p *PurgeRequest, path string) {
+	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
 	if key, ok := p.dedupKey(); ok {
 		first, done := s.purges.claim(key)
 		if !first {
@@ -171,15 +186,9 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 			return
 		}
 		defer s.purges.finish(key)
+		defer s.settling.add(purge, time.Now().Add(s.settleAfter))
 	}
-	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
-	s.deps.Cache.Purge(purge)
-	s.hot.purge(purge)
-	// After the cache purge: an entry read before it carries the old
-	// generation and is dropped from the requests' L0 slots.
-	s.gen.Add(1)
-	s.neg.clear()
-	s.signedImages.clear()
+	s.purgeLocal(purge)
 	if p.At.IsZero() {
 		return
 	}

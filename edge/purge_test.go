@@ -270,3 +270,34 @@ func TestStartDoesNotWaitLongForAnUnreachableFeed(t *testing.T) {
 		})
 	}
 }
+
+// A fill made between an event's first application here and its
+// application on the peers may hold the old version (a hot copy of a peer's
+// answer, an original from the owner's cache): the purge is applied once
+// more settleAfter later, and only once.
+func TestOriginEventPurgedOnceMoreAfterSettling(t *testing.T) {
+	n := newTestNode(t)
+	n.srv.settleAfter = 50 * time.Millisecond
+	const url = "/acme/cat.jpg?w=3&fm=png"
+	n.get(url)
+	auth := []string{"Authorization", "Bearer purge-token"}
+	if r := n.internalDo("POST", "/_purge", `{"tenant":"acme","ids":["cat.jpg"],"event":11}`, auth...); r.code != 200 {
+		t.Fatalf("purge: %d %q", r.code, r.body)
+	}
+	if r := n.get(url); r.h("X-Cache") != "MISS" {
+		t.Fatalf("after the purge: %q", r.h("X-Cache"))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for n.get(url).h("X-Cache") != "MISS" {
+		if time.Now().After(deadline) {
+			t.Fatal("the refilled variant was not purged again within 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	for i := range 2 {
+		if r := n.get(url); r.h("X-Cache") != "HIT" {
+			t.Fatalf("GET %d after settling: %q, want the variant kept", i, r.h("X-Cache"))
+		}
+	}
+}

@@ -64,6 +64,11 @@ type Server struct {
 	now    func() time.Time // test hook; nil means time.Now
 	gen    atomic.Uint64    // purge generation: bumped after every purge
 
+	// settling holds origin events' purges to apply once more, settleAfter
+	// (purgeSettle; tests shorten it) after their first application.
+	settling    *settleQueue
+	settleAfter time.Duration
+
 	ctx    context.Context // cancelled by Close; parent of fills and background work
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
@@ -101,6 +106,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
 		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096),
+		settling: newSettleQueue(), settleAfter: purgeSettle,
 		signedImages: newNegCache(cfg.NegativeEntries), misses: clientquota.New(cfg.MaxMissesPerClient),
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
@@ -124,6 +130,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // a node started before its listeners serve (as pixcdn edge does) never
 // serves a variant changed meanwhile. Call it once; Close stops it.
 func (s *Server) Start() {
+	s.goBackground(s.settlePurges)
 	if s.deps.Events != nil {
 		after := s.catchUp(s.cfg.CatchUpTimeout)
 		s.goBackground(func(ctx context.Context) { s.followEvents(ctx, after) })
