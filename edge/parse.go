@@ -16,7 +16,7 @@ func (s *Server) parse(ctx *fasthttp.RequestCtx) (*request, error) {
 		return r, nil
 	}
 	r, err := s.parseURI(uri, accept)
-	if err == nil {
+	if err == nil && !imgurl.HasExpiry(string(uri)) { // an expiring URL is checked every time
 		s.memo.put(uri, accept, r)
 	}
 	return r, err

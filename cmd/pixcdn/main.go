@@ -1,5 +1,5 @@
 // Command pixcdn is the one pixcdn binary. Each subcommand (edge, origin,
-// demo, bench, upload, version) reads a YAML --config file, then PIXCDN_*
+// demo, bench, upload, sign, url, version) reads a YAML --config file, then PIXCDN_*
 // environment variables, then flags; see `pixcdn help`.
 package main
 
@@ -35,6 +35,8 @@ func commands() []command {
 		demoCommand(),
 		benchCommand(),
 		uploadCommand(),
+		signCommand(),
+		urlCommand(),
 		versionCommand(),
 	}
 }

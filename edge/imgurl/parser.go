@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Config says how URLs are parsed and which signatures are accepted.
@@ -11,7 +12,7 @@ type Config struct {
 	// Presets maps a preset name (the `p` parameter) to an option query such
 	// as "w=200&h=200&fit=cover". Default: none.
 	Presets map[string]string
-	// PresetsOnly refuses every option parameter except `p` (and `s`), so
+	// PresetsOnly refuses every option parameter except `p` (and `s`, `exp`), so
 	// clients can request only the variants an operator defined. Default false.
 	PresetsOnly bool
 	// SignKeys are the HMAC-SHA256 keys; a signature made with any of them
@@ -20,6 +21,9 @@ type Config struct {
 	SignKeys [][]byte
 	// RequireSignature makes every URL need a valid signature. Default false.
 	RequireSignature bool
+	// Now returns the current time, which decides whether a signed URL's
+	// expiry (exp) has passed. Default (nil): time.Now.
+	Now func() time.Time
 }
 
 // DefaultConfig returns a config with no presets and no signing.
@@ -45,7 +49,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("imgurl: preset %q: %w", name, err)
 		}
 		for _, p := range params {
-			if p.key == "p" || p.key == "s" {
+			if p.key == "p" || p.key == "s" || p.key == expParam {
 				return fmt.Errorf("imgurl: preset %q: may not set %s", name, p.key)
 			}
 		}
@@ -85,13 +89,29 @@ type Request struct {
 	Options string
 	// Signed reports that a signature was present and verified.
 	Signed bool
+	// Expires is when the signed URL stops being valid (its exp parameter);
+	// zero for a URL without one.
+	Expires time.Time
 }
 
-// Parse parses a request's raw path and raw query (both as sent). A present
-// but invalid signature is always an error (ErrSignature); a missing one is
-// an error only when the config requires signatures, otherwise Signed is
-// false and the caller decides once it knows the image's visibility.
+// Parse parses a request's raw path and raw query (both as sent) at the
+// time given by the config's Now; see ParseAt.
 func (p *Parser) Parse(rawPath, rawQuery string) (Request, error) {
+	now := time.Now
+	if p.cfg.Now != nil {
+		now = p.cfg.Now
+	}
+	return p.ParseAt(rawPath, rawQuery, now())
+}
+
+// ParseAt parses a request's raw path and raw query (both as sent) as at
+// now. A present but invalid signature is always an error (ErrSignature),
+// and so is a signed URL whose expiry (exp, Unix seconds, covered by the
+// signature) is not after now; a missing signature is an error only when the
+// config requires signatures, otherwise Signed is false and the caller
+// decides once it knows the image's visibility. exp without a signature, or
+// not a positive integer, wraps ErrBadQuery.
+func (p *Parser) ParseAt(rawPath, rawQuery string, now time.Time) (Request, error) {
 	tenant, id, err := Split(rawPath)
 	if err != nil {
 		return Request{}, err
@@ -106,7 +126,17 @@ func (p *Parser) Parse(rawPath, rawQuery string) (Request, error) {
 	} else if p.cfg.RequireSignature {
 		return Request{}, fmt.Errorf("%w: signature required", ErrSignature)
 	}
-	if r.Options, err = p.expand(rest); err != nil {
+	params, err := parseParams(rest)
+	if err != nil {
+		return Request{}, err
+	}
+	if r.Expires, err = expiry(params, hasSig); err != nil {
+		return Request{}, err
+	}
+	if !r.Expires.IsZero() && !now.Before(r.Expires) {
+		return Request{}, fmt.Errorf("%w: signed URL expired", ErrSignature)
+	}
+	if r.Options, err = p.expandParams(params); err != nil {
 		return Request{}, err
 	}
 	return r, nil
@@ -118,9 +148,18 @@ func (p *Parser) expand(rawQuery string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return p.expandParams(params)
+}
+
+// expandParams applies presets and the presets-only rule to the parameters
+// of a query without `s`, leaving out `p` and `exp`.
+func (p *Parser) expandParams(params []param) (string, error) {
 	var preset []param
 	explicit := params[:0:0]
 	for _, pr := range params {
+		if pr.key == expParam {
+			continue
+		}
 		if pr.key != "p" {
 			explicit = append(explicit, pr)
 			continue

@@ -53,6 +53,23 @@ func Split(rawPath string) (tenant, publicID string, err error) {
 	return tenant, publicID, nil
 }
 
+// Path returns the raw path /{tenant}/{public_id} of an image, each segment
+// of the public id percent-encoded, ready to sign and publish. It refuses
+// (ErrBadID) a tenant or public id the edge would refuse.
+func Path(tenant, publicID string) (string, error) {
+	if err := CheckTenant(tenant); err != nil {
+		return "", err
+	}
+	if err := CheckPublicID(publicID); err != nil {
+		return "", err
+	}
+	segments := strings.Split(publicID, "/")
+	for i, seg := range segments {
+		segments[i] = url.PathEscape(seg)
+	}
+	return "/" + url.PathEscape(tenant) + "/" + strings.Join(segments, "/"), nil
+}
+
 // CheckPublicID is contract.CheckPublicID, wrapping ErrBadID as well.
 func CheckPublicID(id string) error {
 	if err := contract.CheckPublicID(id); err != nil {

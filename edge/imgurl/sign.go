@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"strconv"
+	"time"
 )
 
 // Sign returns the signature of a URL: the unpadded base64url encoding of
@@ -27,6 +29,17 @@ func SignURL(key []byte, rawPath, rawQuery string) string {
 		return rawPath + "?s=" + sig
 	}
 	return rawPath + "?" + rawQuery + "&s=" + sig
+}
+
+// SignURLUntil returns rawPath?rawQuery&exp=UNIX&s=SIG: a signed URL that
+// edges refuse with 403 from expires on (to the second, rounded down).
+// rawQuery must contain neither s nor exp.
+func SignURLUntil(key []byte, rawPath, rawQuery string, expires time.Time) string {
+	q := expParam + "=" + strconv.FormatInt(expires.Unix(), 10)
+	if rawQuery != "" {
+		q = rawQuery + "&" + q
+	}
+	return SignURL(key, rawPath, q)
 }
 
 // verify reports whether sig is the signature of rawPath/rawQuery under any
