@@ -56,14 +56,14 @@ func TestInvalidationLag(t *testing.T) {
 // clients GET the images from every edge, and meanwhile: kills one edge
 // (SIGKILL) and starts it again on its disk cache; freezes another edge
 // (SIGSTOP) for 8 s, so that pushes, gossip, its feed and clients all go
-// unanswered, as for a node cut off from everyone; and, during the
-// freeze, kills the origin while a change is in flight and starts it
-// again, losing the pushes it still held for the frozen edge (gossip has
-// given up on that edge by then too, so only the feed can bring them). A
-// change the origin did not acknowledge is sent again. Then every edge
-// must have applied every event of the origin's feed (by event id, from
-// its log), hold the feed's last position, and serve every image's last
-// version.
+// unanswered until it resumes (the kernel still queues what reaches its
+// sockets: a freeze delays what a partition would drop; cluster/netnstest
+// cuts real links); and, during the freeze, kills the origin while a
+// change is in flight and starts it again, losing the pushes it still held
+// for the frozen edge. A change the origin did not acknowledge is sent
+// again. Then every edge must have applied every event of the origin's
+// feed (by event id, from its log), hold the feed's last position, and
+// serve every image's last version.
 func TestNoInvalidationLost(t *testing.T) {
 	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, the origin and three edges")
 	s := startInvalidationStack(t)
