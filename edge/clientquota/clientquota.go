@@ -58,6 +58,24 @@ func (q *Quota) Refused() int64 {
 	return q.refused
 }
 
+// Held returns how many units client holds.
+func (q *Quota) Held(client netip.Addr) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.held[client]
+}
+
+// Total returns how many units all clients hold.
+func (q *Quota) Total() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	for _, h := range q.held {
+		n += h
+	}
+	return n
+}
+
 // Clients returns how many clients hold at least one unit.
 func (q *Quota) Clients() int {
 	q.mu.Lock()

@@ -19,29 +19,26 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"pixcdn/edge/clientquota"
 )
 
 // Limit counts the open connections per client address of the listeners
 // it wraps. Safe for concurrent use.
 type Limit struct {
-	max     int
-	mu      sync.Mutex
-	open    map[netip.Addr]int
-	refused atomic.Int64
+	open *clientquota.Quota // open connections per client address
 }
 
 // New returns a Limit of max connections per address (max ≥ 1).
 func New(max int) *Limit {
-	return &Limit{max: max, open: make(map[netip.Addr]int)}
+	return &Limit{open: clientquota.New(max)}
 }
 
 // Refused counts the connections refused so far.
-func (l *Limit) Refused() int64 { return l.refused.Load() }
+func (l *Limit) Refused() int64 { return l.open.Refused() }
 
 // Listener wraps ln: its Accept answers connections over the cap with a
 // 429 and closes them, and returns the others unwrapped.
@@ -62,33 +59,16 @@ func (l *Limit) Install(srv *fasthttp.Server) {
 	}
 }
 
-// admit counts c if its address is under the cap.
+// admit counts c if its address is under the cap; connections that are
+// not TCP are not counted.
 func (l *Limit) admit(c net.Conn) bool {
-	a, ok := addressOf(c)
-	if !ok {
-		return true // not an IP connection: not counted, never released
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.open[a] >= l.max {
-		return false
-	}
-	l.open[a]++
-	return true
+	a, _ := addressOf(c)
+	return l.open.Acquire(a)
 }
 
 func (l *Limit) release(c net.Conn) {
-	a, ok := addressOf(c)
-	if !ok {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if n := l.open[a]; n > 1 {
-		l.open[a] = n - 1
-	} else {
-		delete(l.open, a)
-	}
+	a, _ := addressOf(c)
+	l.open.Release(a)
 }
 
 // addressOf is the counted address of c's peer.
@@ -139,7 +119,6 @@ func (ln *listener) Accept() (net.Conn, error) {
 		if ln.limit.admit(c) {
 			return c, nil
 		}
-		ln.limit.refused.Add(1)
 		// A new socket's send buffer is empty: this write does not wait
 		// for the client, and the deadline makes sure of it.
 		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))

@@ -60,12 +60,7 @@ func waitOpen(t *testing.T, l *Limit, want int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		l.mu.Lock()
-		n := 0
-		for _, k := range l.open {
-			n += k
-		}
-		l.mu.Unlock()
+		n := l.open.Total()
 		if n == want {
 			return
 		}
@@ -118,7 +113,7 @@ func TestEveryClosedConnectionIsReleased(t *testing.T) {
 		c.Close()
 	}
 	waitOpen(t, limit, 0)
-	if n := len(limit.open); n != 0 {
+	if n := limit.open.Clients(); n != 0 {
 		t.Fatalf("%d addresses left in the table", n)
 	}
 }
@@ -164,9 +159,7 @@ func TestConcurrentConnectionsStayUnderTheCapAndAreAllReleased(t *testing.T) {
 			running = false
 		case <-time.After(time.Millisecond):
 		}
-		limit.mu.Lock()
-		n := limit.open[netip.MustParseAddr("127.0.0.1")]
-		limit.mu.Unlock()
+		n := limit.open.Held(netip.MustParseAddr("127.0.0.1"))
 		if n > limitPerAddress {
 			t.Fatalf("%d connections counted, cap %d", n, limitPerAddress)
 		}
