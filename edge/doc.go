@@ -10,7 +10,9 @@
 //
 // Where things are: public.go (the public handler and routing), parse.go and
 // memo.go (URL → request, memoised per raw URI), lookup.go (hit, stale,
-// fill), original.go (originals: own cache, their ring owner, the origin),
+// fill, the visibility check before a fill, the per-client miss quota),
+// flight.go (one fill per key, cancelled when its last waiter leaves),
+// original.go (originals: own cache, their ring owner, the origin),
 // respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
 // hot.go (owner forwarding, fallback, non-owner hot copies), internal.go,
 // status.go, purge.go, feed.go (the internal port, purges, the origin's
