@@ -7,7 +7,7 @@ BENCHTIME ?= 1s
 CORPUS ?= $(CURDIR)/.run/corpus
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all deps build run demo test race unit netns-test chaos lint fuzz bench bench-hitpath bench-cluster bench-cache-open bench-transform sim golden golden-png tidy corpus clean
+.PHONY: all deps build run demo test race unit netns-test chaos lint fuzz bench bench-hitpath bench-cluster bench-scale bench-cache-open bench-transform sim golden golden-png tidy corpus clean
 
 all: build
 
@@ -58,6 +58,10 @@ fuzz:
 ## bench: every Go micro-benchmark, BENCHTIME each (the 1M-entry cache open is bench-cache-open)
 bench:
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkOpen$$' -benchmem -benchtime $(BENCHTIME) ./...
+
+## bench-scale: cluster figures at 20 and 50 in-process gossip nodes (convergence after join, leave, kill; gossip load) and ring balance and key movement up to 100 members; a few minutes
+bench-scale:
+	PIXCDN_SCALE=1 $(GO) test ./cluster -run '^TestScale$$' -count=1 -v -timeout 20m
 
 ## bench-cache-open: open a disk cache of one million entries (builds ~1.2 GB in the temp folder)
 bench-cache-open:

@@ -75,7 +75,7 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 		return nil, badUsage(err)
 	}
 	srvRef.Store(n.srv)
-	if err := n.srv.RegisterMetrics(cacheHealth{n.cache}); err != nil {
+	if err := n.srv.RegisterMetrics(edgeCollectors(s, n.cache, deps.Origin)...); err != nil {
 		publicLn.Close()
 		internalLn.Close()
 		return nil, err
@@ -132,11 +132,8 @@ func listenEdge(s *edgeSettings) (public, internal net.Listener, err error) {
 // its lost directory (see cachestore.Config.OnReopen).
 func openEdgeCache(s *edgeSettings, log *slog.Logger, onReopen func()) (*cachestore.Store, error) {
 	cfg := cachestore.DefaultConfig()
-	cfg.DiskBytes, cfg.MemoryBytes, cfg.Logger = int64(s.CacheSize), int64(s.MemCache), log
-	cfg.OnReopen = onReopen
-	if s.CacheDir == "" && cfg.DiskBytes > 256<<20 {
-		cfg.DiskBytes = 256 << 20 // memory-only: the "disk" tier is in RAM too
-	}
+	cfg.MemoryBytes, cfg.DiskBytes = cacheBudgets(s)
+	cfg.Logger, cfg.OnReopen = log, onReopen
 	if s.CacheDir != "" {
 		// --cache-dir holds the store in a subfolder and the feed position
 		// beside it, so neither trips over the other's files.
