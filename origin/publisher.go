@@ -123,8 +123,9 @@ func StartPublisher(_ context.Context, cfg PublisherConfig, svc *Service) (*Publ
 	return p, nil
 }
 
-// newPushClient keeps one idle connection per edge (the default of two
-// per host would do; the default total of 100 would not for many edges).
+// newPushClient keeps two idle connections per edge between pushes (the
+// default transport's per-host limit), also beyond 50 edges, where its
+// total limit of 100 would close some.
 func newPushClient(cfg PublisherConfig) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = max(len(cfg.Edges)*2, 100)
