@@ -29,6 +29,18 @@ func newPlan(srcW, srcH int, o transform.Options, animated bool) plan {
 	if w == 0 && h == 0 {
 		return plan{thumbW: transform.MaxSide, thumbH: transform.MaxSide, size: vips.SizeDown}
 	}
+	if o.Fit == transform.FitInside {
+		// One side given: only it binds, so it comes out exact (a box
+		// with the other side rounded would bind by a fraction of a
+		// pixel and take one off the given side).
+		if w == 0 {
+			w = transform.MaxSide
+		}
+		if h == 0 {
+			h = transform.MaxSide
+		}
+		return plan{thumbW: w, thumbH: h, size: vips.SizeDown}
+	}
 	if w == 0 {
 		w = sideFor(h, srcW, srcH)
 	}
@@ -37,8 +49,6 @@ func newPlan(srcW, srcH int, o transform.Options, animated bool) plan {
 	}
 	p := plan{thumbW: w, thumbH: h, size: vips.SizeBoth}
 	switch o.Fit {
-	case transform.FitInside:
-		p.size = vips.SizeDown
 	case transform.FitContain:
 		p.boxW, p.boxH, p.embed = w, h, true
 	case transform.FitFill:
