@@ -52,17 +52,26 @@ type Config struct {
 	// after the measured phase to count origin fetches and transforms.
 	// Optional.
 	MetricsURLs []string `json:"metrics_urls"`
+	// SampleInterval is the width of one point of Report.Timeline (and how
+	// often Progress is called), widened when needed so that Duration
+	// spans at most 600 points. Default 1s.
+	SampleInterval time.Duration `json:"sample_interval"`
+	// Progress, if set, is called from another goroutine after each
+	// SampleInterval of the measured phase with the figures so far. It
+	// must return quickly. Optional.
+	Progress func(Progress) `json:"-"`
 }
 
 // DefaultConfig returns the defaults documented on the fields (no targets).
 func DefaultConfig() Config {
 	return Config{
-		Connections:  16,
-		Duration:     10 * time.Second,
-		Timeout:      5 * time.Second,
-		Method:       "GET",
-		Client:       ClientFastHTTP,
-		MaxBodyBytes: 64 << 20,
+		Connections:    16,
+		Duration:       10 * time.Second,
+		Timeout:        5 * time.Second,
+		Method:         "GET",
+		Client:         ClientFastHTTP,
+		MaxBodyBytes:   64 << 20,
+		SampleInterval: time.Second,
 	}
 }
 
@@ -82,6 +91,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: set duration or requests (or both) to bound the run", ErrBadConfig)
 	case c.Timeout <= 0:
 		return fmt.Errorf("%w: timeout must be positive", ErrBadConfig)
+	case c.SampleInterval <= 0:
+		return fmt.Errorf("%w: sample interval must be positive", ErrBadConfig)
 	case c.Method != "GET" && c.Method != "HEAD":
 		return fmt.Errorf("%w: method %q, want GET or HEAD", ErrBadConfig, c.Method)
 	case c.Client != ClientFastHTTP && c.Client != ClientNetHTTP:

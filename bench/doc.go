@@ -24,7 +24,14 @@
 // Histogram (< 0.8% error), status codes, X-Cache breakdown and hit ratio,
 // 304s for conditional requests, errors by kind, and — scraping each
 // edge's /metrics before and after — origin fetches and transforms per
-// request and the cluster-wide hit ratio. Text (WriteText) or JSON.
+// request and the cluster-wide hit ratio, and a timeline per
+// SampleInterval. Text (WriteText) or JSON; WriteCharts draws throughput and
+// p50/p99 latency over time (gonum.org/v1/plot, PNG or SVG). Progress is
+// called after each interval, for a live display.
+//
+// Compare replays one workload against several servers in turn
+// (Contender), each in its URL dialect (Dialect: pixcdn, imgproxy, thumbor
+// or a template), into a Comparison with one report per server.
 //
 // Seed writes synthetic JPEG/PNG images for an edge's dir: origin with the
 // names the synthetic workload requests (ImageID). Sink serves fixed bytes

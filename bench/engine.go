@@ -37,12 +37,13 @@ func Run(ctx context.Context, cfg Config, wl Workload) (*Report, error) {
 	if len(cfg.MetricsURLs) > 0 {
 		before = scrapeAll(ctx, cfg.MetricsURLs)
 	}
-	measured := &phase{rec: newRecorder(), limit: cfg.Requests}
+	measured := &phase{rec: newRecorder(timelineInterval(cfg)), limit: cfg.Requests}
 	if cfg.Duration > 0 {
 		measured.end = time.Now().Add(cfg.Duration)
 	}
 	elapsed := e.runPhase(ctx, measured)
 	rep := buildReport(cfg, wl.Name(), measured.rec, elapsed)
+	rep.Timeline = measured.rec.timeline.points(elapsed)
 	if len(cfg.MetricsURLs) > 0 {
 		rep.Metrics = metricsReport(cfg.MetricsURLs, before, scrapeAll(ctx, cfg.MetricsURLs), rep.Requests)
 	}
@@ -109,6 +110,13 @@ type phase struct {
 // the wall time from its start until the last response.
 func (e *engine) runPhase(ctx context.Context, p *phase) time.Duration {
 	p.start = time.Now()
+	if p.rec != nil {
+		p.rec.timeline.start = p.start
+		if e.cfg.Progress != nil {
+			stop := e.reportProgress(p)
+			defer stop()
+		}
+	}
 	var wg sync.WaitGroup
 	for _, ws := range e.workers {
 		wg.Add(1)
@@ -148,7 +156,7 @@ func (e *engine) step(ctx context.Context, p *phase, ws *workerState) bool {
 	}
 	if p.rec != nil {
 		conditional := c.ifNoneMatch != "" || ws.req.Get("If-None-Match") != "" // engine's or the trace's own
-		p.rec.record(o, done.Sub(intended), sent.Sub(intended), conditional)
+		p.rec.record(o, done.Sub(intended), sent.Sub(intended), conditional, done)
 	}
 	return true
 }
@@ -194,5 +202,29 @@ func sleepUntil(ctx context.Context, ws *workerState, t time.Time) bool {
 	case <-ctx.Done():
 		ws.timer.Stop()
 		return false
+	}
+}
+
+// reportProgress calls cfg.Progress after each timeline interval of the
+// measured phase p until the returned stop is called; stop waits for the
+// last call to return.
+func (e *engine) reportProgress(p *phase) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(p.rec.timeline.interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				e.cfg.Progress(p.rec.progress(time.Since(p.start)))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
 	}
 }

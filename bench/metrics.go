@@ -1,17 +1,17 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // Edge metric names the report reads (ARCHITECTURE.md).
@@ -29,104 +29,55 @@ const (
 	scrapeTimeout   = 5 * time.Second
 )
 
-// SumMetrics parses a Prometheus text exposition and returns, for each
-// wanted metric name, the sum of its samples over all label sets under the
-// key NAME, and the sum per value of each of its labels under the key
-// NAME{LABEL="VALUE"} (the value as written in the exposition). Names with
-// no samples are absent. Comments and other metrics are skipped. Malformed
-// sample lines give ErrBadMetrics naming the line; it never panics.
-func SumMetrics(r io.Reader, wanted ...string) (map[string]float64, error) {
-	sums := make(map[string]float64, len(wanted))
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || text[0] == '#' {
-			continue
+// SumMetrics parses a Prometheus text exposition (with the Prometheus text
+// parser, expfmt) and returns, for each wanted counter, gauge or untyped
+// metric, the sum of its samples over all label sets under the key NAME,
+// and the sum per value of each of its labels under the key
+// NAME{LABEL="VALUE"} (the value unescaped). Names with no samples are
+// absent; other metrics are skipped. A malformed exposition gives
+// ErrBadMetrics naming the line; it never panics.
+func SumMetrics(r io.Reader, wanted ...string) (sums map[string]float64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			sums, err = nil, fmt.Errorf("%w: %v", ErrBadMetrics, p)
 		}
-		s, err := parseSample(text)
-		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrBadMetrics, line, err)
-		}
-		if !slices.Contains(wanted, s.name) {
-			continue
-		}
-		sums[s.name] += s.value
-		for _, l := range s.labels {
-			sums[s.name+"{"+l.name+"=\""+l.value+"\"}"] += s.value
-		}
-	}
-	if err := sc.Err(); err != nil {
+	}()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(r)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadMetrics, err)
+	}
+	sums = make(map[string]float64, len(wanted))
+	for _, name := range wanted {
+		f, ok := families[name]
+		if !ok {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			v, ok := sampleValue(m)
+			if !ok {
+				continue
+			}
+			sums[name] += v
+			for _, l := range m.GetLabel() {
+				sums[name+"{"+l.GetName()+"=\""+l.GetValue()+"\"}"] += v
+			}
+		}
 	}
 	return sums, nil
 }
 
-// sample is one parsed exposition line.
-type sample struct {
-	name   string
-	labels []label
-	value  float64
-}
-
-type label struct{ name, value string }
-
-// parseSample splits `name{labels} value [timestamp]`.
-func parseSample(text string) (sample, error) {
-	end := strings.IndexAny(text, "{ \t")
-	if end <= 0 {
-		return sample{}, errors.New("no value after metric name")
+// sampleValue is the value of a counter, gauge or untyped sample.
+func sampleValue(m *dto.Metric) (float64, bool) {
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue(), true
+	case m.Gauge != nil:
+		return m.Gauge.GetValue(), true
+	case m.Untyped != nil:
+		return m.Untyped.GetValue(), true
 	}
-	s, rest := sample{name: text[:end]}, text[end:]
-	if rest[0] == '{' {
-		labels, n, err := parseLabels(rest)
-		if err != nil {
-			return sample{}, fmt.Errorf("metric %s: %v", truncate(s.name, 80), err)
-		}
-		s.labels, rest = labels, rest[n:]
-	}
-	fields := strings.Fields(rest)
-	if len(fields) < 1 || len(fields) > 2 {
-		return sample{}, fmt.Errorf("metric %s: want a value and an optional timestamp", truncate(s.name, 80))
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	if err != nil {
-		return sample{}, fmt.Errorf("metric %s: value %q", truncate(s.name, 80), truncate(fields[0], 40))
-	}
-	s.value = v
-	return s, nil
-}
-
-// parseLabels reads the leading {name="value",…} block and returns its
-// labels (values still escaped) and its length.
-func parseLabels(s string) ([]label, int, error) {
-	var out []label
-	i := 1
-	for {
-		for i < len(s) && (s[i] == ' ' || s[i] == ',') {
-			i++
-		}
-		if i < len(s) && s[i] == '}' {
-			return out, i + 1, nil
-		}
-		eq := strings.IndexByte(s[i:], '=')
-		if eq <= 0 || i+eq+1 >= len(s) || s[i+eq+1] != '"' {
-			return nil, 0, errors.New("want label=\"value\"")
-		}
-		name := strings.TrimSpace(s[i : i+eq])
-		start := i + eq + 2
-		j := start
-		for ; j < len(s) && s[j] != '"'; j++ {
-			if s[j] == '\\' {
-				j++
-			}
-		}
-		if j >= len(s) {
-			return nil, 0, errors.New("unterminated label value")
-		}
-		out = append(out, label{name: name, value: s[start:j]})
-		i = j + 1
-	}
+	return 0, false
 }
 
 // metricsHost validates a metrics URL and returns its host:port.

@@ -24,7 +24,7 @@ pixcdn_requests_total{code="304", cache="hit"} 2
 	want := map[string]float64{
 		MetricOriginFetches: 15, MetricTransforms: 25, MetricRequests: 3,
 		MetricOriginFetches + `{result="ok"}`: 12, MetricOriginFetches + `{result="error"}`: 3,
-		MetricOriginFetches + `{msg="a \"}\" b"}`: 3, MetricTransforms + `{format="webp"}`: 25,
+		MetricOriginFetches + `{msg="a "}" b"}`: 3, MetricTransforms + `{format="webp"}`: 25,
 		MetricRequests + `{cache="hit"}`: 3, MetricRequests + `{code="200"}`: 1, MetricRequests + `{code="304"}`: 2,
 	}
 	if len(got) != len(want) {

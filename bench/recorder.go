@@ -8,6 +8,7 @@ import (
 // recorder accumulates one phase's results; safe for concurrent use.
 type recorder struct {
 	hist        *Histogram
+	timeline    timeline
 	status      [600]atomic.Int64
 	statusOther atomic.Int64
 	cache       [len(cacheKindsArr)]atomic.Int64
@@ -23,12 +24,20 @@ var (
 	errorKindsArr = [...]string{ErrKindTimeout, ErrKindRefused, ErrKindReset, ErrKindNoConns, ErrKindTooLarge, ErrKindCancelled, ErrKindOther}
 )
 
-func newRecorder() *recorder { return &recorder{hist: NewHistogram()} }
+// newRecorder returns a recorder whose timeline has the given interval;
+// its start is set by the phase before the first request.
+func newRecorder(interval time.Duration) *recorder {
+	r := &recorder{hist: NewHistogram()}
+	r.timeline.interval = interval
+	return r
+}
 
 // record adds one finished request: latency from its intended start,
-// send lag (0 in a closed loop) and whether it was sent conditionally.
-func (r *recorder) record(o outcome, latency, lag time.Duration, conditional bool) {
+// send lag (0 in a closed loop), whether it was sent conditionally and when
+// it finished.
+func (r *recorder) record(o outcome, latency, lag time.Duration, conditional bool, done time.Time) {
 	r.hist.RecordDuration(latency)
+	r.timeline.record(done, latency, o.err != nil)
 	if conditional {
 		r.conditional.Add(1)
 	}

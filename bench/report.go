@@ -56,6 +56,8 @@ type Report struct {
 	ErrorKinds   map[string]int64  `json:"error_kinds,omitempty"`
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
 	Metrics      *MetricsReport    `json:"metrics,omitempty"`
+	// Timeline is the measured phase interval by interval (Config.SampleInterval).
+	Timeline []TimelinePoint `json:"timeline"`
 }
 
 // QuantileMs is one point of the latency distribution.

@@ -28,6 +28,10 @@ type benchSettings struct {
 	Insecure    bool          `flag:"insecure" help:"skip TLS certificate checks for https targets"`
 	Metrics     []string      `flag:"metrics" help:"edge internal /metrics URLs scraped before and after, for origin fetches and transforms per request"`
 	JSON        bool          `flag:"json" help:"print the report as JSON instead of a table"`
+	Compare     []string      `flag:"compare" help:"also run the same workload against another image server, NAME=URL; repeat for several. URL is a base URL in the dialect NAME names (imgproxy, thumbor; pixcdn otherwise), DIALECT+URL, or a template with {id} {tenant} {public_id} {w} {h} {fm} {q} {fit} {query}"`
+	Report      string        `flag:"report" help:"write the JSON report to this file and charts of throughput and latency over time beside it (FILE-throughput.png, FILE-latency.png)"`
+	ChartFormat string        `flag:"chart-format" enum:"png,svg" help:"format of the --report charts"`
+	Sample      time.Duration `flag:"sample-interval" help:"width of one point of the timeline and charts (widened to keep a run within 600 points)"`
 
 	benchWorkloadSettings
 }
@@ -51,7 +55,7 @@ func defaultBenchSettings() *benchSettings {
 	d, w := bench.DefaultConfig(), bench.DefaultSyntheticConfig()
 	return &benchSettings{
 		Connections: d.Connections, Duration: d.Duration, Timeout: d.Timeout, Method: d.Method,
-		Client: d.Client, MaxBody: config.Bytes(d.MaxBodyBytes),
+		Client: d.Client, MaxBody: config.Bytes(d.MaxBodyBytes), ChartFormat: bench.ChartPNG, Sample: d.SampleInterval,
 		benchWorkloadSettings: benchWorkloadSettings{
 			Seed: int64(w.Seed), Tenant: w.Tenant, Images: w.Images, Ext: w.Ext, ImageSkew: w.ImageSkew,
 			Variants: joinVariants(w.Variants), VariantSkew: w.VariantSkew,
@@ -70,12 +74,21 @@ func benchCommand() command {
 with --metrics also origin fetches and transforms per request. Closed loop by default,
 open loop with --rate. Targets must be loopback or private addresses unless --allow-remote.
 
+With --compare NAME=URL the same requests are also sent, one server after the other,
+to other image servers in their URL dialect (imgproxy: /unsafe/rs:fit:W:H/plain/
+local:///TENANT/ID@FMT; thumbor: /unsafe/fit-in/WxH/filters:format(FMT)/TENANT/ID;
+or a template), and the report has one section per server. --report FILE.json writes
+the JSON and charts of requests/s and p50/p99 latency over time, one line per server.
+On a terminal a progress line shows the run so far.
+
   pixcdn bench seed --dir PATH --images N   write synthetic images for an edge's --origin dir:PATH
   pixcdn bench sink --listen ADDR           serve fixed bytes from memory: the tool's own ceiling
 
 Example: pixcdn bench seed --dir /tmp/origin --images 1000
          pixcdn edge --origin dir:/tmp/origin --public 127.0.0.1:8080 …
-         pixcdn bench --target http://127.0.0.1:8080 --images 1000 --duration 30s --warmup 5s`,
+         pixcdn bench --target http://127.0.0.1:8080 --images 1000 --duration 30s --warmup 5s
+         pixcdn bench --target http://127.0.0.1:8080 --compare imgproxy=http://127.0.0.1:8081 \
+                      --compare thumbor=http://127.0.0.1:8888 --report /tmp/cmp.json`,
 		newSettings: func() any { return defaultBenchSettings() },
 		run: func(ctx context.Context, s any, args []string) error {
 			if len(args) > 0 {
@@ -115,22 +128,66 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 	if err != nil {
 		return badUsage(err)
 	}
+	contenders, err := s.contenders()
+	if err != nil {
+		return badUsage(err)
+	}
 	cfg := s.config()
+	if len(contenders) > 0 && len(cfg.Targets) == 0 {
+		cfg.Targets = contenders[0].Targets // validated here; each run uses its own
+	}
 	if err := cfg.Validate(); err != nil {
 		return badUsage(err)
 	}
+	live := newProgressLine(stdout)
+	cfg.Progress = live.show
+	if len(contenders) > 0 {
+		fmt.Fprintf(stderr, "pixcdn bench: %s against %d servers in turn…\n", wl.Name(), len(contenders))
+		cmp, err := bench.Compare(ctx, cfg, wl, contenders)
+		live.clear()
+		if cmp == nil {
+			return benchFailure(err)
+		}
+		return finishBench(s, cmp, err, stdout)
+	}
 	fmt.Fprintf(stderr, "pixcdn bench: %s against %d target(s)…\n", wl.Name(), len(cfg.Targets))
 	rep, err := bench.Run(ctx, cfg, wl)
+	live.clear()
 	if rep == nil {
-		if errors.Is(err, bench.ErrRemoteTarget) || errors.Is(err, bench.ErrBadConfig) || errors.Is(err, bench.ErrBadTarget) {
-			return badUsage(err)
-		}
-		return err
+		return benchFailure(err)
 	}
+	return finishBench(s, rep, err, stdout)
+}
+
+// benchResult is a single run's report or a comparison.
+type benchResult interface {
+	WriteJSON(io.Writer) error
+	WriteText(io.Writer) error
+	Lines() []bench.ChartLine
+}
+
+// benchFailure is the command's error for a run that produced no report.
+func benchFailure(err error) error {
+	if errors.Is(err, bench.ErrRemoteTarget) || errors.Is(err, bench.ErrBadConfig) || errors.Is(err, bench.ErrBadTarget) {
+		return badUsage(err)
+	}
+	return err
+}
+
+// finishBench prints res, writes the --report files, and turns err (the
+// run's, which may have cut res short) into the command's error.
+func finishBench(s *benchSettings, res benchResult, err error, stdout io.Writer) error {
 	if s.JSON {
-		err = errors.Join(rep.WriteJSON(stdout), err)
+		err = errors.Join(res.WriteJSON(stdout), err)
 	} else {
-		err = errors.Join(rep.WriteText(stdout), err)
+		err = errors.Join(res.WriteText(stdout), err)
+	}
+	if s.Report != "" {
+		files, werr := writeBenchReport(s, res)
+		for _, f := range files {
+			fmt.Fprintf(stdout, "wrote %s\n", f)
+		}
+		err = errors.Join(werr, err)
 	}
 	if errors.Is(err, context.Canceled) {
 		return errors.New("interrupted: the report above is partial")
@@ -138,11 +195,45 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 	return err
 }
 
+// writeBenchReport writes res as JSON to s.Report and its charts beside it.
+func writeBenchReport(s *benchSettings, res benchResult) ([]string, error) {
+	f, err := os.Create(s.Report)
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(res.WriteJSON(f), f.Close()); err != nil {
+		return nil, err
+	}
+	charts, err := bench.WriteCharts(res.Lines(), bench.ChartBase(s.Report), s.ChartFormat)
+	return append([]string{s.Report}, charts...), err
+}
+
+// contenders returns the servers of a --compare run: the --target edges
+// (named pixcdn) first, then each --compare server; none without --compare.
+func (s *benchSettings) contenders() ([]bench.Contender, error) {
+	if len(s.Compare) == 0 {
+		return nil, nil
+	}
+	var out []bench.Contender
+	if len(s.Targets) > 0 {
+		out = append(out, bench.Contender{Name: "pixcdn", Targets: s.Targets,
+			Dialect: bench.Dialect{Name: bench.DialectPixcdn}, MetricsURLs: s.Metrics})
+	}
+	for _, spec := range s.Compare {
+		c, err := bench.ParseContender(spec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 func (s *benchSettings) config() bench.Config {
 	cfg := bench.DefaultConfig()
 	cfg.Targets, cfg.AllowRemote, cfg.Connections, cfg.Rate = s.Targets, s.AllowRemote, s.Connections, s.Rate
 	cfg.Duration, cfg.Requests, cfg.Warmup, cfg.Timeout = s.Duration, s.Requests, s.Warmup, s.Timeout
 	cfg.Method, cfg.Client, cfg.MaxBodyBytes = s.Method, s.Client, int64(s.MaxBody)
-	cfg.Insecure, cfg.MetricsURLs = s.Insecure, s.Metrics
+	cfg.Insecure, cfg.MetricsURLs, cfg.SampleInterval = s.Insecure, s.Metrics, s.Sample
 	return cfg
 }
