@@ -3,11 +3,14 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/pixcdn
 FUZZTIME ?= 30s
+SOAK_DURATION ?= 10m
+SOAK_OUT ?= $(CURDIR)/.run/soak
+SOAK_TIMEOUT ?= 1h
 BENCHTIME ?= 1s
 CORPUS ?= $(CURDIR)/.run/corpus
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all deps build run demo test race unit netns-test chaos lint fuzz bench bench-hitpath bench-cluster bench-scale bench-cache-open bench-transform sim golden golden-png tidy corpus clean
+.PHONY: all deps build run demo test race unit netns-test chaos soak lint fuzz bench bench-hitpath bench-cluster bench-scale bench-cache-open bench-transform sim golden golden-png tidy corpus clean
 
 all: build
 
@@ -44,6 +47,11 @@ netns-test:
 ## chaos: the long fault tests (repeated edge kills and origin outages under load, 12,000 slow connections); fails if PostgreSQL, MinIO or libvips is missing
 chaos:
 	CI=1 PIXCDN_CHAOS=1 $(GO) test -count=1 -timeout 20m -v -run '^TestChaos' ./edge/clustertest/
+
+## soak: SOAK_DURATION (10m) of the demo stack under Zipf GETs, uploads, deletes, purges and one edge kill; RSS of every process every 10 s, summary and CSVs in SOAK_OUT (.run/soak); fails on any error or RSS growth after warm-up
+soak:
+	mkdir -p $(SOAK_OUT)
+	CI=1 PIXCDN_SOAK=1 SOAK_DURATION=$(SOAK_DURATION) SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -timeout $(SOAK_TIMEOUT) -v -run '^TestSoak$$' ./cmd/pixcdn/ 2>&1 | tee $(SOAK_OUT)/test.log; exit $${PIPESTATUS[0]}
 
 ## lint: gofmt, go vet and staticcheck (pinned)
 lint:
