@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -300,7 +301,6 @@ func sortedCounts(m map[string]int64) string {
 // to purge applied, first delivery of each event) since the edge started:
 // how many events it applied and how many of them later than 1 s and 2.5 s.
 func purgeLags(internal []string) string {
-	const lag = "pixcdn_purge_lag_seconds"
 	client := &http.Client{Timeout: 5 * time.Second}
 	var out []string
 	for i, u := range internal {
@@ -309,15 +309,37 @@ func purgeLags(internal []string) string {
 			out = append(out, fmt.Sprintf("edge%d: %v", i+1, err))
 			continue
 		}
-		sums, err := bench.SumMetrics(io.LimitReader(resp.Body, 16<<20), lag+"_bucket", lag+"_count")
+		n, within1s, within2500ms := purgeLagCounts(io.LimitReader(resp.Body, 16<<20))
 		resp.Body.Close()
-		if err != nil {
-			out = append(out, fmt.Sprintf("edge%d: %v", i+1, err))
-			continue
-		}
-		n := sums[lag+"_count"]
-		out = append(out, fmt.Sprintf("edge%d %.0f events, %.0f later than 1 s, %.0f later than 2.5 s", i+1, n,
-			n-sums[lag+`_bucket{le="1"}`], n-sums[lag+`_bucket{le="2.5"}`]))
+		out = append(out, fmt.Sprintf("edge%d %.0f events, %.0f later than 1 s, %.0f later than 2.5 s", i+1, n, n-within1s, n-within2500ms))
 	}
 	return strings.Join(out, "; ")
+}
+
+// purgeLagCounts reads the pixcdn_purge_lag_seconds histogram from a
+// Prometheus text exposition, summed over its paths: the count, and the
+// buckets le="1" and le="2.5".
+func purgeLagCounts(r io.Reader) (count, within1s, within2500ms float64) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line, "pixcdn_purge_lag_seconds_count"):
+			count += v
+		case strings.HasPrefix(line, "pixcdn_purge_lag_seconds_bucket{") && strings.Contains(line, `le="1"`):
+			within1s += v
+		case strings.HasPrefix(line, "pixcdn_purge_lag_seconds_bucket{") && strings.Contains(line, `le="2.5"`):
+			within2500ms += v
+		}
+	}
+	return count, within1s, within2500ms
 }
