@@ -67,7 +67,7 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkOpen$$' -benchmem -benchtime $(BENCHTIME) ./...
 
-## bench-scale: cluster figures at 20 and 50 in-process gossip nodes (convergence after join, leave, kill; gossip load) and ring balance and key movement up to 100 members; a few minutes
+## bench-scale: cluster figures at 5 and 20 in-process gossip nodes (PIXCDN_SCALE_NODES=50 for more) (convergence after join, leave, kill; gossip load) and ring balance and key movement up to 100 members; a few minutes
 bench-scale:
 	PIXCDN_SCALE=1 $(GO) test ./cluster -run '^TestScale$$' -count=1 -v -timeout 20m
 
