@@ -45,7 +45,7 @@ func (c *Cluster) debounce() bool {
 // build keeps the previous ring and is reported.
 func (c *Cluster) rebuild() {
 	members := c.liveMembers()
-	next, err := buildRing(c.params, members, c.cfg.NodeName)
+	next, err := rebuildRing(c.params, c.ring.Load(), members, c.cfg.NodeName)
 	if err != nil && c.leaving.Load() {
 		// This node has left: its own entry is marked leaving, so no ring
 		// holds it. Keep serving with the previous ring until Close.

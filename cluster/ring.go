@@ -113,6 +113,32 @@ func buildRing(p ringParams, members []Member, self string) (r *Ring, err error)
 	return r, nil
 }
 
+// rebuildRing is buildRing that reuses prev's placement when members have
+// the same names as prev's (placement depends only on the names and the
+// parameters): a member's metadata changing, as its advertised ring version
+// does after every ring change, then costs a copy, not a placement of
+// every partition.
+func rebuildRing(p ringParams, prev *Ring, members []Member, self string) (*Ring, error) {
+	if prev == nil || len(members) != len(prev.members) {
+		return buildRing(p, members, self)
+	}
+	ms := slices.Clone(members)
+	slices.SortFunc(ms, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
+	for i := range ms {
+		if ms[i].Name != prev.members[i].Name {
+			return buildRing(p, members, self)
+		}
+		ms[i].Partitions, ms[i].Share = prev.members[i].Partitions, prev.members[i].Share
+	}
+	r := &Ring{version: prev.version, partitions: prev.partitions, members: ms, owner: prev.owner, self: -1}
+	for i := range ms {
+		if ms[i].Name == self {
+			r.self = i
+		}
+	}
+	return r, nil
+}
+
 // Version identifies the member set and parameters this ring was built from.
 func (r *Ring) Version() uint64 { return r.version }
 

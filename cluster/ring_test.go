@@ -166,3 +166,39 @@ func BenchmarkBuildRing(b *testing.B) {
 		})
 	}
 }
+
+// A rebuild over the same member names (only their metadata changed) keeps
+// the placement, the version and every owner, and shares the placement.
+func TestRebuildWithTheSameNamesReusesThePlacement(t *testing.T) {
+	p := ringParams{PartitionCount: 271, ReplicationFactor: 20, Load: 1.25}
+	members := []Member{{Name: "c", InternalAddr: "c:1"}, {Name: "a", InternalAddr: "a:1"}, {Name: "b", InternalAddr: "b:1"}}
+	prev, err := buildRing(p, members, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated := []Member{{Name: "b", InternalAddr: "b:2", RingVersion: 7}, {Name: "c", InternalAddr: "c:1"}, {Name: "a", InternalAddr: "a:1"}}
+	next, err := rebuildRing(p, prev, updated, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := buildRing(p, updated, "a")
+	if next.Version() != fresh.Version() || &next.owner[0] != &prev.owner[0] {
+		t.Fatalf("version %d (fresh %d); placement shared: %v", next.Version(), fresh.Version(), &next.owner[0] == &prev.owner[0])
+	}
+	for i := range 1000 {
+		key := []byte(fmt.Sprint("key-", i))
+		a, selfA := next.Owner(key)
+		b, selfB := fresh.Owner(key)
+		if a.Name != b.Name || a.InternalAddr != b.InternalAddr || selfA != selfB {
+			t.Fatalf("key %d: reused %+v, fresh %+v", i, a, b)
+		}
+	}
+	if m := next.Members(); m[1].InternalAddr != "b:2" || m[1].RingVersion != 7 || m[1].Share == 0 {
+		t.Fatalf("metadata not taken from the new members: %+v", m[1])
+	}
+	// Another member set is placed afresh.
+	grown, err := rebuildRing(p, prev, append(updated, Member{Name: "d"}), "a")
+	if err != nil || grown.Len() != 4 || grown.Version() == prev.Version() {
+		t.Fatalf("a new member set: %v, %d members", err, grown.Len())
+	}
+}
