@@ -27,6 +27,9 @@ import (
 // which counts every page once.
 var soakProcesses = []string{"postgres", "postgres-pss", "minio", "origin", "edge1", "edge2", "edge3", "demo", "soak"}
 
+// goHeapProcesses are those whose Go heap the soak reads from /metrics.
+var goHeapProcesses = []string{"origin", "edge1", "edge2", "edge3"}
+
 // soakJudged says which series the RSS tolerance applies to: the stack, not
 // the demo's supervisor or the load tool, and PostgreSQL by its PSS.
 func soakJudged(name string) bool { return name != "demo" && name != "soak" && name != "postgres" }
@@ -41,13 +44,16 @@ type rssSample struct {
 	ident   map[string]int   // the pid (PostgreSQL: its postmaster's), to tell restarts apart
 	procs   int              // PostgreSQL processes summed
 	memTier map[string]int64 // edge name → pixcdn_cache_bytes{tier="memory"}
+	goHeap  map[string]int64 // edges and origin: go_memstats_heap_inuse_bytes
 }
 
 // sampleRSS reads VmRSS of every process below the demo (pid demo), of the
-// demo and of this process, and each edge's memory-tier bytes from its
-// /metrics (internal ports internalBase+0..2).
-func sampleRSS(demo int, internalBase int, elapsed time.Duration) rssSample {
-	s := rssSample{elapsed: elapsed, rss: map[string]int64{}, anon: map[string]int64{}, ident: map[string]int{}, memTier: map[string]int64{}}
+// demo and of this process, each edge's memory-tier bytes and Go heap from
+// its /metrics (internal ports internalBase+0..2) and the origin's Go heap
+// (origin's /metrics).
+func sampleRSS(demo int, internalBase int, origin string, elapsed time.Duration) rssSample {
+	s := rssSample{elapsed: elapsed, rss: map[string]int64{}, anon: map[string]int64{}, ident: map[string]int{},
+		memTier: map[string]int64{}, goHeap: map[string]int64{}}
 	add := func(name string, pid int) {
 		rss, anon, err := vmRSS(pid)
 		if err != nil {
@@ -75,9 +81,13 @@ func sampleRSS(demo int, internalBase int, elapsed time.Duration) rssSample {
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	for i := range 3 {
-		if b, ok := edgeMemoryTierBytes(client, fmt.Sprintf("http://127.0.0.1:%d/metrics", internalBase+i)); ok {
-			s.memTier["edge"+strconv.Itoa(i+1)] = b
+		name := "edge" + strconv.Itoa(i+1)
+		if m, ok := processMetrics(client, fmt.Sprintf("http://127.0.0.1:%d/metrics", internalBase+i)); ok {
+			s.memTier[name], s.goHeap[name] = m.memTier, m.goHeap
 		}
+	}
+	if m, ok := processMetrics(client, origin+"/metrics"); ok {
+		s.goHeap["origin"] = m.goHeap
 	}
 	return s
 }
@@ -150,23 +160,28 @@ func smapsPSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("no Pss in /proc/%d/smaps_rollup", pid)
 }
 
-// edgeMemoryTierBytes reads pixcdn_cache_bytes{tier="memory"} from an
-// edge's /metrics; false when the edge does not answer.
-func edgeMemoryTierBytes(client *http.Client, url string) (int64, bool) {
+// memoryMetrics are what a process's /metrics says about its memory.
+type memoryMetrics struct {
+	memTier int64 // pixcdn_cache_bytes{tier="memory"} (edges)
+	goHeap  int64 // go_memstats_heap_inuse_bytes
+}
+
+// processMetrics reads memoryMetrics from a /metrics URL; false when it
+// does not answer.
+func processMetrics(client *http.Client, url string) (memoryMetrics, bool) {
 	resp, err := client.Get(url)
 	if err != nil {
-		return 0, false
+		return memoryMetrics{}, false
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, false
+		return memoryMetrics{}, false
 	}
-	sums, err := bench.SumMetrics(io.LimitReader(resp.Body, 16<<20), "pixcdn_cache_bytes")
+	sums, err := bench.SumMetrics(io.LimitReader(resp.Body, 16<<20), "pixcdn_cache_bytes", "go_memstats_heap_inuse_bytes")
 	if err != nil {
-		return 0, false
+		return memoryMetrics{}, false
 	}
-	v, ok := sums[`pixcdn_cache_bytes{tier="memory"}`]
-	return int64(v), ok
+	return memoryMetrics{memTier: int64(sums[`pixcdn_cache_bytes{tier="memory"}`]), goHeap: int64(sums["go_memstats_heap_inuse_bytes"])}, true
 }
 
 // rssCSVHeader and rssCSVRow write samples as CSV: KiB per process, the
@@ -190,6 +205,9 @@ func rssCSVHeader() []string {
 	for i := range 3 {
 		h = append(h, fmt.Sprintf("edge%d_memory_tier_kib", i+1))
 	}
+	for _, p := range goHeapProcesses {
+		h = append(h, p+"_go_heap_inuse_kib")
+	}
 	return h
 }
 
@@ -206,6 +224,9 @@ func rssCSVRow(s rssSample) []string {
 	row = append(row, strconv.Itoa(s.procs))
 	for i := range 3 {
 		row = append(row, kibCell(s.memTier, "edge"+strconv.Itoa(i+1)))
+	}
+	for _, p := range goHeapProcesses {
+		row = append(row, kibCell(s.goHeap, p))
 	}
 	return row
 }
@@ -257,6 +278,7 @@ type rssVerdict struct {
 	anonBase, anonEnd       int64   // their anonymous parts
 	slopeMiBPerMin          float64 // least squares over the samples from baseline to end
 	memTierBase, memTierEnd int64   // edges: memory-tier bytes at baseline and end
+	goHeapBase, goHeapEnd   int64   // edges and origin: Go heap in use at baseline and end
 	grew                    bool    // end exceeds baseline by more than the tolerance
 	restartedAt             time.Duration
 }
@@ -304,6 +326,7 @@ func judgeRSS(samples []rssSample, warmup time.Duration, tolerance float64, floo
 		v.baseline, v.end = samples[b].rss[name], last.rss[name]
 		v.anonBase, v.anonEnd = samples[b].anon[name], last.anon[name]
 		v.memTierBase, v.memTierEnd = samples[b].memTier[name], last.memTier[name]
+		v.goHeapBase, v.goHeapEnd = samples[b].goHeap[name], last.goHeap[name]
 		v.slopeMiBPerMin = rssSlope(samples[b:], name)
 		growth := v.end - v.baseline
 		v.grew = float64(growth) > tolerance*float64(v.baseline) && growth > floor
@@ -344,6 +367,18 @@ func rssTable(w *bytes.Buffer, samples []rssSample, at []time.Duration) {
 			s := nearestSample(samples, a)
 			if rss, ok := s.rss[name]; ok {
 				fmt.Fprintf(w, " %8.1f", float64(rss)/(1<<20))
+			} else {
+				fmt.Fprintf(w, " %8s", "-")
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	for _, name := range goHeapProcesses {
+		fmt.Fprintf(w, "  %-13s", name+" heap")
+		for _, a := range at {
+			s := nearestSample(samples, a)
+			if b, ok := s.goHeap[name]; ok {
+				fmt.Fprintf(w, " %8.1f", float64(b)/(1<<20))
 			} else {
 				fmt.Fprintf(w, " %8s", "-")
 			}

@@ -145,7 +145,7 @@ func TestSoak(t *testing.T) {
 	var samplesMu sync.Mutex
 	var samples []rssSample
 	takeSample := func() {
-		s := sampleRSS(d.cmd.Process.Pid, d.base+100, time.Since(start))
+		s := sampleRSS(d.cmd.Process.Pid, d.base+100, origin, time.Since(start))
 		samplesMu.Lock()
 		defer samplesMu.Unlock()
 		samples = append(samples, s)
@@ -274,8 +274,10 @@ func soakSummary(cfg soakConfig, d *demoStackUnderTest, start time.Time, interva
 		c.hitRatio(), afterWarmup.counters.hitRatio(), cfg.warmup, c["hit"], c["miss"], c["stale"], c["peer"], c[counterTransforms], c[counterOriginFetches])
 
 	w.mu.Lock()
-	fmt.Fprintf(&b, "uploads: %d new by PUT, %d new by tus, %d replacements; deletes: %d (404 on every edge within %s at most, %d 404s seen); purges: %s\n",
-		w.newByPut, w.newByTus, w.replace, w.deleted, w.slowestDeleteSeen.Round(time.Millisecond), w.gone404, sortedIntCounts(w.purged))
+	fmt.Fprintf(&b, "uploads: %d new by PUT, %d new by tus, %d replacements; purges: %s\n",
+		w.newByPut, w.newByTus, w.replace, sortedIntCounts(w.purged))
+	fmt.Fprintf(&b, "deletes: %d; a deleted image was last served %s after its delete was acknowledged (bound %s); every edge had answered 404 %s after it at most (%d 404s seen)\n",
+		w.deleted, w.latestServedAfterDelete.Round(time.Millisecond), cfg.deleteBound, w.slowestDeleteSeen.Round(time.Millisecond), w.gone404)
 	fmt.Fprintf(&b, "slowest: %s\n", slowestOps(w.slowest))
 	fmt.Fprintf(&b, "upload, delete and purge failures: %d\n", w.failureCount)
 	for _, f := range w.failures {
@@ -340,6 +342,9 @@ func (v rssVerdict) describe() string {
 	mem := ""
 	if v.name != "postgres-pss" {
 		mem = fmt.Sprintf("; anonymous %.1f -> %.1f MiB", mib(v.anonBase), mib(v.anonEnd))
+	}
+	if slices.Contains(goHeapProcesses, v.name) {
+		mem += fmt.Sprintf("; Go heap %.1f -> %.1f MiB", mib(v.goHeapBase), mib(v.goHeapEnd))
 	}
 	if strings.HasPrefix(v.name, "edge") {
 		mem += fmt.Sprintf("; memory tier %.1f -> %.1f MiB", mib(v.memTierBase), mib(v.memTierEnd))

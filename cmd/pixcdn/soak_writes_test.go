@@ -40,6 +40,7 @@ type soakWriter struct {
 	purged                      map[string]int // by kind
 	gone404                     int            // 404s seen after deletes (expected)
 	slowestDeleteSeen           time.Duration  // delete acknowledged → 404 on every edge
+	latestServedAfterDelete     time.Duration  // delete acknowledged → the last 200 for it
 	uploaded                    []string       // new images not yet deleted, oldest first
 	failures                    []string
 	failureCount                int
@@ -211,6 +212,9 @@ func (w *soakWriter) waitGone(ctx context.Context, path string, since time.Time)
 				delete(pending, e)
 			default:
 				pending[e] = a
+				w.mu.Lock()
+				w.latestServedAfterDelete = max(w.latestServedAfterDelete, time.Since(since))
+				w.mu.Unlock()
 			}
 		}
 		if late == nil && len(pending) > 0 && time.Since(since) > w.cfg.deleteBound {
