@@ -111,6 +111,10 @@ func TestEveryClosedConnectionIsReleased(t *testing.T) {
 			t.Fatalf("%d", resp.StatusCode)
 		}
 		c.Close()
+		// The server releases a connection when it notices the close, a
+		// moment later: wait for it, or a loaded machine queues more
+		// closing connections than the cap and the next dial gets 429.
+		waitOpen(t, limit, 0)
 	}
 	waitOpen(t, limit, 0)
 	if n := limit.open.Clients(); n != 0 {
