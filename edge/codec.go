@@ -16,13 +16,23 @@ import (
 // Negotiation: the variant key of an auto-format request holds the set of
 // formats the client accepts ("auto:jpeg,png,webp,avif,gif"), not the raw
 // Accept header and not the final format, which for animations and alpha
-// depends on the source; Transform picks the final format with
-// transform.Negotiate and lets the processor keep the source bytes when
-// they are smaller and acceptable (Options.Accepts, which the key covers).
-func NewCodec(p transform.Processor) Codec { return &codec{p: p} }
+// depends on the source; Transform picks the final format with order's
+// Choose (transform.DefaultFormatOrder when order is empty) and lets the
+// processor keep the source bytes when they are smaller and acceptable
+// (Options.Accepts, which the key covers). JPEG XL is in the key only when
+// order has it: it is never a source, so otherwise it changes nothing.
+// Every node of a cluster must use the same order, and variants cached under
+// another order keep their format until they expire or are purged.
+func NewCodec(p transform.Processor, order ...transform.Format) Codec {
+	if len(order) == 0 {
+		order = transform.DefaultFormatOrder()
+	}
+	return &codec{p: p, order: order}
+}
 
 type codec struct {
 	p       transform.Processor
+	order   transform.FormatOrder
 	classes sync.Map // transform.FormatSet → "auto:…" key string
 }
 
@@ -44,6 +54,9 @@ func (c *codec) Parse(query string) (Variant, error) {
 
 func (c *codec) Negotiate(accept string) string {
 	set := transform.ParseAccept(accept)
+	if !c.order.Set().Has(transform.JXL) {
+		set = set.Without(transform.JXL)
+	}
 	if v, ok := c.classes.Load(set); ok {
 		return v.(string)
 	}
@@ -89,20 +102,9 @@ func (c *codec) chooseFormat(o *transform.Options, src []byte, format string) er
 	if err != nil {
 		return mapTransformError(err)
 	}
-	o.Format = transform.Negotiate(acceptFor(set), meta, transform.FormatAuto)
+	o.Format = c.order.Choose(set, meta)
 	o.Accepts = set
 	return nil
-}
-
-// acceptFor renders the explicit formats of set as an Accept header.
-func acceptFor(set transform.FormatSet) string {
-	var parts []string
-	for _, f := range []transform.Format{transform.AVIF, transform.WebP, transform.HEIF} {
-		if set.Has(f) {
-			parts = append(parts, f.ContentType())
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // mapTransformError wraps a transform error with the edge sentinel that

@@ -89,3 +89,35 @@ func TestCodecErrorMapping(t *testing.T) {
 		t.Error("junk source accepted")
 	}
 }
+
+// TestCodecNegotiatesJXL serves an fm=auto request from Chromium (which
+// lists image/jxl first) through the edge with the real codec: with JPEG XL
+// first in the order it gets image/jxl and Vary: Accept; fm=jxl always does.
+func TestCodecNegotiatesJXL(t *testing.T) {
+	const chromium = "image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+	for _, c := range []struct {
+		order []transform.Format
+		want  string
+	}{
+		{[]transform.Format{transform.JXL, transform.AVIF, transform.WebP}, "image/jxl"},
+		{nil, "image/avif"}, // transform.DefaultFormatOrder
+	} {
+		n := newTestNode(t, func(_ *Config, d *Deps) { d.Codec = NewCodec(&echoProcessor{}, c.order...) })
+		n.origin.put("acme", "dot.png", Original{
+			Body: pngBytes(t), ETag: `"png"`, ContentType: "image/png", Version: 1,
+			CacheControl: "public, max-age=60", Visibility: "public",
+		})
+		r := n.get("/acme/dot.png?w=2&fm=auto", "Accept", chromium)
+		if r.code != 200 || r.h("Content-Type") != c.want || r.h("Vary") != "Accept" {
+			t.Errorf("order %v: %d %q Vary %q, want %s", c.order, r.code, r.h("Content-Type"), r.h("Vary"), c.want)
+		}
+		r = n.get("/acme/dot.png?w=2&fm=jxl", "Accept", "*/*")
+		if r.code != 200 || r.h("Content-Type") != "image/jxl" || r.h("Vary") != "" {
+			t.Errorf("fm=jxl: %d %q Vary %q", r.code, r.h("Content-Type"), r.h("Vary"))
+		}
+	}
+	keys := NewCodec(&echoProcessor{}, transform.AVIF, transform.WebP)
+	if k := keys.Negotiate(chromium); k != keys.Negotiate("image/avif,image/webp") {
+		t.Errorf("without jxl in the order, image/jxl must not split the key: %q", k)
+	}
+}

@@ -10,7 +10,9 @@ import (
 type Format uint8
 
 // Formats. HEIF is read-only (HEIC photos): it can be a source but never an
-// output.
+// output. JXL (JPEG XL) is write-only: Probe recognises it, but a Processor
+// does not decode it. New formats go last, so that FormatSet bits and
+// existing variant keys stay put.
 const (
 	FormatAuto Format = iota
 	JPEG
@@ -19,12 +21,13 @@ const (
 	AVIF
 	GIF
 	HEIF
+	JXL
 	formatCount
 )
 
-var formatNames = [formatCount]string{"auto", "jpeg", "png", "webp", "avif", "gif", "heif"}
+var formatNames = [formatCount]string{"auto", "jpeg", "png", "webp", "avif", "gif", "heif", "jxl"}
 
-var formatTypes = [formatCount]string{"", "image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "image/heif"}
+var formatTypes = [formatCount]string{"", "image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "image/heif", "image/jxl"}
 
 // String returns the lower-case name used in URLs ("jpeg", "webp", …).
 func (f Format) String() string {
@@ -44,16 +47,16 @@ func (f Format) ContentType() string {
 
 // Writable reports whether a Processor can encode f.
 func (f Format) Writable() bool {
-	return f >= JPEG && f <= GIF
+	return (f >= JPEG && f <= GIF) || f == JXL
 }
 
 // SupportsAlpha reports whether f can carry an alpha channel.
 func (f Format) SupportsAlpha() bool {
-	return f == PNG || f == WebP || f == AVIF || f == GIF || f == HEIF
+	return f == PNG || f == WebP || f == AVIF || f == GIF || f == HEIF || f == JXL
 }
 
 // ParseFormat parses a URL format name ("auto", "jpeg", "jpg", "png", "webp",
-// "avif", "gif"); ok is false for anything else.
+// "avif", "gif", "jxl"); ok is false for anything else.
 func ParseFormat(s string) (f Format, ok bool) {
 	switch strings.ToLower(s) {
 	case "auto":
@@ -68,6 +71,8 @@ func ParseFormat(s string) (f Format, ok bool) {
 		return AVIF, true
 	case "gif":
 		return GIF, true
+	case "jxl":
+		return JXL, true
 	}
 	return FormatAuto, false
 }
@@ -87,6 +92,9 @@ func NewFormatSet(fs ...Format) FormatSet {
 
 // With returns s plus f.
 func (s FormatSet) With(f Format) FormatSet { return s | 1<<f }
+
+// Without returns s minus f.
+func (s FormatSet) Without(f Format) FormatSet { return s &^ (1 << f) }
 
 // Has reports whether f is in s.
 func (s FormatSet) Has(f Format) bool { return s&(1<<f) != 0 }

@@ -45,3 +45,64 @@ func TestParseAccept(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatOrderChoose(t *testing.T) {
+	const chromium = "image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+	still := Meta{Format: JPEG, Frames: 1}
+	alpha := Meta{Format: PNG, Frames: 1, HasAlpha: true}
+	anim := Meta{Format: GIF, Frames: 5}
+	jxlFirst := FormatOrder{JXL, AVIF, WebP}
+	cases := []struct {
+		order  FormatOrder
+		accept string
+		src    Meta
+		want   Format
+	}{
+		{DefaultFormatOrder(), chromium, still, AVIF},
+		{jxlFirst, chromium, still, JXL},
+		{jxlFirst, chromium, alpha, JXL},
+		{jxlFirst, chromium, anim, WebP},
+		{jxlFirst, "image/jxl", anim, GIF},
+		{jxlFirst, "image/jxl;q=0,image/webp", still, WebP},
+		{DefaultFormatOrder(), "image/jxl", still, JXL},
+		{FormatOrder{WebP}, chromium, still, WebP},
+		{FormatOrder{AVIF}, "image/jxl,image/webp", alpha, PNG},
+	}
+	for _, c := range cases {
+		if got := c.order.Negotiate(c.accept, c.src, FormatAuto); got != c.want {
+			t.Errorf("%v.Negotiate(%q, %+v) = %v, want %v", c.order, c.accept, c.src, got, c.want)
+		}
+	}
+	if got := jxlFirst.Negotiate(chromium, still, PNG); got != PNG {
+		t.Errorf("a requested format must win, got %v", got)
+	}
+}
+
+func TestParseFormatOrder(t *testing.T) {
+	o, err := ParseFormatOrder("jxl, avif,webp")
+	if err != nil || o.String() != "jxl,avif,webp" {
+		t.Fatalf("ParseFormatOrder = %v, %v", o, err)
+	}
+	if DefaultFormatOrder().String() != "avif,webp,jxl" {
+		t.Errorf("default order %v", DefaultFormatOrder())
+	}
+	for _, bad := range []string{"", "jpeg", "jxl,jxl", "avif,,webp", "heif", "auto"} {
+		if _, err := ParseFormatOrder(bad); err == nil {
+			t.Errorf("ParseFormatOrder(%q) accepted", bad)
+		}
+	}
+}
+
+func TestJXLFormat(t *testing.T) {
+	f, ok := ParseFormat("jxl")
+	if !ok || f != JXL || f.ContentType() != "image/jxl" || !f.Writable() || !f.SupportsAlpha() {
+		t.Fatalf("jxl: %v %v %q", f, ok, f.ContentType())
+	}
+	if s := ParseAccept("image/jxl"); !s.Has(JXL) || s.String() != "jpeg,png,gif,jxl" || s.Without(JXL).Has(JXL) {
+		t.Errorf("ParseAccept(image/jxl) = %q", s)
+	}
+	o, err := Parse("w=100&fm=jxl&q=70")
+	if err != nil || o.Format != JXL || o.Canonical() != "w=100&fm=jxl&q=70" {
+		t.Errorf("Parse: %+v %v", o, err)
+	}
+}

@@ -175,7 +175,7 @@ func parseGravity(o *Options, s string) error {
 func parseFormatOption(o *Options, s string) error {
 	f, ok := ParseFormat(s)
 	if !ok {
-		return optErr("fm", "must be auto, avif, webp, jpeg, png or gif")
+		return optErr("fm", reasonFormat)
 	}
 	o.Format = f
 	return nil

@@ -27,6 +27,7 @@ var (
 	reasonSigma   = fmt.Sprintf("must be a number %g..%g", MinSigma, MaxSigma)
 	reasonRotate  = "must be 90, 180 or 270"
 	reasonFocal   = "focal point must be fp:X,Y with X and Y in 0..1"
+	reasonFormat  = "must be auto, jxl, avif, webp, jpeg, png or gif"
 )
 
 // Validate checks every field's range and the combinations: gravity only
@@ -74,7 +75,7 @@ func (o Options) validateEnums() error {
 	case o.Fit >= fitCount:
 		return optErr("fit", "must be inside, cover, contain, fill or outside")
 	case o.Format >= formatCount || o.Format == HEIF:
-		return optErr("fm", "must be auto, avif, webp, jpeg, png or gif")
+		return optErr("fm", reasonFormat)
 	case o.Rotate != 0 && o.Rotate != 90 && o.Rotate != 180 && o.Rotate != 270:
 		return optErr("rot", reasonRotate)
 	case o.Flip > FlipVertical:

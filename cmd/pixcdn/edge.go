@@ -46,6 +46,7 @@ type edgeSettings struct {
 	TransformQueue     int           `flag:"transform-queue" help:"transforms waiting for a worker before 503 (default: 16 per worker, enough for a node taking over a dead owner's fills)"`
 	MaxOutputPixels    int64         `flag:"max-output-pixels" help:"largest result (width × height × frames) a URL may ask for, unless the original is larger"`
 	MaxEffectWork      float64       `flag:"max-effect-work" help:"largest blur or sharpen: megapixels of the image × sigma²"`
+	FormatOrder        string        `flag:"format-order" help:"preference order of fm=auto for still images among the formats the client accepts, from jxl, avif, webp; a format left out is never negotiated (default: avif,webp,jxl, see docs/benchmarks.md); every node of a cluster needs the same order"`
 	RequestTimeout     time.Duration `flag:"request-timeout" help:"deadline of one public request"`
 	MaxMissesPerClient int           `flag:"max-misses-per-client" help:"uncached requests one client address (IPv4, IPv6 /64) may have waiting on transforms at once; more are answered 429 (default: half of workers + transform-queue; behind a proxy that hides client addresses set it to workers + transform-queue)"`
 	MaxConnsPerIP      int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`

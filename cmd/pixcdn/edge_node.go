@@ -18,6 +18,7 @@ import (
 	"pixcdn/edge"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
+	"pixcdn/transform"
 	"pixcdn/transform/libvips"
 )
 
@@ -49,7 +50,11 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 	if n.processor, err = newProcessor(s); err != nil {
 		return nil, err
 	}
-	deps := edge.Deps{Cache: cacheAdapter{n.cache, log}, Codec: edge.NewCodec(n.processor)}
+	order, err := formatOrder(s)
+	if err != nil {
+		return nil, badUsage(err)
+	}
+	deps := edge.Deps{Cache: cacheAdapter{n.cache, log}, Codec: edge.NewCodec(n.processor, order...)}
 	if err := n.wireOrigin(s, log, &deps); err != nil {
 		return nil, err
 	}
@@ -115,6 +120,18 @@ func newProcessor(s *edgeSettings) (*libvips.Processor, error) {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
 	return p, nil
+}
+
+// formatOrder returns the --format-order of s, or nil for the default.
+func formatOrder(s *edgeSettings) (transform.FormatOrder, error) {
+	if s.FormatOrder == "" {
+		return nil, nil
+	}
+	order, err := transform.ParseFormatOrder(s.FormatOrder)
+	if err != nil {
+		return nil, fmt.Errorf("format-order: %w", err)
+	}
+	return order, nil
 }
 
 func listenEdge(s *edgeSettings) (public, internal net.Listener, err error) {

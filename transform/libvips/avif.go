@@ -33,26 +33,17 @@ import (
 // given quality (1..100) and effort (0 fastest ..9). The returned slice is
 // Go memory owned by the caller.
 func exportAVIF(img *vips.ImageRef, quality, effort int) ([]byte, error) {
-	if img.BandFormat() != vips.BandFormatUchar {
-		return nil, errors.New("avif: pixels are not 8-bit")
-	}
-	pixels, err := img.ToBytes()
+	b, err := renderPixels(img, "avif")
 	if err != nil {
 		return nil, err
 	}
-	w, h, bands := img.Width(), img.Height(), img.Bands()
-	if len(pixels) != w*h*bands || len(pixels) == 0 {
-		return nil, errors.New("avif: unexpected pixel buffer size")
-	}
 	var out unsafe.Pointer
 	var outLen C.size_t
-	rc := C.avif_save(unsafe.Pointer(&pixels[0]), C.size_t(len(pixels)), C.int(w), C.int(h),
-		C.int(bands), C.int(quality), C.int(effort), &out, &outLen)
-	runtime.KeepAlive(pixels)
+	rc := C.avif_save(unsafe.Pointer(&b.pixels[0]), C.size_t(len(b.pixels)), C.int(b.width), C.int(b.height),
+		C.int(b.bands), C.int(quality), C.int(effort), &out, &outLen)
+	runtime.KeepAlive(b.pixels)
 	if rc != 0 {
-		msg := C.GoString(C.vips_error_buffer())
-		C.vips_error_clear()
-		return nil, errors.New("avif: " + msg)
+		return nil, errors.New("avif: " + takeVipsError())
 	}
 	defer C.g_free(C.gpointer(out))
 	return C.GoBytes(out, C.int(outLen)), nil

@@ -14,12 +14,16 @@ var allowedLoaders = []string{
 	"VipsForeignLoadHeif", "VipsForeignLoadNsgif",
 }
 
-// blockLoaders blocks untrusted operations and every loader but ours. It must
-// run once, after vips_init.
+// allowedSavers are savers that libvips marks untrusted but pixcdn needs:
+// they only ever see pixels the pipeline rendered, never client bytes.
+var allowedSavers = []string{"VipsForeignSaveJxl"}
+
+// blockLoaders blocks untrusted operations and every loader but ours, and
+// re-enables the savers we use. It must run once, after vips_init.
 func blockLoaders() {
 	C.vips_block_untrusted_set(C.TRUE)
 	setBlocked("VipsForeignLoad", true)
-	for _, name := range allowedLoaders {
+	for _, name := range append(allowedLoaders, allowedSavers...) {
 		setBlocked(name, false)
 	}
 }

@@ -35,6 +35,11 @@ type Config struct {
 	// default 0, which keeps the cold path within the budget (see
 	// BenchmarkCold).
 	AVIFEffort int
+	// JXLQuality is the JPEG XL encoder quality (1..100) used when
+	// Options.Quality is 0; default 80 (see docs/benchmarks.md, "JPEG XL").
+	JXLQuality int
+	// JXLEffort is the libjxl effort 1 (fastest) ..9; default 5.
+	JXLEffort int
 	// WebPEffort is the libwebp effort 0 (fastest) ..6; default 2.
 	WebPEffort int
 	// PNGCompression is the zlib level 0..9; default 6.
@@ -56,6 +61,8 @@ func DefaultConfig() Config {
 		WebPQuality:    80,
 		AVIFQuality:    60,
 		AVIFEffort:     0,
+		JXLQuality:     80,
+		JXLEffort:      5,
 		WebPEffort:     2,
 		PNGCompression: 6,
 		GIFEffort:      4,
@@ -75,6 +82,8 @@ func (c Config) Validate() error {
 		{inRange(c.JPEGQuality, 1, 100) && inRange(c.WebPQuality, 1, 100) && inRange(c.AVIFQuality, 1, 100),
 			"qualities must be 1..100"},
 		{inRange(c.AVIFEffort, 0, 9), "AVIFEffort must be 0..9"},
+		{inRange(c.JXLQuality, 1, 100), "JXLQuality must be 1..100"},
+		{inRange(c.JXLEffort, 1, 9), "JXLEffort must be 1..9"},
 		{inRange(c.WebPEffort, 0, 6), "WebPEffort must be 0..6"},
 		{inRange(c.PNGCompression, 0, 9), "PNGCompression must be 0..9"},
 		{inRange(c.GIFEffort, 1, 10), "GIFEffort must be 1..10"},

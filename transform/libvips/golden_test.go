@@ -88,6 +88,12 @@ var goldenCases = []goldenCase{
 	{"photo-webp", "photo", "w=200&fm=webp"},
 	{"photo-avif", "photo", "w=200&fm=avif"},
 	{"photo-gif", "photo", "w=200&fm=gif"},
+	{"photo-jxl", "photo", "w=200&fm=jxl"},
+	{"photo-jxl-q30", "photo", "w=200&q=30&fm=jxl"},
+	{"grey-stays-grey-jxl", "grey", "w=200&fm=jxl"},
+	{"alpha-jxl", "alpha", "w=200&fm=jxl"},
+	{"anim-first-frame-jxl", "anim", "w=60&fm=jxl"},
+	{"cmyk-to-srgb-jxl", "cmyk", "w=200&fm=jxl"},
 	{"photo-inside-never-enlarges", "photo", "w=2000&h=2000&fm=jpeg"},
 	{"photo-dpr", "photo", "w=100&dpr=2&fm=jpeg"},
 	{"photo-height-only", "photo", "h=120&fm=jpeg"},
@@ -164,6 +170,7 @@ func process(t testing.TB, p *Processor, src []byte, query string) ([]byte, tran
 }
 
 func TestGolden(t *testing.T) {
+	allowJXLLoader(t)
 	p := newTestProcessor(t, nil)
 	want := map[string]goldenResult{}
 	if !*updateGolden {

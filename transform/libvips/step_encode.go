@@ -10,8 +10,8 @@ import (
 
 // encode writes the image in the requested format with metadata stripped:
 // progressive JPEG with optimised Huffman tables, PNG, WebP, AVIF (8-bit,
-// low effort for the cold path), GIF. Animations keep frames and delays for
-// WebP and GIF.
+// low effort for the cold path), JPEG XL (8-bit, lossy), GIF. Animations keep
+// frames and delays for WebP and GIF; the other formats get the first frame.
 func encode(j *job) error {
 	var (
 		out []byte
@@ -34,6 +34,8 @@ func encode(j *job) error {
 		})
 	case transform.AVIF:
 		out, err = exportAVIF(j.img, quality(j.opts, c.AVIFQuality), c.AVIFEffort)
+	case transform.JXL:
+		out, err = exportJXL(j.img, quality(j.opts, c.JXLQuality), c.JXLEffort)
 	case transform.GIF:
 		p := vips.NewGifExportParams()
 		p.StripMetadata, p.Effort = true, c.GIFEffort
