@@ -172,9 +172,12 @@ func (s *Server) HandleBroadcast(msg []byte) {
 // return at once, so a duplicate neither costs a disk write nor drops the
 // hot copies and memoised entries refilled since. A duplicate from the
 // feed waits until the first delivery's purge is done, because the feed
-// then persists its position past the event. An origin event's purge is
-// applied once more settleAfter later (see settlePurges). Manual purges
-// always apply.
+// then persists its position past the event. An origin event first
+// delivered live (push or gossip) is applied once more settleAfter later
+// (see settlePurges); one first read from the feed is not: the feed
+// brings what this node missed, which its peers applied long before, and
+// a second purge would only drop what was filled since (at start, the
+// whole catch-up's worth). Manual purges always apply.
 func (s *Server) applyPurge(p *PurgeRequest, path string) {
 	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
 	if key, ok := p.dedupKey(); ok {
@@ -186,7 +189,9 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 			return
 		}
 		defer s.purges.finish(key)
-		defer s.settling.add(purge, time.Now().Add(s.settleAfter))
+		if path != "feed" {
+			defer s.settling.add(purge, time.Now().Add(s.settleAfter))
+		}
 	}
 	s.purgeLocal(purge)
 	if p.At.IsZero() {
