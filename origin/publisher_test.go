@@ -67,8 +67,15 @@ func TestPublisherPushesEachEventWithRetries(t *testing.T) {
 			t.Fatalf("push %d not delivered within 15s", i)
 		}
 	}
-	// The feed carries the same ids.
-	evs, err := h.svc.Events(testContext(t), 0, 5*time.Second)
+	// The feed carries the same ids, once both are sequenced (the
+	// sequencer runs after the commit, so the first read may hold one).
+	var evs []origin.Event
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if evs, err = h.svc.Events(testContext(t), 0, time.Second); err != nil || len(evs) >= 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil || len(evs) != 2 || evs[1].ID != lastEvent || evs[1].Seq == 0 {
 		t.Errorf("feed = %+v, %v; want two sequenced events, the last with id %d", evs, err, lastEvent)
 	}
