@@ -68,7 +68,10 @@ class StallingHttpStack {
       const socket = req.getUnderlyingObject()?.socket;
       if (socket && socket.bytesWritten >= part.length) {
         clearInterval(poll);
-        setTimeout(() => this.onStalled(this.stopAt), 200);
+        // The server reads them from its socket buffer before the abort
+        // resets the connection (a reset drops what it has not read): a
+        // second is ample even on a loaded machine.
+        setTimeout(() => this.onStalled(this.stopAt), 1000);
       }
     }, 10);
     return sent;
