@@ -153,6 +153,11 @@ func TestSweeperReclaims(t *testing.T) {
 	for i, f := range purgeFixture {
 		mustSet(t, s, f.key, testEntry(f.tenant, f.id, f.tags, body(i, 0, 4000)))
 	}
+	// Disk writes are queued: the sweep the purge kicks walks Badger, so
+	// the records must be there first (under load they were not yet).
+	for _, f := range purgeFixture {
+		landed(s, f.key)
+	}
 	before := s.Stats()
 	if err := s.Purge(Purge{Tenant: "acme", All: true}); err != nil {
 		t.Fatal(err)
