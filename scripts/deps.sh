@@ -21,6 +21,7 @@ declare -A why=(
   [curl]="the benchmark scripts talk to the servers they start"
   [jq]="the benchmark scripts read JSON reports"
   [util-linux]="taskset pins benchmark servers and load generators to separate cores"
+  [nghttp2-client]="h2load, the HTTP/2 load check of the nginx terminator test (docs/deploy-tls.md)"
   [chromium]="headless browser of the edge's browser tests (no response may run script)"
 )
 

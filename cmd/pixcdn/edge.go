@@ -22,6 +22,11 @@ type edgeSettings struct {
 	Gossip   string   `flag:"gossip" help:"gossip listen address (UDP and TCP); empty runs a single node"`
 	Join     []string `flag:"join" help:"gossip addresses of existing nodes, comma-separated"`
 
+	TLSCert    string `flag:"tls-cert" help:"PEM certificate chain: with --tls-key, --public serves HTTPS only (TLS 1.2+), and a changed pair is put in use within seconds, no restart"`
+	TLSKey     string `flag:"tls-key" help:"PEM private key of --tls-cert"`
+	PublicHTTP string `flag:"public-http" help:"with --tls-cert: plain-HTTP listen address answering every request with a 308 to the same URL over https; empty serves no plain HTTP"`
+	HTTPSPort  int    `flag:"https-port" help:"port of the https URLs --public-http redirects to, when clients reach --public on another port (default: the port of --public)"`
+
 	Origin        string        `flag:"origin" help:"origin: dir:PATH (a folder per tenant) or http(s)://ORIGIN"`
 	OriginKey     string        `flag:"origin-key" secret:"true" help:"the edge's key for an http(s) origin (role edge)"`
 	OriginTimeout time.Duration `flag:"origin-timeout" help:"timeout of one origin fetch"`
@@ -52,7 +57,7 @@ type edgeSettings struct {
 	MaxConnsPerIP      int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`
 	MaxURL             int           `flag:"max-url" help:"longest request URI in bytes"`
 	MaxHeader          int           `flag:"max-header" help:"largest request header block in bytes"`
-	WriteBuffer        int           `flag:"write-buffer" help:"response buffer per connection in bytes, held while the connection lives: a response that fits is sent with one write, a larger one as header and body with one writev"`
+	WriteBuffer        int           `flag:"write-buffer" help:"response buffer per connection in bytes, held while the connection lives: a response that fits is sent with one write, a larger one as header and body with one writev; at least 16384 over TLS (one TLS record)"`
 	ReadTimeout        time.Duration `flag:"read-timeout" help:"time to read one request (0 disables: only behind a proxy that cuts off slow clients)"`
 	WriteTimeout       time.Duration `flag:"write-timeout" help:"time to write one response (0 disables)"`
 	IdleTimeout        time.Duration `flag:"idle-timeout" help:"how long a keep-alive connection may idle (0: the read timeout)"`
@@ -98,6 +103,12 @@ func (s *edgeSettings) validate() error {
 		return errors.New("gossip-key: required with --gossip")
 	case s.Pprof && len(s.ClusterSecret) < 16:
 		return errors.New("cluster-secret: required with --pprof (it authenticates profiling requests), at least 16 bytes")
+	case (s.TLSCert == "") != (s.TLSKey == ""):
+		return errors.New("tls-cert and tls-key: give both or neither")
+	case s.PublicHTTP != "" && s.TLSCert == "":
+		return errors.New("public-http: only with --tls-cert (it redirects to https)")
+	case s.HTTPSPort < 0 || s.HTTPSPort > 65535:
+		return fmt.Errorf("https-port: %d is not a port", s.HTTPSPort)
 	case s.MaxHeader < edge.MinHeaderBytes:
 		return fmt.Errorf("max-header: %d is below the %d bytes a browser's request headers need", s.MaxHeader, edge.MinHeaderBytes)
 	case s.MaxURL < edge.MinURLBytes || s.MaxURL > s.MaxHeader:

@@ -16,6 +16,7 @@ import (
 	"pixcdn/cachestore"
 	"pixcdn/cluster"
 	"pixcdn/edge"
+	"pixcdn/edge/certwatch"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
 	"pixcdn/transform"
@@ -31,19 +32,23 @@ type edgeNode struct {
 	cache     *cachestore.Store
 	feed      atomic.Pointer[feedPosition] // the feed position, if the node follows the feed
 	processor *libvips.Processor
-	closers   []func() error // origin resources
+	certs     *certwatch.Watch // the public port's certificate; nil without TLS
+	closers   []func() error   // origin resources
 	failed    chan error
 }
 
 // startEdgeNode wires the real packages into an edge.Server and starts
 // serving. On error everything already started is stopped.
 func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *edgeNode, err error) {
-	n := &edgeNode{name: s.nodeName(), failed: make(chan error, 2)}
+	n := &edgeNode{name: s.nodeName(), failed: make(chan error, 3)}
 	defer func() {
 		if err != nil {
 			n.stop(log) // n, not the result, which every error return sets to nil
 		}
 	}()
+	if err := n.watchCertificate(s, log); err != nil {
+		return nil, err
+	}
 	if n.cache, err = openEdgeCache(s, log, func() { n.restoreFeedPosition(log) }); err != nil {
 		return nil, err
 	}
@@ -86,7 +91,11 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 		return nil, err
 	}
 	n.srv.Start()
-	go func() { n.failed <- n.srv.ServePublic(publicLn) }()
+	if err := n.servePublic(s, publicLn); err != nil {
+		publicLn.Close()
+		internalLn.Close()
+		return nil, err
+	}
 	go func() { n.failed <- n.srv.ServeInternal(internalLn) }()
 	return n, nil
 }
@@ -267,6 +276,9 @@ func (n *edgeNode) stop(log *slog.Logger) {
 	}
 	for _, c := range n.closers {
 		c()
+	}
+	if n.certs != nil {
+		n.certs.Close()
 	}
 	if n.processor != nil {
 		n.processor.Close()

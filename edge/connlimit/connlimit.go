@@ -12,10 +12,16 @@
 //
 // An address is an IPv4 address, or the /64 prefix of an IPv6 address
 // (one client's usual allocation). A connection over the cap is answered
-// with a 429 and closed.
+// with a 429 and closed; on a TLS listener it is closed before its
+// handshake.
+//
+// A TLS listener (TLSListener) counts the TCP connection in Accept, before
+// the handshake, and fasthttp reports the *tls.Conn over it to ConnState:
+// its RemoteAddr is the TCP connection's, so the same address is released.
 package connlimit
 
 import (
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"strconv"
@@ -43,6 +49,15 @@ func (l *Limit) Refused() int64 { return l.open.Refused() }
 // Listener wraps ln: its Accept answers connections over the cap with a
 // 429 and closes them, and returns the others unwrapped.
 func (l *Limit) Listener(ln net.Listener) net.Listener { return &listener{Listener: ln, limit: l} }
+
+// TLSListener wraps ln like Listener and serves TLS on it with cfg. A
+// connection over the cap is closed before its handshake, unanswered: a
+// TLS client cannot read a plain-text 429, and the handshake is the
+// costliest part of a connection to serve. fasthttp makes the handshake on
+// the connection's own goroutine, never in Accept.
+func (l *Limit) TLSListener(ln net.Listener, cfg *tls.Config) net.Listener {
+	return tls.NewListener(&listener{Listener: ln, limit: l, silent: true}, cfg)
+}
 
 // Install makes l release a connection's count when srv closes it: it
 // hooks srv.ConnState, calling any hook already set. Call it before srv
@@ -96,7 +111,8 @@ func ClientOf(ip net.IP) (client netip.Addr, ok bool) {
 
 type listener struct {
 	net.Listener
-	limit *Limit
+	limit  *Limit
+	silent bool // close refused connections without the 429
 }
 
 // refusal is the whole answer to a connection over the cap. Like every
@@ -118,6 +134,10 @@ func (ln *listener) Accept() (net.Conn, error) {
 		}
 		if ln.limit.admit(c) {
 			return c, nil
+		}
+		if ln.silent {
+			_ = c.Close()
+			continue
 		}
 		// A new socket's send buffer is empty: this write does not wait
 		// for the client, and the deadline makes sure of it.
