@@ -209,14 +209,16 @@ func TestTenantsAreIsolated(t *testing.T) {
 func TestExpiredUploadsAreSweptFromLedgerAndBucket(t *testing.T) {
 	b := newBackend(t)
 	cfg := testConfig()
-	cfg.Expiry = time.Second
+	// Long enough for the 6 MB PATCH below to finish on a loaded machine
+	// (with 1 s it sometimes expired first: 410).
+	cfg.Expiry = 3 * time.Second
 	o := b.start(t, cfg)
 	url := create(t, o, 8<<20, "cats/late.jpg")
 	resp := tusRequest(t, http.MethodPatch, url, randomBytes(t, 6<<20), map[string]string{"Upload-Offset": "0"})
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Upload-Expires") == "" {
 		t.Fatalf("PATCH = %d, Upload-Expires %q", resp.StatusCode, resp.Header.Get("Upload-Expires"))
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for tusRequest(t, http.MethodHead, url, nil, nil).StatusCode != http.StatusGone {
 		if time.Now().After(deadline) {
 			t.Fatal("the upload never expired")
