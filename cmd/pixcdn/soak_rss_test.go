@@ -61,15 +61,16 @@ func sampleRSS(demo int, internalBase int, origin string, elapsed time.Duration)
 		}
 		s.rss[name] += rss
 		s.anon[name] += anon
-		if id, ok := s.ident[name]; !ok || pid < id {
+		if name != "postgres" {
 			s.ident[name] = pid
+			return
 		}
-		if name == "postgres" {
-			s.procs++
-			if pss, err := smapsPSS(pid); err == nil {
-				s.rss["postgres-pss"] += pss
-				s.ident["postgres-pss"] = s.ident[name]
-			}
+		s.procs++
+		if pss, err := smapsPSS(pid); err == nil {
+			s.rss["postgres-pss"] += pss
+		}
+		if parentPid(pid) == demo { // the postmaster; its backends come and go
+			s.ident["postgres"], s.ident["postgres-pss"] = pid, pid
 		}
 	}
 	add("demo", demo)
@@ -140,6 +141,21 @@ func vmRSS(pid int) (rss, anon int64, err error) {
 		return 0, 0, fmt.Errorf("no VmRSS or RssAnon in /proc/%d/status", pid)
 	}
 	return rss, anon, nil
+}
+
+// parentPid is pid's parent (from /proc/PID/stat), 0 if it cannot be read.
+func parentPid(pid int) int {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid …; comm may contain spaces and parentheses.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }
 
 // smapsPSS is the proportional set size of pid in bytes (Pss of
