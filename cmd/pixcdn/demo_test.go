@@ -185,10 +185,13 @@ func demoPortsOf(base int) []int {
 	return append(ports, p.origin, p.postgres, p.minio)
 }
 
-// freePortBase picks a port base whose demo ports are all free right now.
+// freePortBase picks a port base whose demo ports are all free right now,
+// below Linux's ephemeral range (32768 and up), where ports handed out for
+// outgoing connections and ":0" listeners meanwhile could take one of them
+// between this check and the demo's bind.
 func freePortBase(t *testing.T) int {
 	for range 50 {
-		base := 20000 + rand.IntN(30000)
+		base := 10000 + rand.IntN(32768-10000-400)
 		if allFree(demoPortsOf(base)) {
 			return base
 		}
