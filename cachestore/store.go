@@ -143,8 +143,24 @@ func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
 // callers: they stay valid forever but must not be modified. A disk read
 // that fails its checksum is a miss, and the entry is deleted.
 func (s *Store) Get(key []byte) (Entry, bool) {
+	e, _, ok := s.GetTier(key)
+	return e, ok
+}
+
+// Tier names the tier that answered a GetTier.
+type Tier string
+
+// The tiers of a Store.
+const (
+	TierMemory Tier = "memory"
+	TierDisk   Tier = "disk"
+)
+
+// GetTier is Get that also reports which tier held the entry ("" on a
+// miss).
+func (s *Store) GetTier(key []byte) (Entry, Tier, bool) {
 	if s.closed.Load() {
-		return Entry{}, false
+		return Entry{}, "", false
 	}
 	h := hashKey(key)
 	if it, ok, hits := s.mem.get(h, key); ok {
@@ -153,7 +169,7 @@ func (s *Store) Get(key []byte) (Entry, bool) {
 		}
 		if s.servable(&it.entry, it.stamp) {
 			s.mem.countServed(h)
-			return it.entry, true
+			return it.entry, TierMemory, true
 		}
 		s.mem.remove(h, key)
 	}
@@ -165,10 +181,10 @@ func (s *Store) Get(key []byte) (Entry, bool) {
 	s.fill.RUnlock()
 	if !ok {
 		s.misses.Add(1)
-		return Entry{}, false
+		return Entry{}, "", false
 	}
 	s.diskHits.Add(1)
-	return it.entry, true
+	return it.entry, TierDisk, true
 }
 
 func (s *Store) servable(e *Entry, stamp uint64) bool {

@@ -2,6 +2,7 @@ package libvips
 
 import (
 	"context"
+	"time"
 
 	"github.com/davidbyttow/govips/v2/vips"
 
@@ -21,6 +22,7 @@ type job struct {
 	img      *vips.ImageRef // current image; closed by close
 	out      []byte
 	meta     transform.Meta
+	observe  transform.StepObserver // nil unless the caller observes steps
 }
 
 // step is one stage of the pipeline; it replaces j.img or fills j.out.
@@ -52,8 +54,15 @@ func (j *job) run() error {
 		if err := j.ctx.Err(); err != nil {
 			return err
 		}
+		var start time.Time
+		if j.observe != nil {
+			start = time.Now()
+		}
 		if err := s.run(j); err != nil {
 			return err
+		}
+		if j.observe != nil {
+			j.observe(s.name, time.Since(start))
 		}
 	}
 	return nil

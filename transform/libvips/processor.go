@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"pixcdn/transform"
 )
@@ -62,10 +63,15 @@ func (p *Processor) Process(ctx context.Context, src []byte, opts transform.Opti
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Deadline)
 	defer cancel()
 	j.ctx = ctx
+	j.observe = transform.StepObserverOf(ctx)
+	queued := time.Now()
 	if err := p.admit.acquire(ctx); err != nil {
 		return nil, transform.Meta{}, err
 	}
 	defer p.admit.release()
+	if j.observe != nil {
+		j.observe("admitted", time.Since(queued))
+	}
 	if err := runSafely(j); err != nil {
 		return nil, transform.Meta{}, err
 	}
