@@ -7,6 +7,9 @@ import (
 	"runtime"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"pixcdn/edge/imgurl"
 )
 
@@ -68,6 +71,13 @@ type Config struct {
 	Limits Limits
 	// Logger receives operational logs. Default slog.Default().
 	Logger *slog.Logger
+	// TracerProvider records the spans of public and peer requests and
+	// of the work they cause (see tracing.go). Nil turns tracing off:
+	// the hit path then does no tracing work. Default nil.
+	TracerProvider trace.TracerProvider
+	// Propagator reads the trace context of incoming requests when
+	// TracerProvider is set. Default nil: W3C trace context.
+	Propagator propagation.TextMapPropagator
 }
 
 // The ranges of Limits that Validate accepts.

@@ -30,6 +30,14 @@ type Cache interface {
 	Stats() CacheStats
 }
 
+// TieredCache is implemented by a Cache that can say which tier answered
+// a read: traced fills record it ("memory", "disk").
+type TieredCache interface {
+	// GetTier is Cache.Get that also returns the tier that held the
+	// entry.
+	GetTier(key []byte) (e Entry, tier string, ok bool)
+}
+
 // Guard is an opaque purge-generation snapshot returned by Cache.Guard.
 type Guard any
 

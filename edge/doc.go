@@ -16,7 +16,8 @@
 // respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
 // hot.go (owner forwarding, fallback, non-owner hot copies), internal.go,
 // status.go, purge.go, feed.go (the internal port, purges, the origin's
-// event feed), metrics.go (the metric names of ARCHITECTURE.md).
+// event feed), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
+// (OpenTelemetry spans, when Config.TracerProvider is set).
 //
 // Freshness: an entry is fresh until max-age, then served stale while it is
 // revalidated in the background (stale-while-revalidate), then served stale

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"pixcdn/edge/connlimit"
 	"pixcdn/edge/peer"
@@ -27,6 +30,11 @@ var relayedHeaders = []string{
 func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool {
 	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.ForwardTimeout)
 	defer cancel()
+	var span trace.Span
+	if s.tracer != nil {
+		fctx, span = s.tracer.Start(s.requestContext(ctx, fctx), "forward to owner",
+			trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("pixcdn.peer", owner.Name)))
+	}
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
 	if client, ok := connlimit.ClientOf(ctx.RemoteIP()); ok {
@@ -35,6 +43,9 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 		ctx.Request.Header.Del(peer.HeaderClient)
 	}
 	err := s.deps.Peers.Forward(fctx, owner.InternalAddr, &ctx.Request, resp)
+	if span != nil {
+		endForwardSpan(span, resp, err)
+	}
 	if err != nil || !relayable(resp.StatusCode()) {
 		s.metrics.forwards.WithLabelValues("fallback").Inc()
 		s.log.Debug("owner failed, serving locally", "owner", owner.Name, "err", err, "status", resp.StatusCode())
@@ -54,6 +65,21 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 		s.hot.put(r.key, hotEntryFrom(r, resp, s.clock(), s.cfg.DefaultPolicy), s.clock())
 	}
 	return true
+}
+
+// endForwardSpan records the owner's answer (or failure) on a forward's
+// span and ends it.
+func endForwardSpan(span trace.Span, resp *fasthttp.Response, err error) {
+	switch {
+	case err != nil:
+		span.SetStatus(codes.Error, err.Error())
+	case !relayable(resp.StatusCode()):
+		span.SetStatus(codes.Error, "owner failed: served locally")
+	}
+	if err == nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode()))
+	}
+	span.End()
 }
 
 // hotEntryFrom rebuilds a cache entry from an owner's 200 answer.

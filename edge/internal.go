@@ -98,7 +98,14 @@ func (s *Server) servePeerVariant(ctx *fasthttp.RequestCtx) {
 	ctx.Request.Header.SetRequestURIBytes(append([]byte(nil), uri[len(peer.PathVariant):]...))
 	// Not counted in pixcdn_requests_total: the node the client reached
 	// counts it (as "peer"), so cluster-wide sums count each request once.
-	s.handle(ctx, true, time.Now())
+	start := time.Now()
+	if s.tracer == nil {
+		s.handle(ctx, true, start)
+		return
+	}
+	span := s.startServerSpan(ctx, spanPeerVariant, start)
+	r, res, _ := s.handle(ctx, true, start)
+	endServerSpan(span, ctx, r, res)
 }
 
 // servePeerOriginal serves an original this node owns to a peer.
@@ -107,6 +114,10 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
 		return
 	}
+	if s.tracer != nil {
+		span := s.startServerSpan(ctx, spanPeerOriginal, time.Now())
+		defer func() { endServerSpan(span, ctx, nil, resNone) }()
+	}
 	rawPath := string(ctx.Request.Header.RequestURI()[len(peer.PathOriginal):])
 	rawPath, _, _ = strings.Cut(rawPath, "?")
 	tenant, id, err := imgurl.Split(rawPath)
@@ -114,7 +125,7 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 		s.writeError(ctx, err)
 		return
 	}
-	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+	fctx, cancel := context.WithTimeout(s.requestContext(ctx, s.ctx), s.cfg.RequestTimeout)
 	defer cancel()
 	if s.neg.has(imgurl.OriginalKey(tenant, id), s.clock()) {
 		s.writeError(ctx, ErrNotFound)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"pixcdn/edge/connlimit"
 	"pixcdn/edge/peer"
@@ -44,7 +45,7 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time
 	if s.neg.has(r.origKey, now) {
 		return e, nil, resMiss, ErrNotFound
 	}
-	*e, err = s.fillMiss(r, s.clientOf(ctx, hop), now)
+	*e, err = s.fillMiss(s.requestContext(ctx, s.ctx), r, s.clientOf(ctx, hop), now)
 	return e, nil, resMiss, err
 }
 
@@ -54,13 +55,15 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time
 // admitted; starting one takes one of the client's miss units
 // (ErrTooManyMisses when it has none left) for as long as it waits, and
 // the fill's transform is queued as that client's (transform.WithClient).
-func (s *Server) fillMiss(r *request, client netip.Addr, now time.Time) (Entry, error) {
-	orig, err := s.visibleOriginal(r, now)
+// The fill runs under parent (the server's context, carrying the request's
+// span when traced), not under the request.
+func (s *Server) fillMiss(parent context.Context, r *request, client netip.Addr, now time.Time) (Entry, error) {
+	orig, err := s.visibleOriginal(parent, r, now)
 	if err != nil {
 		return Entry{}, err
 	}
 	key := string(r.key)
-	c, started := s.fills.join(s.ctx, key, s.cfg.FillTimeout, func() bool { return s.misses.Acquire(client) },
+	c, started := s.fills.join(parent, key, s.cfg.FillTimeout, func() bool { return s.misses.Acquire(client) },
 		func(ctx context.Context, c *fillCall) (Entry, error) {
 			return s.makeEntry(transform.WithClient(ctx, client.String()), c, r, nil, orig)
 		})
@@ -78,17 +81,18 @@ func (s *Server) fillMiss(r *request, client netip.Addr, now time.Time) (Entry, 
 // this node knows (its memo of signed images, its cached original) or else
 // from the original itself, fetched once (the fill needs it anyway) and
 // remembered. It returns the original when it had to read one, for the
-// fill to reuse; nil when r is signed or asks for the original.
-func (s *Server) visibleOriginal(r *request, now time.Time) (*Entry, error) {
+// fill to reuse; nil when r is signed or asks for the original. A fetch
+// runs under parent.
+func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Time) (*Entry, error) {
 	if r.signed || r.variant.Original {
 		return nil, nil
 	}
 	if s.signedImages.has(r.origKey, now) {
 		return nil, ErrForbidden
 	}
-	orig, ok := s.deps.Cache.Get(r.origKey)
+	orig, ok := s.cacheGet(parent, r.origKey, keyOriginal)
 	if !ok {
-		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+		ctx, cancel := context.WithTimeout(parent, s.cfg.RequestTimeout)
 		defer cancel()
 		var err error
 		if orig, err = s.originalFor(ctx, r.tenant, r.publicID, false); err != nil {
@@ -164,7 +168,9 @@ func (s *Server) fill(r *request, prev *Entry) (Entry, error) {
 }
 
 // makeEntry runs inside r's fill c: the original, or the variant.
-func (s *Server) makeEntry(ctx context.Context, c *fillCall, r *request, prev, orig *Entry) (Entry, error) {
+func (s *Server) makeEntry(ctx context.Context, c *fillCall, r *request, prev, orig *Entry) (e Entry, err error) {
+	ctx, span := s.startSpan(ctx, "fill", trace.SpanKindInternal)
+	defer func() { endSpan(span, err) }()
 	if r.variant.Original {
 		return s.original(ctx, r.tenant, r.publicID, prev)
 	}
@@ -192,7 +198,7 @@ func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev,
 	// Re-check the cache inside the fill: another fill for this key may
 	// have finished between our miss and the start of this one; without the
 	// re-check the variant would be fetched and transformed twice.
-	if e, ok := s.deps.Cache.Get(r.key); ok && e.state(s.clock()) == fresh {
+	if e, ok := s.cacheGet(ctx, r.key, keyVariant); ok && e.state(s.clock()) == fresh {
 		return e, nil
 	}
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: r.tenant, PublicID: r.publicID})
@@ -224,9 +230,16 @@ func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev,
 	return e, nil
 }
 
-func (s *Server) transform(ctx context.Context, r *request, src []byte) (Rendered, error) {
+// transform makes r's variant from src, under a span with an event per
+// pipeline step when traced.
+func (s *Server) transform(ctx context.Context, r *request, src []byte) (out Rendered, err error) {
 	start := time.Now()
-	out, err := s.deps.Codec.Transform(ctx, src, r.variant, r.format)
+	if s.tracer != nil {
+		var span trace.Span
+		ctx, span = s.startTransformSpan(ctx, r, src)
+		defer func() { endTransformSpan(span, out, err) }()
+	}
+	out, err = s.deps.Codec.Transform(ctx, src, r.variant, r.format)
 	if err != nil {
 		return Rendered{}, err
 	}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
 	"pixcdn/transform"
@@ -19,13 +22,13 @@ import (
 // a stale original.
 func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
-	if e, ok := s.deps.Cache.Get(key); ok {
+	if e, ok := s.cacheGet(ctx, key, keyOriginal); ok {
 		if st := e.state(s.clock()); st == fresh || (st == staleServable && !revalidate) {
 			return e, nil
 		}
 	}
 	if owner, self := s.deps.Ring.Owner(key); !self && s.deps.Peers != nil {
-		o, err := s.deps.Peers.FetchOriginal(ctx, owner.InternalAddr, tenant, publicID, revalidate)
+		o, err := s.originalFromOwner(ctx, owner, tenant, publicID, revalidate)
 		switch {
 		case err == nil:
 			s.metrics.forwards.WithLabelValues("ok").Inc()
@@ -40,12 +43,29 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 	return s.ownOriginal(ctx, tenant, publicID, revalidate)
 }
 
+// originalFromOwner fetches the original from its owner, under a client
+// span when traced.
+func (s *Server) originalFromOwner(ctx context.Context, owner Peer, tenant, publicID string, revalidate bool) (peer.Original, error) {
+	ctx, span := s.startSpan(ctx, "original from owner", trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("pixcdn.peer", owner.Name), attribute.Bool("pixcdn.revalidate", revalidate))
+	}
+	o, err := s.deps.Peers.FetchOriginal(ctx, owner.InternalAddr, tenant, publicID, revalidate)
+	failure := err
+	if errors.Is(err, peer.ErrNotFound) && span.IsRecording() {
+		span.SetAttributes(attribute.Bool("pixcdn.not_found", true))
+		failure = nil
+	}
+	endSpan(span, failure)
+	return o, err
+}
+
 // ownOriginal returns the original as this node holds it, revalidating or
 // fetching it from the origin when needed. Unless revalidate is set, a
 // stale entry is served while the origin fails, up to stale-if-error.
 func (s *Server) ownOriginal(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
-	prev, ok := s.deps.Cache.Get(key)
+	prev, ok := s.cacheGet(ctx, key, keyOriginal)
 	if !ok {
 		return s.original(ctx, tenant, publicID, nil)
 	}
@@ -71,7 +91,7 @@ func (s *Server) original(ctx context.Context, tenant, publicID string, prev *En
 		if e, ok := s.deps.Cache.Get(key); ok && e.state(s.clock()) == fresh {
 			return e, nil
 		}
-		fctx, cancel := context.WithTimeout(s.ctx, s.cfg.FillTimeout)
+		fctx, cancel := context.WithTimeout(s.detachedContext(ctx, s.ctx), s.cfg.FillTimeout)
 		defer cancel()
 		return s.fetchOriginal(fctx, key, tenant, publicID, prev)
 	})
@@ -86,14 +106,26 @@ func (s *Server) original(ctx context.Context, tenant, publicID string, prev *En
 	}
 }
 
+// fetchOriginal fetches the original from the origin (conditionally when
+// prev is given), under a span when traced, and caches it.
 func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID string, prev *Entry) (Entry, error) {
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: tenant, PublicID: publicID})
 	inm := ""
 	if prev != nil {
 		inm = prev.ETag
 	}
+	ctx, span := s.startSpan(ctx, "original from origin", trace.SpanKindInternal)
 	o, err := s.deps.Origin.Fetch(ctx, tenant, publicID, inm)
-	s.metrics.originFetch.WithLabelValues(fetchResult(o, err)).Inc()
+	result := fetchResult(o, err)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("pixcdn.tenant", tenant), attribute.String("pixcdn.origin.result", result))
+	}
+	if errors.Is(err, ErrNotFound) {
+		endSpan(span, nil)
+	} else {
+		endSpan(span, err)
+	}
+	s.metrics.originFetch.WithLabelValues(result).Inc()
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))

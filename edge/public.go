@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"pixcdn/edge/peer"
 )
@@ -48,45 +49,55 @@ func (s *Server) protocolError(ctx *fasthttp.RequestCtx, err error) {
 }
 
 // servePublic is the public handler: GET|HEAD /{tenant}/{public_id}?options.
+// With tracing on, the request gets a server span (tracing.go); with it
+// off, the two nil checks are the hit path's only tracing work.
 func (s *Server) servePublic(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
-	res, templated := s.handle(ctx, false, start)
+	var span trace.Span
+	if s.tracer != nil {
+		span = s.startServerSpan(ctx, spanPublic, start)
+	}
+	r, res, templated := s.handle(ctx, false, start)
 	took := time.Since(start)
 	if res != resNone && !templated {
 		var buf [64]byte
 		ctx.Response.Header.SetCanonical(hdrServerTiming, serverTiming(buf[:0], res, took))
 	}
 	s.metrics.observe(res, ctx.Response.StatusCode(), took)
+	if span != nil {
+		endServerSpan(span, ctx, r, res)
+	}
 }
 
 // handle serves one public request; hop is true when a peer forwarded it
-// (then it is never forwarded again). It returns the cache result, and
-// whether the response header came whole from an L0 template (which
-// carries its own Server-Timing).
-func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (res cacheResult, templated bool) {
+// (then it is never forwarded again). It returns the parsed request (nil
+// when the request was refused before), the cache result, and whether the
+// response header came whole from an L0 template (which carries its own
+// Server-Timing).
+func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (r *request, res cacheResult, templated bool) {
 	if !ctx.IsGet() && !ctx.IsHead() {
 		ctx.Response.Header.Set(fasthttp.HeaderAllow, "GET, HEAD")
 		writeText(ctx, fasthttp.StatusMethodNotAllowed, "method not allowed")
-		return resNone, false
+		return nil, resNone, false
 	}
 	if len(ctx.Request.Header.RequestURI()) > s.cfg.Limits.MaxURLBytes {
 		writeText(ctx, fasthttp.StatusRequestURITooLong, "URL too long")
-		return resNone, false
+		return nil, resNone, false
 	}
 	r, err := s.parse(ctx)
 	if err != nil {
 		s.writeError(ctx, err)
-		return resNone, false
+		return nil, resNone, false
 	}
 	now := s.clockAt(start)
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
 			if e, ok := s.hot.get(r.key, now); ok {
 				s.respond(ctx, r, &e, nil, resHit, now)
-				return resHit, false
+				return r, resHit, false
 			}
 			if s.forward(ctx, r, owner) {
-				return resPeer, false
+				return r, resPeer, false
 			}
 		}
 	}
@@ -97,13 +108,13 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (re
 	}
 	if err != nil {
 		s.writeError(ctx, err)
-		return res, false
+		return r, res, false
 	}
 	s.respond(ctx, r, e, header, res, now)
 	if hop {
 		describeImage(&ctx.Response.Header, &e.Image)
 	}
-	return res, header != nil
+	return r, res, header != nil
 }
 
 // describeImage tells a forwarding peer what it needs to keep a hot copy

@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"pixcdn/edge/clientquota"
@@ -62,7 +64,11 @@ type Server struct {
 	hot    *hotCache // nil when disabled
 	policy policyMemo
 	now    func() time.Time // test hook; nil means time.Now
-	gen    atomic.Uint64    // purge generation: bumped after every purge
+	// tracer is nil with tracing off; propagator reads incoming trace
+	// context (tracing.go).
+	tracer     trace.Tracer
+	propagator propagation.TextMapPropagator
+	gen        atomic.Uint64 // purge generation: bumped after every purge
 
 	// settling holds origin events' purges to apply once more, settleAfter
 	// (purgeSettle; tests shorten it) after their first application.
@@ -112,6 +118,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
 		connLimit: connlimit.New(cfg.Limits.MaxConnsPerIP),
 	}
+	s.newTracing(cfg)
 	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
 		s.hot = newHotCache(cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
 	}

@@ -45,7 +45,8 @@ var forwardedHeaders = []string{
 }
 
 // Forward sends a public request (method, raw URI as sent, and the headers
-// that select or validate a variant) to the peer at addr and fills resp,
+// that select or validate a variant; not the client's trace context, which
+// the Propagator replaces with ctx's) to the peer at addr and fills resp,
 // which the caller owns. It returns an error wrapping ErrPeer when the peer
 // cannot be reached in time; any HTTP answer is returned in resp.
 func (c *Client) Forward(ctx context.Context, addr string, in *fasthttp.Request, resp *fasthttp.Response) error {
@@ -68,6 +69,9 @@ func (c *Client) do(ctx context.Context, addr string, req *fasthttp.Request, res
 	req.SetHost(addr)
 	req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+c.cfg.Secret)
 	req.Header.Set(HeaderHop, c.cfg.Self)
+	if c.cfg.Propagator != nil {
+		c.cfg.Propagator.Inject(ctx, RequestCarrier{&req.Header})
+	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(10 * time.Second)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // Protocol constants. Every peer request carries the cluster secret as a
@@ -51,6 +52,10 @@ type Config struct {
 	Dial fasthttp.DialFunc
 	// Self is this node's name, sent in the hop header. Default "edge".
 	Self string
+	// Propagator writes the trace context of a request's ctx (the span
+	// of the forward or original fetch) into its headers, so the peer
+	// joins the trace. Default nil: no trace headers are sent.
+	Propagator propagation.TextMapPropagator
 }
 
 // DefaultConfig returns the documented defaults (Secret still required).
