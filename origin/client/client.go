@@ -37,8 +37,8 @@ type Config struct {
 	Timeout time.Duration
 	// MaxBytes caps an original's body while reading (bytes; default 64 MiB).
 	MaxBytes int64
-	// HTTPClient sends the requests (default: a client with keep-alives
-	// and up to 64 idle connections to the origin).
+	// HTTPClient sends the requests (default: a client over
+	// DefaultTransport).
 	HTTPClient *http.Client
 }
 
@@ -73,11 +73,17 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 64
-		hc = &http.Client{Transport: tr}
+		hc = &http.Client{Transport: DefaultTransport()}
 	}
 	return &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), http: hc}, nil
+}
+
+// DefaultTransport returns a new transport as a Client uses by default:
+// keep-alives and up to 64 idle connections to the origin.
+func DefaultTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return tr
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string) (*http.Request, error) {

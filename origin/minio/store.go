@@ -12,6 +12,8 @@ import (
 
 	mc "github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"pixcdn/origin"
 )
@@ -36,6 +38,9 @@ type Config struct {
 	// outage error instead of trying the network (default 1s, minio-go's
 	// minimum).
 	HealthInterval time.Duration
+	// TracerProvider records a client span per S3 request made under a
+	// traced context (nil: none; default nil).
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultConfig returns a Config with no endpoint, credentials or bucket.
@@ -118,9 +123,22 @@ func newClient(cfg Config) (*mc.Client, error) {
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.Secure,
 		Region:     cfg.Region,
-		Transport:  tr,
+		Transport:  tracedTransport(tr, cfg),
 		MaxRetries: cfg.Attempts,
 	})
+}
+
+// tracedTransport wraps tr so that requests made under a traced context
+// get a client span ("S3 GET") carrying the trace context; tr itself
+// without cfg.TracerProvider. Requests with no span (health checks,
+// sweepers) start no trace.
+func tracedTransport(tr http.RoundTripper, cfg Config) http.RoundTripper {
+	if cfg.TracerProvider == nil {
+		return tr
+	}
+	return otelhttp.NewTransport(tr, otelhttp.WithTracerProvider(cfg.TracerProvider),
+		otelhttp.WithFilter(func(r *http.Request) bool { return trace.SpanContextFromContext(r.Context()).IsValid() }),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "S3 " + r.Method }))
 }
 
 // Close stops the health check. Idempotent.

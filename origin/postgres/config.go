@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // AppRole is the non-owner role every transaction of the service runs as
@@ -25,6 +26,9 @@ type Config struct {
 	StatementTimeout time.Duration
 	// LockTimeout bounds the wait for the migration lock (default 2m).
 	LockTimeout time.Duration
+	// TracerProvider records a span per query made under a traced
+	// context (nil: none; default nil).
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultConfig returns a Config with every default filled in and no DSN.

@@ -28,6 +28,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	pc.MaxConns = cfg.MaxConns
+	if cfg.TracerProvider != nil {
+		pc.ConnConfig.Tracer = newQueryTracer(cfg.TracerProvider)
+	}
 	if cfg.StatementTimeout > 0 {
 		ms := strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
 		pc.ConnConfig.RuntimeParams["statement_timeout"] = ms
