@@ -16,6 +16,7 @@ import (
 // edgeSettings configure `pixcdn edge`.
 type edgeSettings struct {
 	logSettings
+	traceSettings
 	Name     string   `flag:"name" help:"node name, unique and stable in the cluster (default: the host name and public port)"`
 	Public   string   `flag:"public" help:"public listen address (browsers)"`
 	Internal string   `flag:"internal" help:"internal listen address: metrics, health, /_cluster, /_purge, peers, pprof; never expose it"`
@@ -81,8 +82,8 @@ the cluster secret (Authorization: Bearer).`,
 
 func defaultEdgeSettings() *edgeSettings {
 	return &edgeSettings{
-		logSettings: defaultLogSettings(),
-		Public:      "127.0.0.1:8080", Internal: "127.0.0.1:8180",
+		logSettings: defaultLogSettings(), traceSettings: defaultTraceSettings(),
+		Public: "127.0.0.1:8080", Internal: "127.0.0.1:8180",
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
 		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024,
 		MaxOutputPixels: transform.DefaultLimits().MaxOutputPixels, MaxEffectWork: transform.DefaultLimits().MaxEffectWork,
@@ -116,7 +117,7 @@ func (s *edgeSettings) validate() error {
 	case s.WriteBuffer < edge.MinWriteBufferBytes || s.WriteBuffer > edge.MaxWriteBufferBytes:
 		return fmt.Errorf("write-buffer: %d is outside %d…%d bytes", s.WriteBuffer, edge.MinWriteBufferBytes, edge.MaxWriteBufferBytes)
 	}
-	return nil
+	return s.traceSettings.validate()
 }
 
 func (s *edgeSettings) nodeName() string {
@@ -135,6 +136,11 @@ func runEdge(ctx context.Context, s *edgeSettings) error {
 	if err != nil {
 		return badUsage(err)
 	}
+	stopTracing, err := s.traceSettings.start(ctx, "pixcdn-edge", s.nodeName(), log)
+	if err != nil {
+		return badUsage(err)
+	}
+	defer stopTracing()
 	n, err := startEdgeNode(ctx, s, log)
 	if err != nil {
 		return err

@@ -25,10 +25,18 @@ type cacheAdapter struct {
 	log *slog.Logger
 }
 
+var _ edge.TieredCache = cacheAdapter{}
+
 func (c cacheAdapter) Get(key []byte) (edge.Entry, bool) {
-	ce, ok := c.s.Get(key)
+	e, _, ok := c.GetTier(key)
+	return e, ok
+}
+
+// GetTier implements edge.TieredCache: Get, and the tier that held key.
+func (c cacheAdapter) GetTier(key []byte) (edge.Entry, string, bool) {
+	ce, tier, ok := c.s.GetTier(key)
 	if !ok {
-		return edge.Entry{}, false
+		return edge.Entry{}, "", false
 	}
 	e := edge.Entry{
 		ContentType: ce.ContentType, ETag: ce.ETag, LastModified: ce.LastModified,
@@ -38,9 +46,9 @@ func (c cacheAdapter) Get(key []byte) (edge.Entry, bool) {
 	if !decodeEntryMeta(ce.Body, &e) {
 		c.log.Warn("cache entry without edge header; dropping it")
 		c.s.Delete(key)
-		return edge.Entry{}, false
+		return edge.Entry{}, "", false
 	}
-	return e, true
+	return e, string(tier), true
 }
 
 func (c cacheAdapter) Guard(edge.ImageRef) edge.Guard { return c.s.Snapshot() }

@@ -20,6 +20,9 @@ type httpOrigin struct{ c *client.Client }
 func newHTTPOrigin(s *edgeSettings) (*httpOrigin, error) {
 	cfg := client.DefaultConfig()
 	cfg.BaseURL, cfg.Key, cfg.Timeout, cfg.MaxBytes = s.Origin, s.OriginKey, s.OriginTimeout, int64(s.MaxOriginal)
+	if s.enabled() {
+		cfg.HTTPClient = &http.Client{Transport: tracedClientTransport(client.DefaultTransport())}
+	}
 	c, err := client.New(cfg)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"pixcdn/cachestore"
 	"pixcdn/cluster"
 	"pixcdn/edge"
@@ -198,6 +200,10 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
 	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout, cfg.Limits.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.Limits.WriteBufferBytes = s.WriteBuffer
+	cfg.TracerProvider = s.tracerProvider()
+	if cfg.TracerProvider != nil {
+		cfg.Propagator = otel.GetTextMapPropagator()
+	}
 	cfg.URL = imgurl.Config{RequireSignature: s.RequireSignature, PresetsOnly: s.PresetsOnly, Presets: map[string]string{}}
 	for _, k := range s.SignKey {
 		cfg.URL.SignKeys = append(cfg.URL.SignKeys, []byte(k))
@@ -237,6 +243,9 @@ func (n *edgeNode) wireCluster(ctx context.Context, s *edgeSettings, log *slog.L
 	}
 	pcfg := peer.DefaultConfig()
 	pcfg.Secret, pcfg.Self = s.ClusterSecret, n.name
+	if s.enabled() {
+		pcfg.Propagator = otel.GetTextMapPropagator()
+	}
 	peers, err := peer.NewClient(pcfg)
 	if err != nil {
 		return badUsage(err)

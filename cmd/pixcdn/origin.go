@@ -19,6 +19,7 @@ import (
 // originSettings configure `pixcdn origin`.
 type originSettings struct {
 	logSettings
+	traceSettings
 	Listen     string        `flag:"listen" help:"HTTP listen address of the origin API"`
 	Postgres   string        `flag:"postgres" secret:"true" help:"PostgreSQL DSN; its user owns the schema (migrations) and the service works as the non-owner role pixcdn_app; a password may also come from PGPASSWORD or ~/.pgpass"`
 	PGConns    int           `flag:"postgres-conns" help:"PostgreSQL connection pool size"`
@@ -54,8 +55,8 @@ positional argument "migrate" (after the flags) runs them and exits.`,
 func defaultOriginSettings() *originSettings {
 	oc, uc := origin.DefaultConfig(), uploads.DefaultConfig()
 	return &originSettings{
-		logSettings: defaultLogSettings(),
-		Listen:      "127.0.0.1:8090", PGConns: int(postgres.DefaultConfig().MaxConns),
+		logSettings: defaultLogSettings(), traceSettings: defaultTraceSettings(),
+		Listen: "127.0.0.1:8090", PGConns: int(postgres.DefaultConfig().MaxConns),
 		MaxUpload: config.Bytes(oc.MaxUploadBytes), MaxPixels: oc.MaxPixels, CacheCtl: oc.CacheControl,
 		UploadTTL: uc.Expiry, OrphanTTL: time.Hour,
 	}
@@ -85,7 +86,7 @@ func trimSlashes(s string) string {
 
 func (s *originSettings) configs() (postgres.Config, minio.Config, origin.Config, error) {
 	pc := postgres.DefaultConfig()
-	pc.DSN, pc.MaxConns = s.Postgres, int32(s.PGConns)
+	pc.DSN, pc.MaxConns, pc.TracerProvider = s.Postgres, int32(s.PGConns), s.tracerProvider()
 	if err := pc.Validate(); err != nil {
 		return pc, minio.Config{}, origin.Config{}, fmt.Errorf("postgres: %w", err)
 	}
@@ -93,6 +94,7 @@ func (s *originSettings) configs() (postgres.Config, minio.Config, origin.Config
 	if err != nil {
 		return pc, mc, origin.Config{}, err
 	}
+	mc.TracerProvider = s.tracerProvider()
 	oc := origin.DefaultConfig()
 	oc.MaxUploadBytes, oc.MaxPixels, oc.CacheControl, oc.SpoolDir = int64(s.MaxUpload), s.MaxPixels, s.CacheCtl, s.SpoolDir
 	oc.AdminKey = s.AdminKey
@@ -108,6 +110,14 @@ func runOrigin(ctx context.Context, s *originSettings, args []string) error {
 		return badUsage(err)
 	}
 	slog.SetDefault(log)
+	if err := s.traceSettings.validate(); err != nil {
+		return badUsage(err)
+	}
+	stopTracing, err := s.traceSettings.start(ctx, "pixcdn-origin", s.Listen, log)
+	if err != nil {
+		return badUsage(err)
+	}
+	defer stopTracing()
 	pc, mc, oc, err := s.configs()
 	if err != nil {
 		return badUsage(err)

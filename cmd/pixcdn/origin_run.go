@@ -70,6 +70,9 @@ func (o *originProcess) start(ctx context.Context, s *originSettings, mc minio.C
 		return err
 	}
 	handler := svc.Handler(origin.HandlerOptions{Uploads: up, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+	if s.enabled() {
+		handler = tracedHandler(handler)
+	}
 	return o.listen(s.Listen, handler)
 }
 
