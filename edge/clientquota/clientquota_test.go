@@ -9,8 +9,10 @@ import (
 func TestQuotaRefusesPastTheBoundPerClient(t *testing.T) {
 	q := New(2)
 	a, b := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
-	if !q.Acquire(a) || !q.Acquire(a) {
-		t.Fatal("first two units refused")
+	for i := range 2 {
+		if !q.Acquire(a) {
+			t.Fatalf("unit %d of 2 refused", i+1)
+		}
 	}
 	if q.Acquire(a) {
 		t.Fatal("third unit admitted")
