@@ -127,8 +127,8 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 	}
 	fctx, cancel := context.WithTimeout(s.requestContext(ctx, s.ctx), s.cfg.RequestTimeout)
 	defer cancel()
-	if s.neg.has(imgurl.OriginalKey(tenant, id), s.clock()) {
-		s.writeError(ctx, ErrNotFound)
+	if err, ok := s.neg.get(imgurl.OriginalKey(tenant, id), s.clock()); ok {
+		s.writeError(ctx, err)
 		return
 	}
 	revalidate := string(ctx.Request.Header.Peek(fasthttp.HeaderCacheControl)) == "no-cache"

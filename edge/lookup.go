@@ -42,8 +42,8 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time
 			return e, nil, res, err
 		}
 	}
-	if s.neg.has(r.origKey, now) {
-		return e, nil, resMiss, ErrNotFound
+	if err, ok := s.neg.get(r.origKey, now); ok {
+		return e, nil, resMiss, err
 	}
 	*e, err = s.fillMiss(s.requestContext(ctx, s.ctx), r, s.clientOf(ctx, hop), now)
 	return e, nil, resMiss, err

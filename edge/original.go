@@ -32,7 +32,11 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 		switch {
 		case err == nil:
 			s.metrics.forwards.WithLabelValues("ok").Inc()
-			return s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
+			e, err := s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
+			if err != nil {
+				s.neg.addErr(key, s.clock().Add(s.cfg.NegativeTTL), err)
+			}
+			return e, err
 		case errors.Is(err, peer.ErrNotFound):
 			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
 			return Entry{}, ErrNotFound
@@ -138,6 +142,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 		e.Policy = ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy)
 		e.stamp(s.clock())
 	} else if e, err = s.entryFromOriginal(tenant, publicID, o); err != nil {
+		s.neg.addErr(key, s.clock().Add(s.cfg.NegativeTTL), err)
 		return Entry{}, err
 	}
 	s.deps.Cache.Set(key, e, guard)

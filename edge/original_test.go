@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -66,10 +67,18 @@ func TestOriginalsAreServedWithTheirSniffedType(t *testing.T) {
 			if r.code != c.code || r.h("Content-Type") != wantType {
 				t.Errorf("GET %s: %d %q, want %d %q", uri, r.code, r.h("Content-Type"), c.code, wantType)
 			}
-			if c.code != 200 && n.origin.fetches.Load() == before {
-				t.Errorf("GET %s: the refusal was cached (no origin fetch)", uri)
+			// A refusal is remembered for NegativeTTL, like a 404: the
+			// first request fetches, the next of the same image does not.
+			fetched := n.origin.fetches.Load() != before
+			if first := uri == "/acme/"+c.id; c.code != 200 && fetched != first {
+				t.Errorf("GET %s: origin fetched %v, want %v (the refusal remembered after the first)", uri, fetched, first)
 			}
 		}
+	}
+	n.advance(11 * time.Second) // past NegativeTTL: asked again
+	before := n.origin.fetches.Load()
+	if r := n.get("/acme/svg-declared-png.png"); r.code != 415 || n.origin.fetches.Load() != before+1 {
+		t.Errorf("after NegativeTTL: %d, %d fetches; want 415 after one new fetch", r.code, n.origin.fetches.Load()-before)
 	}
 	if got := n.codec.transforms.Load(); got != 2 {
 		t.Errorf("%d transforms, want 2 (the refused originals never reach the codec)", got)
