@@ -17,14 +17,15 @@ import (
 //
 // Chromium runs as tests here do, as root, so without its sandbox; QUIC,
 // background networking, component updates and sync are off, so it talks
-// to nothing but the pages a test opens.
-func Browser(t testing.TB) context.Context {
+// to nothing but the pages a test opens. extra options (flags such as
+// ignore-certificate-errors-spki-list) are added to those.
+func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := chromiumPath()
 	if err != nil {
 		unavailable(t, "Chromium (Debian package chromium)", err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.NoSandbox,
@@ -37,7 +38,8 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-	)
+	}, extra...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	// Registered after t.TempDir, so it runs first: the profile is removed
 	// only once the browser has exited.
