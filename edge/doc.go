@@ -9,7 +9,8 @@
 // the real packages; NewCodec adapts a transform.Processor).
 //
 // Where things are: public.go (the public handler and routing), parse.go and
-// memo.go (URL → request, memoised per raw URI), lookup.go (hit, stale,
+// memo.go (URL → request, memoised per raw URI), hints.go (dpr=auto,
+// w=auto and Save-Data: client hints resolved into options), lookup.go (hit, stale,
 // fill, the visibility check before a fill, the per-client miss quota),
 // flight.go (one fill per key, cancelled when its last waiter leaves),
 // original.go (originals: own cache, their ring owner, the origin),

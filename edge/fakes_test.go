@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,7 +103,8 @@ func (o *fakeOrigin) Fetch(ctx context.Context, tenant, id, inm string) (Origina
 	return img, nil
 }
 
-// fakeCodec understands w, h and fm; it "transforms" by naming the variant.
+// fakeCodec understands w, h, dpr (folded into w and h), q and
+// fm; it "transforms" by naming the variant.
 type fakeCodec struct {
 	transforms atomic.Int64
 	overloaded atomic.Bool
@@ -115,20 +117,36 @@ func (c *fakeCodec) Parse(query string) (Variant, error) {
 		return Variant{}, fmt.Errorf("%w: bad query", ErrInvalidOption)
 	}
 	v := Variant{Format: "auto", Original: len(vals) == 0}
-	var canon []string
-	for _, k := range []string{"h", "w"} {
+	dpr := 1.0
+	if x := vals.Get("dpr"); x != "" {
+		if dpr, err = strconv.ParseFloat(x, 64); err != nil || dpr < 1 {
+			return Variant{}, fmt.Errorf("%w: dpr: must be a number from 1", ErrInvalidOption)
+		}
+	}
+	ints := map[string]int{}
+	for _, k := range []string{"h", "w", "q"} {
 		if x := vals.Get(k); x != "" {
-			if strings.Trim(x, "0123456789") != "" {
+			n, err := strconv.Atoi(x)
+			if err != nil || n < 1 {
 				return Variant{}, fmt.Errorf("%w: %s: must be an integer", ErrInvalidOption, k)
 			}
-			canon = append(canon, k+"="+x)
+			ints[k] = n
+		}
+	}
+	var canon []string
+	for _, k := range []string{"h", "w", "q"} {
+		if n := ints[k]; n > 0 {
+			if k != "q" {
+				n = int(float64(n)*dpr + 0.5)
+			}
+			canon = append(canon, k+"="+strconv.Itoa(n))
 		}
 	}
 	if fm := vals.Get("fm"); fm != "" {
 		v.Format = fm
 	}
 	for k := range vals {
-		if k != "w" && k != "h" && k != "fm" {
+		if k != "w" && k != "h" && k != "fm" && k != "dpr" && k != "q" {
 			return Variant{}, fmt.Errorf("%w: %s: unknown option", ErrInvalidOption, k)
 		}
 	}

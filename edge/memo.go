@@ -6,7 +6,8 @@ import (
 )
 
 // requestMemo remembers parsed requests by their raw request URI (plus the
-// raw Accept header when the format is negotiated), so the hit path skips
+// raw Accept header when the format is negotiated, plus the rounded client
+// hints (hintMemoKey) when the URL asks for them), so the hit path skips
 // URL parsing, signature verification, option parsing and key building for
 // URLs it has seen. Parsing is a pure function of those inputs and the
 // immutable config, and memoised requests are never modified, so sharing
@@ -49,11 +50,17 @@ func newRequestMemo(max int) *requestMemo {
 }
 
 // memoSlot is what the memo holds for one URI: its request, or, when the
-// URI's format is negotiated, its requests by the Accept headers seen.
+// URI's format is negotiated, its requests by the Accept headers seen, or,
+// when it uses client hints, usesHints and its requests by hintMemoKey.
 type memoSlot struct {
 	r        *request
 	byAccept []acceptedRequest
 }
+
+// usesHints stands in a memo slot for the request of a URI whose requests
+// depend on client hints: the caller looks again by hintMemoKey. It is
+// never served.
+var usesHints = &request{}
 
 type acceptedRequest struct {
 	accept string
@@ -75,9 +82,21 @@ func (s memoSlot) find(accept []byte) *request {
 	return s.r
 }
 
+// has reports whether the slot holds a request for accept.
+func (s memoSlot) has(accept []byte) bool {
+	for _, a := range s.byAccept {
+		if a.accept == string(accept) {
+			return true
+		}
+	}
+	return false
+}
+
 // get looks up uri (and accept, for requests whose format is negotiated):
 // one map lookup, then for a negotiated URI a compare of accept with the
-// few Accept headers the URI has seen. It does not allocate.
+// few Accept headers the URI has seen. For a URI that uses client hints it
+// returns usesHints unless accept is a hintMemoKey it has seen. It does
+// not allocate.
 func (m *requestMemo) get(uri, accept []byte) *request {
 	m.mu.RLock()
 	r := m.entries[string(uri)].find(accept)
@@ -86,7 +105,7 @@ func (m *requestMemo) get(uri, accept []byte) *request {
 }
 
 // put remembers r under uri, and under accept too if r's format is
-// negotiated.
+// negotiated or r is hinted (accept is then its hintMemoKey).
 func (m *requestMemo) put(uri, accept []byte, r *request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -95,15 +114,19 @@ func (m *requestMemo) put(uri, accept []byte, r *request) {
 		m.l0Bytes.Store(0) // the old requests, and their L0 slots, go
 	}
 	slot, known := m.entries[string(uri)]
+	keyed := r.vary || r.hinted
 	switch {
-	case !r.vary:
+	case !keyed:
 		slot.r = r
-	case len(slot.byAccept) < maxAccepts && slot.find(accept) == nil:
+	case len(slot.byAccept) < maxAccepts && !slot.has(accept):
 		slot.byAccept = append(slot.byAccept, acceptedRequest{string(accept), r})
+		if r.hinted {
+			slot.r = usesHints
+		}
 	default:
 		return
 	}
-	if !known || r.vary {
+	if !known || keyed {
 		m.size++
 	}
 	r.memoised = true

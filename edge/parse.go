@@ -7,22 +7,44 @@ import (
 )
 
 // parse turns a public request into a request: path, signature, presets,
-// options, negotiated format and keys. Results are memoised; the returned
-// request is shared and must not be modified.
+// options, client hints, negotiated format and keys. Results are memoised;
+// the returned request is shared and must not be modified. Only a URI the
+// memo knows to use client hints (dpr=auto, w=auto) has its hint headers
+// read before the memo answers.
 func (s *Server) parse(ctx *fasthttp.RequestCtx) (*request, error) {
 	uri := ctx.Request.Header.RequestURI()
 	accept := ctx.Request.Header.PeekCanonical(hdrAccept)
-	if r := s.memo.get(uri, accept); r != nil {
+	r := s.memo.get(uri, accept)
+	if r != nil && r != usesHints {
 		return r, nil
 	}
-	r, err := s.parseURI(uri, accept)
+	return s.parseUnmemoised(ctx, uri, accept, r == usesHints)
+}
+
+// parseUnmemoised is parse past a memo miss; hinted reports that the memo
+// knows uri to use client hints, so it is looked up again by them.
+func (s *Server) parseUnmemoised(ctx *fasthttp.RequestCtx, uri, accept []byte, hinted bool) (*request, error) {
+	var keyBuf [256]byte
+	if hinted {
+		key := hintMemoKey(keyBuf[:0], accept, readClientHints(&ctx.Request.Header))
+		if r := s.memo.get(uri, key); r != nil && r != usesHints {
+			return r, nil
+		}
+	}
+	r, err := s.parseURI(uri, accept, &ctx.Request.Header)
 	if err == nil && !imgurl.HasExpiry(string(uri)) { // an expiring URL is checked every time
-		s.memo.put(uri, accept, r)
+		key := accept
+		if r.hinted {
+			key = hintMemoKey(keyBuf[:0], accept, r.hints)
+		}
+		s.memo.put(uri, key, r)
 	}
 	return r, err
 }
 
-func (s *Server) parseURI(uri, accept []byte) (*request, error) {
+// parseURI parses uri; h is read only for the client hints of a URL that
+// asks for them (resolveHints).
+func (s *Server) parseURI(uri, accept []byte, h *fasthttp.RequestHeader) (*request, error) {
 	// A copy: parsed names are kept beyond the handler (fills, cache entries).
 	rawPath := string(uri)
 	rawQuery := ""
@@ -36,12 +58,17 @@ func (s *Server) parseURI(uri, accept []byte) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.deps.Codec.Parse(u.Options)
+	options, use, hints := resolveHints(u.Options, h)
+	v, err := s.deps.Codec.Parse(options)
 	if err != nil {
 		return nil, err
 	}
-	r := &request{tenant: u.Tenant, publicID: u.PublicID, signed: u.Signed, variant: v}
+	r := &request{tenant: u.Tenant, publicID: u.PublicID, signed: u.Signed, variant: v,
+		hinted: use != 0, hints: hints}
 	r.origKey = imgurl.OriginalKey(r.tenant, r.publicID)
+	if r.hinted { // the original too: with other hints it might not be
+		r.varyHeader = hintVary(use, v.Format == "auto" && !v.Original)
+	}
 	if v.Original {
 		r.key = r.origKey
 		return r, nil
@@ -50,6 +77,9 @@ func (s *Server) parseURI(uri, accept []byte) (*request, error) {
 	if r.format == "auto" {
 		r.format = s.deps.Codec.Negotiate(string(accept))
 		r.vary = true
+	}
+	if r.vary && !r.hinted {
+		r.varyHeader = valAccept
 	}
 	r.key = imgurl.VariantKey(r.tenant, r.publicID, v.Canonical, r.format)
 	return r, nil

@@ -137,8 +137,16 @@ type request struct {
 	variant          Variant
 	format           string // output format name; "" for originals
 	vary             bool   // the format was negotiated from Accept
-	key              []byte // variant key (the original key for originals)
-	origKey          []byte
+	// hinted reports that the URL asked for client hints (dpr=auto,
+	// w=auto): the request depends on hints too, and its answers carry
+	// Accept-CH.
+	hinted bool
+	hints  clientHints // the rounded hints read, when hinted
+	// varyHeader is the Vary of its answers (Accept, the hint headers);
+	// nil for none.
+	varyHeader []byte
+	key        []byte // variant key (the original key for originals)
+	origKey    []byte
 	// l0 is the last fresh cache entry served for this (memoised) request,
 	// valid while fresh and while no purge happened since (gen).
 	l0       atomic.Pointer[l0Entry]

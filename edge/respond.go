@@ -75,7 +75,8 @@ func setAge(h *fasthttp.ResponseHeader, age int64) {
 
 // entryHeaders sets the response headers of e that are the same for every
 // request: ETag, Last-Modified, Cache-Control, Vary (when the format was
-// negotiated) and the security headers (setSecurityHeaders). An L0
+// negotiated or client hints used), Accept-CH (when the URL asks for
+// client hints) and the security headers (setSecurityHeaders). An L0
 // template's header is built with it too.
 func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) {
 	// Canonical keys: the header names are spelled right already.
@@ -85,8 +86,11 @@ func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) 
 		h.SetCanonical(hdrLastModified, fasthttp.AppendHTTPDate(buf[:0], e.LastModified))
 	}
 	h.SetCanonical(hdrCacheControl, s2b(s.policy.header(e.Policy)))
-	if r.vary {
-		h.SetCanonical(hdrVary, valAccept)
+	if r.varyHeader != nil {
+		h.SetCanonical(hdrVary, r.varyHeader)
+	}
+	if r.hinted {
+		h.SetCanonical(hdrAcceptCH, valAcceptCH)
 	}
 	setSecurityHeaders(h)
 }
