@@ -161,16 +161,20 @@ func TestSlowRequestOnKeepAliveConnectionGetsReadTimeoutNotIdle(t *testing.T) {
 func TestIdleKeepAliveConnectionGetsIdleTimeout(t *testing.T) {
 	s := serve(t, Timeouts{Read: 10 * time.Second, Idle: 300 * time.Millisecond}, tick)
 	c, br := s.dial(t)
-	get(t, c, br, "/")
+	// The idle clock starts when the server has answered, which is
+	// after this request was sent and before the client has read it.
 	start := time.Now()
+	get(t, c, br, "/")
 	within(t, "idle keep-alive connection", closedAfter(t, c, br, start), 300*time.Millisecond, tick)
 }
 
 func TestIdleFallsBackToRead(t *testing.T) {
 	s := serve(t, Timeouts{Read: 250 * time.Millisecond}, tick)
 	c, br := s.dial(t)
-	get(t, c, br, "/")
+	// The idle clock starts when the server has answered, which is
+	// after this request was sent and before the client has read it.
 	start := time.Now()
+	get(t, c, br, "/")
 	within(t, "idle keep-alive connection", closedAfter(t, c, br, start), 250*time.Millisecond, tick)
 }
 
