@@ -50,6 +50,11 @@ run_one() {
   interesting=$(sed -nE 's/.*new interesting: ([0-9]+).*/\1/p' <<<"$last")
   if [ $rc -ne 0 ]; then
     crash=$(grep -m1 -E 'Failing input written to' "$log" | sed -E 's/.*written to //')
+    if [ -z "$crash" ] && [ "$(grep -A1 -E '^--- FAIL: ' "$log" | tail -1 | tr -d '[:space:]')" = contextdeadlineexceeded ]; then
+      # Go's coordinator race at the -fuzztime deadline (go.dev/issue/75804,
+      # fixed in Go 1.27): no input was written, nothing failed.
+      crash="none (exit 1: fuzztime-end race, go.dev/issue/75804, no input written)"
+    fi
     [ -z "$crash" ] && crash="exit $rc, see $log"
   fi
   printf '%s\t%s\t%s\t%s\t%s→%s / %s→%s\t%s\t%s\n' "$target" "$dir" "${elapsed:-0s} (${took}s wall)" \
