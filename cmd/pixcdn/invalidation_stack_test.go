@@ -60,12 +60,12 @@ func startInvalidationStack(t *testing.T) *invalidationStack {
 	ctx := context.Background()
 	pg, err := localserver.StartPostgres(ctx, localserver.PostgresConfig{Dir: filepath.Join(dir, "postgres"), Durable: true})
 	if err != nil {
-		t.Skipf("PostgreSQL: %v", err)
+		testenv.Unavailable(t, "PostgreSQL", err)
 	}
 	t.Cleanup(func() { pg.Stop(10 * time.Second) })
 	minio, err := localserver.StartMinIO(ctx, localserver.MinIOConfig{Dir: filepath.Join(dir, "minio"), AccessKey: "pixcdn", SecretKey: "invalidation-secret"})
 	if err != nil {
-		t.Skipf("MinIO: %v", err)
+		testenv.Unavailable(t, "MinIO", err)
 	}
 	t.Cleanup(func() { minio.Stop(10 * time.Second) })
 

@@ -23,7 +23,7 @@ func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Contex
 	t.Helper()
 	path, err := chromiumPath()
 	if err != nil {
-		unavailable(t, "Chromium (Debian package chromium)", err)
+		Unavailable(t, "Chromium (Debian package chromium)", err)
 	}
 	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),

@@ -64,7 +64,7 @@ func EdgeBinary(t testing.TB) string {
 	t.Helper()
 	edgeBinary.once.Do(func() { edgeBinary.path, edgeBinary.err = buildPixcdn() })
 	if edgeBinary.err != nil {
-		unavailable(t, "pixcdn binary (cgo + libvips)", edgeBinary.err)
+		Unavailable(t, "pixcdn binary (cgo + libvips)", edgeBinary.err)
 	}
 	return edgeBinary.path
 }

@@ -35,7 +35,7 @@ func MinIO(t testing.TB) MinIOServer {
 	t.Helper()
 	srv, err := sharedMinIO()
 	if err != nil {
-		unavailable(t, "MinIO", err)
+		Unavailable(t, "MinIO", err)
 	}
 	bucket := fmt.Sprintf("test-%d", srv.buckets.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -24,7 +24,7 @@ func Postgres(t testing.TB) string {
 	t.Helper()
 	srv, err := sharedPostgres()
 	if err != nil {
-		unavailable(t, "PostgreSQL", err)
+		Unavailable(t, "PostgreSQL", err)
 	}
 	name := fmt.Sprintf("test_%d", srv.databases.Add(1))
 	if err := srv.exec(fmt.Sprintf("CREATE DATABASE %s", name)); err != nil {

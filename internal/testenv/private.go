@@ -50,7 +50,7 @@ func NewPrivatePostgres(t testing.TB) *PrivatePostgres {
 	}
 	p := &PrivatePostgres{t: t, cfg: localserver.PostgresConfig{Dir: dir}}
 	if err := p.start(); err != nil {
-		unavailable(t, "PostgreSQL", err)
+		Unavailable(t, "PostgreSQL", err)
 	}
 	t.Cleanup(p.Stop)
 	p.cfg.Dir, p.cfg.Port = p.srv.Dir, p.srv.Port
@@ -116,7 +116,7 @@ func NewPrivateMinIO(t testing.TB) *PrivateMinIO {
 	}
 	m := &PrivateMinIO{t: t, cfg: localserver.MinIOConfig{Dir: dir, AccessKey: "pixcdn-test", SecretKey: "pixcdn-test-secret"}}
 	if err := m.start(); err != nil {
-		unavailable(t, "MinIO", err)
+		Unavailable(t, "MinIO", err)
 	}
 	t.Cleanup(m.Stop)
 	_, port, _ := net.SplitHostPort(m.srv.Endpoint)

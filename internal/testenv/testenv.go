@@ -70,9 +70,9 @@ func scratchDir(name string) (string, error) {
 	return dir, os.MkdirAll(dir, 0o755)
 }
 
-// unavailable ends a test whose server cannot run: a failure under CI, where
+// Unavailable ends a test whose server cannot run: a failure under CI, where
 // skipping would hide untested code, and a skip naming `make deps` elsewhere.
-func unavailable(t testing.TB, what string, err error) {
+func Unavailable(t testing.TB, what string, err error) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
 		t.Fatalf("testenv: %s unavailable under CI: %v", what, err)
