@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -112,14 +113,38 @@ func (p *Process) waitReady(ctx context.Context, logPath string, ready func(cont
 	}
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago and
+// that no earlier call in this process returned. Ports come from below
+// Linux's ephemeral range (32768 and up), so outgoing connections and ":0"
+// listeners cannot take one between this check and the caller's bind; the
+// start offset is random so parallel test processes rarely pick the same one.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = make(map[int]bool)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	const lowest, span = 10000, 32768 - 10000
+	start := rand.IntN(span)
+	for i := range span {
+		port := lowest + (start+i)%span
+		if handedOut.ports[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		handedOut.ports[port] = true
+		return port, nil
+	}
+	return 0, errors.New("no free TCP port below 32768 on 127.0.0.1")
+}
+
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
 }
 
 // findBinary looks for name on PATH, then in the extra directories.
