@@ -10,21 +10,9 @@ import (
 	"io"
 
 	mc "github.com/minio/minio-go/v7"
+
+	"pixcdn/origin/uploads"
 )
-
-// MinPartSize is S3's smallest allowed part, except for an upload's last
-// part: 5 MiB.
-const MinPartSize = 5 << 20
-
-// ErrNoSuchUpload reports that a multipart upload does not exist (never
-// begun, already completed, aborted, or dropped by the server's own cleanup).
-var ErrNoSuchUpload = errors.New("minio: no such multipart upload")
-
-// Part identifies one uploaded part of a multipart upload.
-type Part struct {
-	Number int    // 1-based part number
-	ETag   string // as returned by the server for this part
-}
 
 // Multipart stages resumable uploads as S3 multipart uploads in one bucket.
 // It keeps no state of its own: the caller records upload IDs and part ETags
@@ -54,7 +42,7 @@ func (m *Multipart) Begin(ctx context.Context, key string) (string, error) {
 }
 
 // PutPart uploads data as part number (1..10000) of the upload and returns
-// the part's ETag. Every part but the last must be at least MinPartSize.
+// the part's ETag. Every part but the last must be at least uploads.MinPartSize.
 // Uploading the same number again replaces the part. data is only read.
 func (m *Multipart) PutPart(ctx context.Context, key, uploadID string, number int, data []byte) (string, error) {
 	sum := md5.Sum(data)
@@ -70,7 +58,7 @@ func (m *Multipart) PutPart(ctx context.Context, key, uploadID string, number in
 }
 
 // Complete assembles the parts, in the given order, into object key.
-func (m *Multipart) Complete(ctx context.Context, key, uploadID string, parts []Part) error {
+func (m *Multipart) Complete(ctx context.Context, key, uploadID string, parts []uploads.Part) error {
 	complete := make([]mc.CompletePart, len(parts))
 	for i, p := range parts {
 		complete[i] = mc.CompletePart{PartNumber: p.Number, ETag: p.ETag}
@@ -85,7 +73,7 @@ func (m *Multipart) Complete(ctx context.Context, key, uploadID string, parts []
 // exists is not an error, so Abort may be retried.
 func (m *Multipart) Abort(ctx context.Context, key, uploadID string) error {
 	err := m.core.AbortMultipartUpload(ctx, m.bucket, key, uploadID)
-	if err != nil && !errors.Is(wrapNoSuchUpload(err), ErrNoSuchUpload) {
+	if err != nil && !errors.Is(wrapNoSuchUpload(err), uploads.ErrNoSuchMultipart) {
 		return fmt.Errorf("minio: abort multipart %s: %w", key, outage(m.core.Client, err))
 	}
 	return nil
@@ -111,7 +99,7 @@ func (m *Multipart) Remove(ctx context.Context, key string) error {
 
 func wrapNoSuchUpload(err error) error {
 	if mc.ToErrorResponse(err).Code == mc.NoSuchUpload {
-		return fmt.Errorf("%w: %w", ErrNoSuchUpload, err)
+		return fmt.Errorf("%w: %w", uploads.ErrNoSuchMultipart, err)
 	}
 	return err
 }

@@ -1,5 +1,6 @@
 // Package postgres adapts PostgreSQL to the origin's catalog: tenants, keys,
-// images, the invalidation outbox and the upload ledger, isolated per tenant
+// images, the invalidation outbox, and to the upload ledger and leases that
+// origin/uploads declares (uploads.Ledger, uploads.Locks), isolated per tenant
 // by row-level security. It knows nothing of MinIO.
 //
 // Schema changes are embedded migrations (migrations/NNNN_name.sql; 0001–

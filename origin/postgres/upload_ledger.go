@@ -4,70 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"pixcdn/origin/uploads"
 )
-
-// Sentinel errors of the upload ledger.
-var (
-	// ErrUploadNotFound: no such upload for this tenant (never created,
-	// terminated, swept, or another tenant's).
-	ErrUploadNotFound = errors.New("postgres: upload not found")
-	// ErrUploadConflict: the upload's offset moved since it was read, so
-	// another writer got there first and this chunk was not recorded.
-	ErrUploadConflict = errors.New("postgres: upload offset changed concurrently")
-)
-
-// UploadState is where a resumable upload is in its life.
-type UploadState string
-
-// Upload states, in order.
-const (
-	UploadReceiving UploadState = "receiving" // bytes still arriving
-	UploadAssembled UploadState = "assembled" // all bytes in one staging object
-	UploadCompleted UploadState = "completed" // ingested as an image version
-)
-
-// Upload is one resumable upload as the ledger records it. Offset always
-// equals the sum of the recorded parts' sizes plus TailLen.
-type Upload struct {
-	Tenant      string
-	ID          string
-	PublicID    string
-	Size        int64             // total bytes declared at creation
-	Offset      int64             // bytes durably received
-	Metadata    map[string]string // tus Upload-Metadata, decoded
-	ObjectKey   string            // staging object key in the bucket
-	MultipartID string            // S3 multipart upload ID ("" when none)
-	State       UploadState
-	PartCount   int   // parts recorded so far
-	TailLen     int64 // bytes buffered in the tail (not yet in a part)
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-}
-
-// UploadPart is one S3 part recorded in the ledger.
-type UploadPart struct {
-	Number int    // 1-based
-	Size   int64  // bytes
-	ETag   string // from the S3 server
-}
-
-// UploadChunk is what one PATCH durably added: the parts it completed and
-// the change to the tail (received bytes not yet forming a part). The tail
-// is a list of pieces, so a small PATCH appends its bytes without reading
-// or rewriting what is buffered.
-type UploadChunk struct {
-	FromOffset   int64        // offset the writer read; the commit fails if it moved
-	ToOffset     int64        // new offset
-	Parts        []UploadPart // parts completed by this chunk, ascending
-	TailConsumed bool         // the old tail went into Parts: drop its pieces
-	TailAppend   []byte       // bytes to add at the end of the tail; only read
-	TailLen      int64        // the tail's new length
-	State        UploadState  // new state
-}
 
 // UploadLedger records resumable uploads, their parts and their buffered
 // tails in PostgreSQL, so any origin process can continue an upload and an
@@ -84,13 +26,13 @@ func NewUploadLedger(db *DB) *UploadLedger {
 }
 
 // CreateUpload records a new upload at offset 0 with an empty tail.
-func (l *UploadLedger) CreateUpload(ctx context.Context, u Upload) error {
+func (l *UploadLedger) CreateUpload(ctx context.Context, u uploads.Upload) error {
 	return inTenantTx(ctx, l.pool, u.Tenant, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO uploads
 			(tenant, id, public_id, size, metadata, object_key, multipart_id, state, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			u.Tenant, u.ID, u.PublicID, u.Size, u.Metadata, u.ObjectKey, u.MultipartID,
-			string(UploadReceiving), u.ExpiresAt)
+			string(uploads.Receiving), u.ExpiresAt)
 		if err != nil {
 			return fmt.Errorf("postgres: create upload: %w", err)
 		}
@@ -102,27 +44,27 @@ const uploadColumns = `tenant, id, public_id, size, "offset", metadata, object_k
 	multipart_id, state, created_at, expires_at, tail_len,
 	(SELECT count(*) FROM upload_parts p WHERE p.tenant = u.tenant AND p.upload_id = u.id)`
 
-func scanUpload(row pgx.Row) (Upload, error) {
-	var u Upload
+func scanUpload(row pgx.Row) (uploads.Upload, error) {
+	var u uploads.Upload
 	var state string
 	var parts int64
 	err := row.Scan(&u.Tenant, &u.ID, &u.PublicID, &u.Size, &u.Offset, &u.Metadata, &u.ObjectKey,
 		&u.MultipartID, &state, &u.CreatedAt, &u.ExpiresAt, &u.TailLen, &parts)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Upload{}, ErrUploadNotFound
+		return uploads.Upload{}, uploads.ErrNotFound
 	}
 	if err != nil {
-		return Upload{}, fmt.Errorf("postgres: read upload: %w", err)
+		return uploads.Upload{}, fmt.Errorf("postgres: read upload: %w", err)
 	}
-	u.State, u.PartCount = UploadState(state), int(parts)
+	u.State, u.PartCount = uploads.State(state), int(parts)
 	return u, nil
 }
 
-// Upload returns the tenant's upload id, or ErrUploadNotFound. An expired
+// Upload returns the tenant's upload id, or uploads.ErrNotFound. An expired
 // upload the sweeper has not removed yet is still returned; callers compare
 // ExpiresAt.
-func (l *UploadLedger) Upload(ctx context.Context, tenant, id string) (Upload, error) {
-	var u Upload
+func (l *UploadLedger) Upload(ctx context.Context, tenant, id string) (uploads.Upload, error) {
+	var u uploads.Upload
 	err := inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
 		var err error
 		u, err = scanUpload(tx.QueryRow(ctx,
@@ -154,16 +96,16 @@ func (l *UploadLedger) Tail(ctx context.Context, tenant, id string, dst []byte) 
 }
 
 // Parts returns the upload's recorded parts in ascending order.
-func (l *UploadLedger) Parts(ctx context.Context, tenant, id string) ([]UploadPart, error) {
-	var parts []UploadPart
+func (l *UploadLedger) Parts(ctx context.Context, tenant, id string) ([]uploads.Part, error) {
+	var parts []uploads.Part
 	err := inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT number, size, etag FROM upload_parts
 			WHERE tenant = $1 AND upload_id = $2 ORDER BY number`, tenant, id)
 		if err != nil {
 			return err
 		}
-		parts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (UploadPart, error) {
-			var p UploadPart
+		parts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (uploads.Part, error) {
+			var p uploads.Part
 			return p, r.Scan(&p.Number, &p.Size, &p.ETag)
 		})
 		return err
@@ -175,9 +117,9 @@ func (l *UploadLedger) Parts(ctx context.Context, tenant, id string) ([]UploadPa
 }
 
 // CommitChunk records a chunk atomically: new parts, the tail's change, new
-// offset and state. It fails with ErrUploadConflict, recording nothing, when
+// offset and state. It fails with uploads.ErrConflict, recording nothing, when
 // the offset is no longer c.FromOffset.
-func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c UploadChunk) error {
+func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c uploads.Chunk) error {
 	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $3, tail_len = $4, state = $5,
 			updated_at = now() WHERE tenant = $1 AND id = $2 AND "offset" = $6 AND state = 'receiving'`,
@@ -186,7 +128,7 @@ func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c Upl
 			return fmt.Errorf("postgres: commit chunk: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return ErrUploadConflict
+			return uploads.ErrConflict
 		}
 		if err := changeTail(ctx, tx, tenant, id, c); err != nil {
 			return err
@@ -203,7 +145,7 @@ func (l *UploadLedger) CommitChunk(ctx context.Context, tenant, id string, c Upl
 	})
 }
 
-func changeTail(ctx context.Context, tx pgx.Tx, tenant, id string, c UploadChunk) error {
+func changeTail(ctx context.Context, tx pgx.Tx, tenant, id string, c uploads.Chunk) error {
 	if c.TailConsumed {
 		if _, err := tx.Exec(ctx, `DELETE FROM upload_tail WHERE tenant = $1 AND upload_id = $2`,
 			tenant, id); err != nil {
@@ -223,8 +165,8 @@ func changeTail(ctx context.Context, tx pgx.Tx, tenant, id string, c UploadChunk
 }
 
 // SetUploadState moves an upload from one state to another, failing with
-// ErrUploadConflict when it is not in state from.
-func (l *UploadLedger) SetUploadState(ctx context.Context, tenant, id string, from, to UploadState) error {
+// uploads.ErrConflict when it is not in state from.
+func (l *UploadLedger) SetUploadState(ctx context.Context, tenant, id string, from, to uploads.State) error {
 	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE uploads SET state = $4, updated_at = now()
 			WHERE tenant = $1 AND id = $2 AND state = $3`, tenant, id, string(from), string(to))
@@ -232,14 +174,14 @@ func (l *UploadLedger) SetUploadState(ctx context.Context, tenant, id string, fr
 			return fmt.Errorf("postgres: set upload state: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return ErrUploadConflict
+			return uploads.ErrConflict
 		}
 		return nil
 	})
 }
 
 // DeleteUpload removes the upload and its parts from the ledger; deleting a
-// missing upload returns ErrUploadNotFound.
+// missing upload returns uploads.ErrNotFound.
 func (l *UploadLedger) DeleteUpload(ctx context.Context, tenant, id string) error {
 	return inTenantTx(ctx, l.pool, tenant, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE tenant = $1 AND id = $2`, tenant, id)
@@ -247,7 +189,7 @@ func (l *UploadLedger) DeleteUpload(ctx context.Context, tenant, id string) erro
 			return fmt.Errorf("postgres: delete upload: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return ErrUploadNotFound
+			return uploads.ErrNotFound
 		}
 		return nil
 	})

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixcdn/origin/postgres"
+
+	"pixcdn/origin/uploads"
 )
 
 // uploadDB migrates a database with tenants acme and beta.
@@ -23,8 +25,8 @@ func uploadDB(t *testing.T) *postgres.DB {
 	return db
 }
 
-func newTestUpload(tenant, id string, expires time.Time) postgres.Upload {
-	return postgres.Upload{
+func newTestUpload(tenant, id string, expires time.Time) uploads.Upload {
+	return uploads.Upload{
 		Tenant: tenant, ID: id, PublicID: "cats/tom.jpg", Size: 12 << 20,
 		Metadata: map[string]string{"public_id": "cats/tom.jpg"}, ObjectKey: "uploads/" + tenant + "/" + id,
 		MultipartID: "mp-1", ExpiresAt: expires,
@@ -38,15 +40,15 @@ func TestUploadLedgerCommitsChunksAtomically(t *testing.T) {
 	mustExec(t, ledger.CreateUpload(ctx, newTestUpload("acme", "u1", time.Now().Add(time.Hour))))
 
 	tail := bytes.Repeat([]byte{7}, 1<<20)
-	chunk := postgres.UploadChunk{FromOffset: 0, ToOffset: 6 << 20,
-		Parts:      []postgres.UploadPart{{Number: 1, Size: 5 << 20, ETag: "e1"}},
-		TailAppend: tail, TailLen: int64(len(tail)), State: postgres.UploadReceiving}
+	chunk := uploads.Chunk{FromOffset: 0, ToOffset: 6 << 20,
+		Parts:      []uploads.Part{{Number: 1, Size: 5 << 20, ETag: "e1"}},
+		TailAppend: tail, TailLen: int64(len(tail)), State: uploads.Receiving}
 	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", chunk))
-	if err := ledger.CommitChunk(ctx, "acme", "u1", chunk); !errors.Is(err, postgres.ErrUploadConflict) {
+	if err := ledger.CommitChunk(ctx, "acme", "u1", chunk); !errors.Is(err, uploads.ErrConflict) {
 		t.Fatalf("second commit from offset 0 = %v, want ErrUploadConflict", err)
 	}
 	u, err := ledger.Upload(ctx, "acme", "u1")
-	if err != nil || u.Offset != 6<<20 || u.PartCount != 1 || u.TailLen != 1<<20 || u.State != postgres.UploadReceiving {
+	if err != nil || u.Offset != 6<<20 || u.PartCount != 1 || u.TailLen != 1<<20 || u.State != uploads.Receiving {
 		t.Fatalf("after one chunk: %+v, %v", u, err)
 	}
 	if u.Metadata["public_id"] != "cats/tom.jpg" {
@@ -57,13 +59,13 @@ func TestUploadLedgerCommitsChunksAtomically(t *testing.T) {
 		t.Fatalf("tail: %d bytes, %v", len(got), err)
 	}
 	more := []byte("more")
-	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", postgres.UploadChunk{FromOffset: 6 << 20,
-		ToOffset: 6<<20 + 4, TailAppend: more, TailLen: int64(len(tail) + 4), State: postgres.UploadReceiving}))
+	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", uploads.Chunk{FromOffset: 6 << 20,
+		ToOffset: 6<<20 + 4, TailAppend: more, TailLen: int64(len(tail) + 4), State: uploads.Receiving}))
 	if got, err := ledger.Tail(ctx, "acme", "u1", []byte("x")); err != nil || !bytes.Equal(got, append(append([]byte("x"), tail...), more...)) {
 		t.Fatalf("tail after an append: %d bytes, %v", len(got), err)
 	}
-	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", postgres.UploadChunk{FromOffset: 6<<20 + 4,
-		ToOffset: 6<<20 + 5, TailConsumed: true, TailAppend: []byte("z"), TailLen: 1, State: postgres.UploadReceiving}))
+	mustExec(t, ledger.CommitChunk(ctx, "acme", "u1", uploads.Chunk{FromOffset: 6<<20 + 4,
+		ToOffset: 6<<20 + 5, TailConsumed: true, TailAppend: []byte("z"), TailLen: 1, State: uploads.Receiving}))
 	if got, _ := ledger.Tail(ctx, "acme", "u1", nil); string(got) != "z" {
 		t.Fatalf("tail after consuming: %q", got)
 	}
@@ -78,14 +80,14 @@ func TestUploadLedgerIsolatesTenants(t *testing.T) {
 	ctx := testContext(t)
 	ledger := postgres.NewUploadLedger(db)
 	mustExec(t, ledger.CreateUpload(ctx, newTestUpload("acme", "u1", time.Now().Add(time.Hour))))
-	if _, err := ledger.Upload(ctx, "beta", "u1"); !errors.Is(err, postgres.ErrUploadNotFound) {
+	if _, err := ledger.Upload(ctx, "beta", "u1"); !errors.Is(err, uploads.ErrNotFound) {
 		t.Errorf("beta reads acme's upload: %v", err)
 	}
-	if err := ledger.DeleteUpload(ctx, "beta", "u1"); !errors.Is(err, postgres.ErrUploadNotFound) {
+	if err := ledger.DeleteUpload(ctx, "beta", "u1"); !errors.Is(err, uploads.ErrNotFound) {
 		t.Errorf("beta deletes acme's upload: %v", err)
 	}
-	err := ledger.CommitChunk(ctx, "beta", "u1", postgres.UploadChunk{ToOffset: 1, State: postgres.UploadReceiving})
-	if !errors.Is(err, postgres.ErrUploadConflict) {
+	err := ledger.CommitChunk(ctx, "beta", "u1", uploads.Chunk{ToOffset: 1, State: uploads.Receiving})
+	if !errors.Is(err, uploads.ErrConflict) {
 		t.Errorf("beta commits to acme's upload: %v", err)
 	}
 	if u, err := ledger.Upload(ctx, "acme", "u1"); err != nil || u.Offset != 0 {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixcdn/origin/uploads"
 )
 
 // ExpiredUploads returns up to limit uploads of any tenant whose expiry has
@@ -12,8 +14,8 @@ import (
 // the uploads policy shows expired rows only, and only to SELECT; removing
 // one goes through DeleteUpload in its tenant's scope. PartCount is not
 // filled in.
-func (l *UploadLedger) ExpiredUploads(ctx context.Context, limit int) ([]Upload, error) {
-	var out []Upload
+func (l *UploadLedger) ExpiredUploads(ctx context.Context, limit int) ([]uploads.Upload, error) {
+	var out []uploads.Upload
 	err := inScope(ctx, l.pool, SystemScope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT tenant, id, public_id, size, "offset", metadata,
 			object_key, multipart_id, state, created_at, expires_at, tail_len, 0
@@ -21,7 +23,7 @@ func (l *UploadLedger) ExpiredUploads(ctx context.Context, limit int) ([]Upload,
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Upload, error) {
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (uploads.Upload, error) {
 			return scanUpload(r)
 		})
 		return err

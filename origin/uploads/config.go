@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"pixcdn/origin/minio"
 )
 
 // maxParts is S3's limit on parts per multipart upload.
@@ -51,7 +49,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxSize:        50 << 20,
-		PartSize:       minio.MinPartSize,
+		PartSize:       MinPartSize,
 		Expiry:         12 * time.Hour,
 		SweepInterval:  time.Minute,
 		SweepBatch:     100,
@@ -67,8 +65,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.MaxSize <= 0:
 		return errors.New("uploads: MaxSize must be positive")
-	case c.PartSize < minio.MinPartSize:
-		return fmt.Errorf("uploads: PartSize %d is below S3's minimum of %d", c.PartSize, minio.MinPartSize)
+	case c.PartSize < MinPartSize:
+		return fmt.Errorf("uploads: PartSize %d is below S3's minimum of %d", c.PartSize, MinPartSize)
 	case c.MaxSize/int64(c.PartSize) >= maxParts:
 		return fmt.Errorf("uploads: MaxSize needs more than %d parts of PartSize", maxParts)
 	case c.Expiry <= 0 || c.Expiry >= minioMultipartCleanup:

@@ -6,34 +6,31 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"pixcdn/origin/minio"
-	"pixcdn/origin/postgres"
 )
 
-// Ledger records uploads, parts and buffered tails; *postgres.UploadLedger.
+// Ledger records uploads, parts and buffered tails (origin/postgres).
 type Ledger interface {
-	CreateUpload(ctx context.Context, u postgres.Upload) error
-	Upload(ctx context.Context, tenant, id string) (postgres.Upload, error)
+	CreateUpload(ctx context.Context, u Upload) error
+	Upload(ctx context.Context, tenant, id string) (Upload, error)
 	Tail(ctx context.Context, tenant, id string, dst []byte) ([]byte, error)
-	Parts(ctx context.Context, tenant, id string) ([]postgres.UploadPart, error)
-	CommitChunk(ctx context.Context, tenant, id string, c postgres.UploadChunk) error
-	SetUploadState(ctx context.Context, tenant, id string, from, to postgres.UploadState) error
+	Parts(ctx context.Context, tenant, id string) ([]Part, error)
+	CommitChunk(ctx context.Context, tenant, id string, c Chunk) error
+	SetUploadState(ctx context.Context, tenant, id string, from, to State) error
 	DeleteUpload(ctx context.Context, tenant, id string) error
-	ExpiredUploads(ctx context.Context, limit int) ([]postgres.Upload, error)
+	ExpiredUploads(ctx context.Context, limit int) ([]Upload, error)
 }
 
-// Staging holds upload bytes as multipart uploads; *minio.Multipart.
+// Staging holds upload bytes as multipart uploads (origin/minio).
 type Staging interface {
 	Begin(ctx context.Context, key string) (string, error)
 	PutPart(ctx context.Context, key, uploadID string, number int, data []byte) (string, error)
-	Complete(ctx context.Context, key, uploadID string, parts []minio.Part) error
+	Complete(ctx context.Context, key, uploadID string, parts []Part) error
 	Abort(ctx context.Context, key, uploadID string) error
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	Remove(ctx context.Context, key string) error
 }
 
-// Locks are cross-process leases on uploads; *postgres.UploadLocks.
+// Locks are cross-process leases on uploads (origin/postgres).
 type Locks interface {
 	TryAcquire(ctx context.Context, tenant, id, holder string, ttl time.Duration) (bool, error)
 	RequestRelease(ctx context.Context, tenant, id string) error

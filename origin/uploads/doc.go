@@ -12,5 +12,8 @@
 // expired (always sooner than MinIO's own 24-hour multipart cleanup).
 //
 // It must not know the origin's HTTP routing or how keys are stored: it is
-// given an Authorizer and an Ingester.
+// given an Authorizer and an Ingester. It declares what it needs of its
+// stores, Ledger, Staging and Locks with their types (ledger.go);
+// origin/postgres and origin/minio implement them, and uploads imports
+// neither.
 package uploads

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
-
-	"pixcdn/origin/postgres"
 )
 
 // store is pixcdn's tusd DataStore: multipart staging in MinIO, ledger in
@@ -54,9 +52,9 @@ func (s *store) NewUpload(ctx context.Context, info handler.FileInfo) (_ handler
 	if x == nil {
 		return nil, errNoTenant
 	}
-	u := postgres.Upload{
+	u := Upload{
 		Tenant: x.tenant, ID: newUploadID(), PublicID: info.MetaData["public_id"],
-		Size: info.Size, Metadata: info.MetaData, State: postgres.UploadReceiving,
+		Size: info.Size, Metadata: info.MetaData, State: Receiving,
 		CreatedAt: s.now(), ExpiresAt: s.now().Add(s.cfg.Expiry),
 	}
 	u.ObjectKey = stagingKey(u.Tenant, u.ID)
@@ -87,7 +85,7 @@ func (s *store) GetUpload(ctx context.Context, id string) (_ handler.Upload, err
 		return nil, handler.ErrNotFound
 	}
 	u, err := s.deps.Ledger.Upload(ctx, x.tenant, id)
-	if errors.Is(err, postgres.ErrUploadNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return nil, handler.ErrNotFound
 	}
 	if err != nil {
@@ -98,7 +96,7 @@ func (s *store) GetUpload(ctx context.Context, id string) (_ handler.Upload, err
 	}
 	x.setExpires(u.ExpiresAt)
 	up := &upload{store: s, row: u}
-	if u.State == postgres.UploadAssembled && x.method != http.MethodDelete {
+	if u.State == Assembled && x.method != http.MethodDelete {
 		// Every byte arrived but ingestion failed after the last PATCH; the
 		// client's next request (a HEAD, when it resumes) retries it, under
 		// the upload's lease like the PATCH was.
@@ -120,7 +118,7 @@ func validUploadID(id string) bool {
 
 // abortQuietly discards the staging of an upload that could not be
 // recorded; the sweeper cannot find it, so this is the only chance.
-func (s *store) abortQuietly(u postgres.Upload) {
+func (s *store) abortQuietly(u Upload) {
 	if u.MultipartID == "" {
 		return
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"sync"
 	"time"
-
-	"pixcdn/origin/postgres"
 )
 
 // sweepTimeout bounds one sweep pass.
@@ -96,7 +94,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 
 // sweepOne removes one expired upload under its lease; false without error
 // when a request holds the lease.
-func (s *Sweeper) sweepOne(ctx context.Context, row postgres.Upload) (bool, error) {
+func (s *Sweeper) sweepOne(ctx context.Context, row Upload) (bool, error) {
 	holder := "sweeper-" + newHolder()
 	locks := s.deps.Locks
 	got, err := locks.TryAcquire(ctx, row.Tenant, row.ID, holder, s.cfg.LockTTL)
@@ -108,7 +106,7 @@ func (s *Sweeper) sweepOne(ctx context.Context, row postgres.Upload) (bool, erro
 		return false, err
 	}
 	err = s.deps.Ledger.DeleteUpload(ctx, row.Tenant, row.ID)
-	if errors.Is(err, postgres.ErrUploadNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err

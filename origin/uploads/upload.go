@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/tus/tusd/v2/pkg/handler"
-
-	"pixcdn/origin/minio"
-	"pixcdn/origin/postgres"
 )
 
 // finishTimeout bounds assembling and ingesting a completed upload.
@@ -22,7 +19,7 @@ const finishTimeout = 2 * time.Minute
 // request, under the upload's lease.
 type upload struct {
 	store *store
-	row   postgres.Upload
+	row   Upload
 }
 
 // GetInfo reports the ledger's view; a completed upload has offset = size.
@@ -49,7 +46,7 @@ func (u *upload) FinishUpload(ctx context.Context) (err error) {
 	defer func() { err = tusError(err) }()
 	ctx, cancel := detached(ctx, finishTimeout)
 	defer cancel()
-	if u.row.State == postgres.UploadCompleted {
+	if u.row.State == Completed {
 		return nil
 	}
 	if err := u.assemble(ctx); err != nil {
@@ -63,10 +60,10 @@ func (u *upload) FinishUpload(ctx context.Context) (err error) {
 		x.setIngested(in)
 	}
 	if err := u.store.deps.Ledger.SetUploadState(ctx, u.row.Tenant, u.row.ID,
-		postgres.UploadAssembled, postgres.UploadCompleted); err != nil {
+		Assembled, Completed); err != nil {
 		return err
 	}
-	u.row.State = postgres.UploadCompleted
+	u.row.State = Completed
 	// The image is in; a staging object left behind here goes with the
 	// sweeper, once the upload expires.
 	_ = u.store.deps.Staging.Remove(ctx, u.row.ObjectKey)
@@ -83,12 +80,8 @@ func (u *upload) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	complete := make([]minio.Part, len(parts))
-	for i, p := range parts {
-		complete[i] = minio.Part{Number: p.Number, ETag: p.ETag}
-	}
-	err = u.store.deps.Staging.Complete(ctx, u.row.ObjectKey, u.row.MultipartID, complete)
-	if errors.Is(err, minio.ErrNoSuchUpload) {
+	err = u.store.deps.Staging.Complete(ctx, u.row.ObjectKey, u.row.MultipartID, parts)
+	if errors.Is(err, ErrNoSuchMultipart) {
 		return nil
 	}
 	return err
@@ -134,20 +127,20 @@ func (u *upload) Terminate(ctx context.Context) (err error) {
 		return err
 	}
 	err = u.store.deps.Ledger.DeleteUpload(ctx, u.row.Tenant, u.row.ID)
-	if errors.Is(err, postgres.ErrUploadNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return handler.ErrNotFound
 	}
 	return err
 }
 
 // discard removes an upload's staged bytes, whatever its state.
-func discard(ctx context.Context, deps Deps, row postgres.Upload) error {
-	if row.MultipartID != "" && row.State != postgres.UploadCompleted {
+func discard(ctx context.Context, deps Deps, row Upload) error {
+	if row.MultipartID != "" && row.State != Completed {
 		if err := deps.Staging.Abort(ctx, row.ObjectKey, row.MultipartID); err != nil {
 			return err
 		}
 	}
-	if row.State != postgres.UploadReceiving {
+	if row.State != Receiving {
 		return deps.Staging.Remove(ctx, row.ObjectKey)
 	}
 	return nil

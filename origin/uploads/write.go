@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"pixcdn/origin/postgres"
 )
 
 // commitTimeout bounds recording a chunk after its request ended.
@@ -25,7 +23,7 @@ type chunkWriter struct {
 	loaded   bool // the stored tail was read into buf[:oldTail]
 	consumed bool // the stored tail went into a part
 	next     int  // next part number
-	parts    []postgres.UploadPart
+	parts    []Part
 	received int64 // body bytes read
 }
 
@@ -116,7 +114,7 @@ func (w *chunkWriter) sendPart() error {
 	if err != nil {
 		return err
 	}
-	w.parts = append(w.parts, postgres.UploadPart{Number: w.next, Size: int64(len(w.buf)), ETag: etag})
+	w.parts = append(w.parts, Part{Number: w.next, Size: int64(len(w.buf)), ETag: etag})
 	w.next++
 	w.buf = w.buf[:0]
 	w.consumed = w.consumed || w.oldTail > 0
@@ -130,7 +128,7 @@ func (w *chunkWriter) sendPart() error {
 func (w *chunkWriter) commit(ctx context.Context, offset int64) error {
 	row := &w.u.row
 	newOffset := offset + w.received
-	state := postgres.UploadReceiving
+	state := Receiving
 	w.ctx = ctx
 	if newOffset == row.Size {
 		if len(w.buf) > 0 {
@@ -138,9 +136,9 @@ func (w *chunkWriter) commit(ctx context.Context, offset int64) error {
 				return err
 			}
 		}
-		state = postgres.UploadAssembled
+		state = Assembled
 	}
-	err := w.u.store.deps.Ledger.CommitChunk(ctx, row.Tenant, row.ID, postgres.UploadChunk{
+	err := w.u.store.deps.Ledger.CommitChunk(ctx, row.Tenant, row.ID, Chunk{
 		FromOffset: offset, ToOffset: newOffset, Parts: w.parts, State: state,
 		TailConsumed: w.consumed, TailAppend: w.buf[w.oldTail:], TailLen: int64(len(w.buf)),
 	})
