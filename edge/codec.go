@@ -23,6 +23,10 @@ import (
 // order has it: it is never a source, so otherwise it changes nothing.
 // Every node of a cluster must use the same order, and variants cached under
 // another order keep their format until they expire or are purged.
+//
+// The codec is a FormatBudget: the cheaper class of a class whose still
+// images become AVIF or JPEG XL is the class without those formats
+// (transform.FormatOrder.Cheaper).
 func NewCodec(p transform.Processor, order ...transform.Format) Codec {
 	if len(order) == 0 {
 		order = transform.DefaultFormatOrder()
@@ -34,6 +38,13 @@ type codec struct {
 	p       transform.Processor
 	order   transform.FormatOrder
 	classes sync.Map // transform.FormatSet → "auto:…" key string
+	cheaper sync.Map // "auto:…" key string → cheaperClass
+}
+
+// cheaperClass is a memoised answer of Cheaper.
+type cheaperClass struct {
+	class string
+	ok    bool
 }
 
 const autoPrefix = "auto:"
@@ -57,12 +68,48 @@ func (c *codec) Negotiate(accept string) string {
 	if !c.order.Set().Has(transform.JXL) {
 		set = set.Without(transform.JXL)
 	}
+	return c.class(set)
+}
+
+// class returns the format part of the variant key for a negotiated
+// variant whose client accepts set.
+func (c *codec) class(set transform.FormatSet) string {
 	if v, ok := c.classes.Load(set); ok {
 		return v.(string)
 	}
 	class := autoPrefix + set.String()
 	c.classes.Store(set, class)
 	return class
+}
+
+func (c *codec) Cheaper(format string) (string, bool) {
+	if !strings.HasPrefix(format, autoPrefix) {
+		return "", false
+	}
+	if v, ok := c.cheaper.Load(format); ok {
+		a := v.(cheaperClass)
+		return a.class, a.ok
+	}
+	set, slow := c.order.Cheaper(classSet(format))
+	a := cheaperClass{ok: slow}
+	if slow {
+		a.class = c.class(set)
+	}
+	c.cheaper.Store(format, a)
+	return a.class, a.ok
+}
+
+// classSet returns the formats a negotiated variant's class names.
+func classSet(format string) transform.FormatSet {
+	var set transform.FormatSet
+	for _, name := range strings.Split(strings.TrimPrefix(format, autoPrefix), ",") {
+		if f, ok := transform.ParseFormat(name); ok {
+			set = set.With(f)
+		} else if name == "heif" {
+			set = set.With(transform.HEIF)
+		}
+	}
+	return set
 }
 
 func (c *codec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
@@ -90,14 +137,7 @@ func (c *codec) chooseFormat(o *transform.Options, src []byte, format string) er
 		o.Format = f
 		return nil
 	}
-	var set transform.FormatSet
-	for _, name := range strings.Split(format[len(autoPrefix):], ",") {
-		if f, ok := transform.ParseFormat(name); ok {
-			set = set.With(f)
-		} else if name == "heif" {
-			set = set.With(transform.HEIF)
-		}
-	}
+	set := classSet(format)
 	meta, err := transform.Probe(src)
 	if err != nil {
 		return mapTransformError(err)

@@ -102,7 +102,10 @@ func TestCodecNegotiatesJXL(t *testing.T) {
 		{[]transform.Format{transform.JXL, transform.AVIF, transform.WebP}, "image/jxl"},
 		{nil, "image/avif"}, // transform.DefaultFormatOrder
 	} {
-		n := newTestNode(t, func(_ *Config, d *Deps) { d.Codec = NewCodec(&echoProcessor{}, c.order...) })
+		n := newTestNode(t, func(cfg *Config, d *Deps) {
+			d.Codec = NewCodec(&echoProcessor{}, c.order...)
+			cfg.FormatBudgets = false // the first answer is the negotiated format, not a cheaper stand-in
+		})
 		n.origin.put("acme", "dot.png", Original{
 			Body: pngBytes(t), ETag: `"png"`, ContentType: "image/png", Version: 1,
 			CacheControl: "public, max-age=60", Visibility: "public",
@@ -119,5 +122,29 @@ func TestCodecNegotiatesJXL(t *testing.T) {
 	keys := NewCodec(&echoProcessor{}, transform.AVIF, transform.WebP)
 	if k := keys.Negotiate(chromium); k != keys.Negotiate("image/avif,image/webp") {
 		t.Errorf("without jxl in the order, image/jxl must not split the key: %q", k)
+	}
+}
+
+func TestCodecCheaperClass(t *testing.T) {
+	c := NewCodec(&echoProcessor{})
+	chrome := c.Negotiate("image/avif,image/webp,*/*")
+	for _, tc := range []struct {
+		format, want string
+		ok           bool
+	}{
+		{chrome, c.Negotiate("image/webp"), true},
+		{c.Negotiate("image/avif"), c.Negotiate("*/*"), true},
+		{c.Negotiate("image/webp"), "", false},
+		{c.Negotiate("*/*"), "", false},
+		{"avif", "", false}, // an explicit format always waits
+	} {
+		for range 2 { // the second answer is memoised
+			if got, ok := c.(FormatBudget).Cheaper(tc.format); got != tc.want || ok != tc.ok {
+				t.Errorf("Cheaper(%q) = %q, %v; want %q, %v", tc.format, got, ok, tc.want, tc.ok)
+			}
+		}
+	}
+	if _, ok := NewCodec(&echoProcessor{}, transform.WebP, transform.AVIF).(FormatBudget).Cheaper(chrome); ok {
+		t.Error("with WebP first, nothing slow is negotiated for Chrome")
 	}
 }

@@ -55,6 +55,22 @@ type Config struct {
 	RetryAfter time.Duration
 	// Revalidations bounds concurrent background revalidations. Default 16.
 	Revalidations int
+	// FormatBudgets answers an uncached negotiated (fm=auto) variant whose
+	// format is slow to encode (AVIF, JPEG XL) at once with the variant of
+	// a cheaper format the client also accepts (WebP, else JPEG or PNG),
+	// fresh for FallbackMaxAge, and renders the slow variant in the
+	// background for later requests (budget.go). Explicit formats always
+	// wait for their variant. Needs a Codec that is a FormatBudget.
+	// Default true.
+	FormatBudgets bool
+	// FallbackMaxAge is the max-age of such a cheaper answer, so clients
+	// ask again soon and then get the better format. Default 60s.
+	FallbackMaxAge time.Duration
+	// BackgroundRenders bounds the slow variants rendered in the background
+	// at once; one more is dropped (counted; a later request asks again),
+	// never queued. Keep it below the transform workers, so requests always
+	// find one free. Default 1.
+	BackgroundRenders int
 	// HotEntries bounds the hot copies a node keeps of popular variants it
 	// does not own (0 disables them). Default 1024.
 	HotEntries int
@@ -125,6 +141,9 @@ func DefaultConfig() Config {
 		RetryAfter:         time.Second,
 		MaxMissesPerClient: 8 * runtime.NumCPU(),
 		Revalidations:      16,
+		FormatBudgets:      true,
+		FallbackMaxAge:     60 * time.Second,
+		BackgroundRenders:  1,
 		HotEntries:         1024,
 		HotMaxBytes:        256 << 10,
 		HotTTL:             10 * time.Second,
@@ -159,6 +178,9 @@ func (c Config) Validate() error {
 	}
 	if c.HotEntries < 0 || c.HotMaxBytes < 0 || c.HotTTL < 0 || c.CatchUpTimeout < 0 {
 		return errors.New("edge: HotEntries, HotMaxBytes, HotTTL and CatchUpTimeout must not be negative")
+	}
+	if c.FormatBudgets && (c.FallbackMaxAge < time.Second || c.BackgroundRenders < 1) {
+		return errors.New("edge: with FormatBudgets, FallbackMaxAge must be ≥ 1s and BackgroundRenders ≥ 1")
 	}
 	if c.MaxMissesPerClient < 0 {
 		return errors.New("edge: MaxMissesPerClient must not be negative (0 disables)")

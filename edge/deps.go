@@ -111,6 +111,17 @@ type Codec interface {
 	Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error)
 }
 
+// FormatBudget is implemented by a Codec whose negotiated formats may be
+// slow to encode (NewCodec's): with Config.FormatBudgets an uncached
+// negotiated variant is then answered with a cheaper class's variant while
+// its own is made in the background (budget.go).
+type FormatBudget interface {
+	// Cheaper returns the format (as Negotiate returns them) to answer
+	// with while format's variant is made, and false when format is not
+	// negotiated or its variant is not slow to make.
+	Cheaper(format string) (cheaper string, ok bool)
+}
+
 // Rendered is a transform's output.
 type Rendered struct {
 	Body        []byte

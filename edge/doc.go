@@ -13,6 +13,8 @@
 // w=auto and Save-Data: client hints resolved into options), lookup.go (hit, stale,
 // fill, the visibility check before a fill, the per-client miss quota),
 // flight.go (one fill per key, cancelled when its last waiter leaves),
+// budget.go (format budgets: a negotiated AVIF or JPEG XL miss answered
+// with a cheaper format while the slow one renders on a background lane),
 // original.go (originals: own cache, their ring owner, the origin),
 // respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
 // hot.go (owner forwarding, fallback, non-owner hot copies), internal.go,

@@ -15,6 +15,10 @@ type Entry struct {
 	Policy       Policy
 	// OriginETag is the original's ETag, used to revalidate with the origin.
 	OriginETag string
+	// Provisional marks an answer that stands in for a variant still being
+	// made (see provisional in budget.go). Such an entry is only ever
+	// served, never stored: not in the cache, nor in L0 or as a hot copy.
+	Provisional bool
 }
 
 // ImageRef names the image an entry was made from, for purges.

@@ -61,7 +61,8 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 	setSecurityHeaders(&ctx.Response.Header)
 	ctx.Response.Header.SetCanonical(hdrXCache, []byte("PEER"))
 	ctx.Response.SetBody(resp.Body())
-	if resp.StatusCode() == fasthttp.StatusOK && s.hot.admit(r.key) {
+	provisional := len(resp.Header.Peek(peer.HeaderProvisional)) > 0
+	if resp.StatusCode() == fasthttp.StatusOK && !provisional && s.hot.admit(r.key) {
 		s.hot.put(r.key, hotEntryFrom(r, resp, s.clock(), s.cfg.DefaultPolicy), s.clock())
 	}
 	return true

@@ -57,11 +57,23 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time
 // the fill's transform is queued as that client's (transform.WithClient).
 // The fill runs under parent (the server's context, carrying the request's
 // span when traced), not under the request.
+//
+// A negotiated variant that is slow to make is answered with a cheaper
+// one while it is made in the background (budget.go).
 func (s *Server) fillMiss(parent context.Context, r *request, client netip.Addr, now time.Time) (Entry, error) {
 	orig, err := s.visibleOriginal(parent, r, now)
 	if err != nil {
 		return Entry{}, err
 	}
+	if fb := s.fallbackOf(r); fb != nil {
+		return s.fillFallback(parent, r, fb, client, orig, now)
+	}
+	return s.fillFor(parent, r, client, orig)
+}
+
+// fillFor joins or starts r's fill for client (see fillMiss), with orig
+// when the caller read the original already.
+func (s *Server) fillFor(parent context.Context, r *request, client netip.Addr, orig *Entry) (Entry, error) {
 	key := string(r.key)
 	c, started := s.fills.join(parent, key, s.cfg.FillTimeout, func() bool { return s.misses.Acquire(client) },
 		func(ctx context.Context, c *fillCall) (Entry, error) {

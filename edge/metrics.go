@@ -37,6 +37,8 @@ type metrics struct {
 	members      prometheus.Gauge
 	purgeLag     *prometheus.HistogramVec
 	staleIfError prometheus.Counter
+	fallbacks    prometheus.Counter
+	renders      *prometheus.CounterVec
 
 	// hot-path children resolved once: [result][code class index]
 	hitOK    prometheus.Counter
@@ -79,8 +81,16 @@ func newMetrics() *metrics {
 	m.staleIfError = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pixcdn_stale_if_error_total", Help: "Stale entries served because the origin failed.",
 	})
+	m.fallbacks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pixcdn_format_fallbacks_total",
+		Help: "Negotiated requests answered with a cheaper format while their slow one (AVIF, JPEG XL) is made.",
+	})
+	m.renders = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pixcdn_background_renders_total",
+		Help: "Slow variants rendered in the background, by result: started, then done or failed; dropped when the lane was full.",
+	}, []string{"result"})
 	m.reg.MustRegister(m.requests, m.duration, m.transforms, m.transformDur, m.originFetch,
-		m.forwards, m.members, m.purgeLag, m.staleIfError,
+		m.forwards, m.members, m.purgeLag, m.staleIfError, m.fallbacks, m.renders,
 		// The process's own: memory, GC, goroutines, CPU, open files.
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.resolveHot()

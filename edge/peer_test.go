@@ -21,8 +21,9 @@ func (r fixedRing) Owner([]byte) (Peer, bool) { return r.owner, r.self }
 func (r fixedRing) Members() []Peer           { return []Peer{r.owner} }
 
 // twoNodes starts node a (non-owner) and node b (owner of every key), with
-// real peer clients over in-memory listeners. Both share one origin.
-func twoNodes(t *testing.T) (a, b *testNode) {
+// real peer clients over in-memory listeners. Both share one origin; opts
+// apply to both.
+func twoNodes(t *testing.T, opts ...nodeOption) (a, b *testNode) {
 	t.Helper()
 	mn := &memNet{lns: map[string]interface{ Dial() (net.Conn, error) }{}}
 	client := func(name string) *peer.Client {
@@ -35,10 +36,10 @@ func twoNodes(t *testing.T) (a, b *testNode) {
 		return c
 	}
 	owner := Peer{Name: "b", InternalAddr: "b:9"}
-	b = newTestNode(t, func(_ *Config, d *Deps) { d.Ring, d.Peers = fixedRing{owner: owner, self: true}, client("b") })
-	a = newTestNode(t, func(_ *Config, d *Deps) {
+	b = newTestNode(t, append(opts, func(_ *Config, d *Deps) { d.Ring, d.Peers = fixedRing{owner: owner, self: true}, client("b") })...)
+	a = newTestNode(t, append(opts, func(_ *Config, d *Deps) {
 		d.Ring, d.Peers, d.Origin = fixedRing{owner: owner}, client("a"), b.origin
-	})
+	})...)
 	mn.lns["b:9"] = b.internal
 	mn.lns["a:9"] = a.internal
 	return a, b

@@ -113,6 +113,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (r 
 	s.respond(ctx, r, e, header, res, now)
 	if hop {
 		describeImage(&ctx.Response.Header, &e.Image)
+		if e.Provisional {
+			ctx.Response.Header.Set(peer.HeaderProvisional, "1")
+		}
 	}
 	return r, res, header != nil
 }

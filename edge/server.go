@@ -79,6 +79,10 @@ type Server struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 	revals chan struct{} // semaphore bounding background revalidations
+	// renders is the background lane bounding slow renders (budget.go);
+	// budget is nil when format budgets are off.
+	renders chan struct{}
+	budget  FormatBudget
 
 	mu      sync.Mutex
 	servers []*fasthttp.Server
@@ -119,6 +123,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		connLimit: connlimit.New(cfg.Limits.MaxConnsPerIP),
 	}
 	s.newTracing(cfg)
+	if b, ok := deps.Codec.(FormatBudget); ok && cfg.FormatBudgets {
+		s.budget, s.renders = b, make(chan struct{}, cfg.BackgroundRenders)
+	}
 	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
 		s.hot = newHotCache(cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
 	}

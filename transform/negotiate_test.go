@@ -106,3 +106,27 @@ func TestJXLFormat(t *testing.T) {
 		t.Errorf("Parse: %+v %v", o, err)
 	}
 }
+
+func TestFormatOrderCheaper(t *testing.T) {
+	base := NewFormatSet(JPEG, PNG, GIF)
+	cases := []struct {
+		order    FormatOrder
+		accepted FormatSet
+		cheaper  FormatSet
+		slow     bool
+	}{
+		{DefaultFormatOrder(), base.With(AVIF).With(WebP), base.With(WebP), true},
+		{DefaultFormatOrder(), base.With(AVIF), base, true},
+		{DefaultFormatOrder(), base.With(WebP).With(JXL), base.With(WebP), false},
+		{DefaultFormatOrder(), base.With(JXL), base, true},
+		{DefaultFormatOrder(), base, base, false},
+		{FormatOrder{WebP, AVIF}, base.With(AVIF).With(WebP), base.With(WebP), false},
+		{FormatOrder{JXL, AVIF, WebP}, base.With(JXL).With(WebP).With(HEIF), base.With(WebP).With(HEIF), true},
+	}
+	for _, c := range cases {
+		cheaper, slow := c.order.Cheaper(c.accepted)
+		if cheaper != c.cheaper || slow != c.slow {
+			t.Errorf("%v.Cheaper(%v) = %v, %v; want %v, %v", c.order, c.accepted, cheaper, slow, c.cheaper, c.slow)
+		}
+	}
+}

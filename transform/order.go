@@ -83,3 +83,24 @@ func (order FormatOrder) Choose(accepted FormatSet, src Meta) Format {
 	}
 	return JPEG
 }
+
+// slowToEncode are the formats whose encoders take clearly longer than
+// WebP's (docs/benchmarks.md, "AVIF effort" and "JPEG XL"): a negotiated
+// request that would get one of them may be answered with a cheaper
+// accepted format while it is made.
+var slowToEncode = NewFormatSet(AVIF, JXL)
+
+// Cheaper returns accepted without the formats that are slow to encode
+// (AVIF, JPEG XL), and whether Choose would pick a slow one for a still
+// image over accepted, so that the cheaper set gives another answer (it
+// always holds JPEG, PNG and GIF, which every client accepts). Pure and
+// safe for concurrent use.
+func (order FormatOrder) Cheaper(accepted FormatSet) (FormatSet, bool) {
+	cheaper := accepted &^ slowToEncode
+	for _, f := range order {
+		if accepted.Has(f) {
+			return cheaper, slowToEncode.Has(f)
+		}
+	}
+	return cheaper, false
+}

@@ -27,6 +27,11 @@ const (
 	HeaderVersion    = "Pixcdn-Version"
 	HeaderVisibility = "Pixcdn-Visibility"
 	HeaderTags       = "Pixcdn-Tags"
+	// HeaderProvisional marks an owner's answer to a forwarded request as
+	// a stand-in for a variant still being made (a format budget's
+	// cheaper format): the forwarding node relays it but keeps no hot
+	// copy of it.
+	HeaderProvisional = "Pixcdn-Provisional"
 )
 
 // Sentinel errors returned by Client.
