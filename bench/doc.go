@@ -11,6 +11,10 @@
 //     ETag seen before. Deterministic per seed and worker.
 //   - Trace: replay of a file, one URL per line with optional headers
 //     (ParseTrace).
+//   - Miss path (Variant): ColdWidths, every image × width once in a
+//     seeded order, and ZipfVariants, Zipf draws over images × widths ×
+//     formats; bench/miss/tracegen writes them as traces for
+//     bench/miss/run.sh (make bench-miss).
 //
 // Engine (Run): a closed loop of Connections workers, or an open loop at a
 // fixed Rate whose latencies are measured from each request's scheduled

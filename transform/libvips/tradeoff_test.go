@@ -26,7 +26,7 @@ type tradeoffSetting struct {
 func BenchmarkFormatTradeoff(b *testing.B) {
 	allowJXLLoader(b)
 	newTestProcessor(b, nil)
-	refs, imgs := tradeoffSources(b)
+	refs, imgs := tradeoffSources(b, 400)
 	settings := []tradeoffSetting{{transform.JPEG, 80, 0}}
 	for _, q := range []int{75, 80, 85} {
 		settings = append(settings, tradeoffSetting{transform.WebP, q, 2})
@@ -91,13 +91,13 @@ func encodeOnly(j *job) error {
 	return err
 }
 
-// tradeoffSources resizes every corpus JPEG to 400 px wide and returns it
+// tradeoffSources resizes every corpus JPEG to width px wide and returns it
 // both as Go pixels (the reference) and as a libvips image in memory.
-func tradeoffSources(b *testing.B) ([]*image.NRGBA, []*vips.ImageRef) {
+func tradeoffSources(b *testing.B, width int) ([]*image.NRGBA, []*vips.ImageRef) {
 	var refs []*image.NRGBA
 	var imgs []*vips.ImageRef
 	for _, src := range corpusFiles(b, ".jpg") {
-		thumb, err := vips.NewThumbnailWithSizeFromBuffer(src, 400, transform.MaxSide, vips.InterestingNone, vips.SizeDown)
+		thumb, err := vips.NewThumbnailWithSizeFromBuffer(src, width, transform.MaxSide, vips.InterestingNone, vips.SizeDown)
 		if err != nil {
 			b.Fatal(err)
 		}
