@@ -16,6 +16,8 @@
 // budget.go (format budgets: a negotiated AVIF or JPEG XL miss answered
 // with a cheaper format while the slow one renders on a background lane),
 // original.go (originals: own cache, their ring owner, the origin),
+// info.go (?info: the image's description as a JSON variant, package
+// imageinfo),
 // respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
 // hot.go (owner forwarding, fallback, non-owner hot copies), internal.go,
 // status.go, purge.go, feed.go (the internal port, purges, the origin's

@@ -19,7 +19,7 @@ import (
 var relayedHeaders = []string{
 	fasthttp.HeaderContentType, fasthttp.HeaderETag, fasthttp.HeaderLastModified,
 	fasthttp.HeaderCacheControl, fasthttp.HeaderVary, "Age", fasthttp.HeaderRetryAfter,
-	"X-Content-Type-Options", "Accept-CH",
+	"X-Content-Type-Options", "Accept-CH", fasthttp.HeaderAccessControlAllowOrigin,
 }
 
 // forward sends the request to the variant's owner once and relays the

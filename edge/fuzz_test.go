@@ -15,7 +15,7 @@ import (
 // the public handler: it must answer with a valid status and never panic,
 // and must never answer 200 for a path outside /{tenant}/{public_id}.
 func FuzzPublicRequest(f *testing.F) {
-	for _, s := range []string{"/acme/cat.jpg?w=10", "/acme/../x", "/acme/cat.jpg?s=AAAA&w=1", "/%zz/cat.jpg", "/acme/cat.jpg?p=x&p=y"} {
+	for _, s := range []string{"/acme/cat.jpg?w=10", "/acme/../x", "/acme/cat.jpg?s=AAAA&w=1", "/%zz/cat.jpg", "/acme/cat.jpg?p=x&p=y", "/acme/cat.jpg?info", "/acme/cat.jpg?info&w=1"} {
 		f.Add(s, "image/webp")
 	}
 	n := newTestNode(&testing.T{})

@@ -251,7 +251,7 @@ func (s *Server) transform(ctx context.Context, r *request, src []byte) (out Ren
 		ctx, span = s.startTransformSpan(ctx, r, src)
 		defer func() { endTransformSpan(span, out, err) }()
 	}
-	out, err = s.deps.Codec.Transform(ctx, src, r.variant, r.format)
+	out, err = s.render(ctx, r, src)
 	if err != nil {
 		return Rendered{}, err
 	}

@@ -58,6 +58,9 @@ func (s *Server) parseURI(uri, accept []byte, h *fasthttp.RequestHeader) (*reque
 	if err != nil {
 		return nil, err
 	}
+	if u.Info {
+		return infoRequest(u), nil
+	}
 	options, use, hints := resolveHints(u.Options, h)
 	v, err := s.deps.Codec.Parse(options)
 	if err != nil {

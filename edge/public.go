@@ -140,6 +140,7 @@ type request struct {
 	variant          Variant
 	format           string // output format name; "" for originals
 	vary             bool   // the format was negotiated from Accept
+	info             bool   // the image's info (JSON) is asked for (info.go)
 	// hinted reports that the URL asked for client hints (dpr=auto,
 	// w=auto): the request depends on hints too, and its answers carry
 	// Accept-CH.

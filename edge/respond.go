@@ -76,7 +76,7 @@ func setAge(h *fasthttp.ResponseHeader, age int64) {
 // entryHeaders sets the response headers of e that are the same for every
 // request: ETag, Last-Modified, Cache-Control, Vary (when the format was
 // negotiated or client hints used), Accept-CH (when the URL asks for
-// client hints) and the security headers (setSecurityHeaders). An L0
+// client hints), CORS for image info (infoHeaders) and the security headers (setSecurityHeaders). An L0
 // template's header is built with it too.
 func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) {
 	// Canonical keys: the header names are spelled right already.
@@ -91,6 +91,9 @@ func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) 
 	}
 	if r.hinted {
 		h.SetCanonical(hdrAcceptCH, valAcceptCH)
+	}
+	if r.info {
+		infoHeaders(h)
 	}
 	setSecurityHeaders(h)
 }

@@ -173,6 +173,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("/acme/cats/tom.jpg", "w=400&fm=auto&s=abc")
 	f.Add("/acme/%2e%2e/x", "p=thumb&w=1")
 	f.Add("/a/b", "s=&s=&p=")
+	f.Add("/acme/x.jpg", "info&exp=1")
 	p, _ := New(Config{SignKeys: [][]byte{key1}, Presets: map[string]string{"thumb": "w=200"}})
 	f.Fuzz(func(t *testing.T, path, query string) {
 		r, err := p.Parse(path, query)
@@ -186,6 +187,9 @@ func FuzzParse(f *testing.F) {
 			if seg == ".." || seg == "." || seg == "" {
 				t.Fatalf("escaping public id %q", r.PublicID)
 			}
+		}
+		if r.Info && r.Options != "" {
+			t.Fatalf("info with options %q", r.Options)
 		}
 		// Options are normalised: parsing them again is a fixed point.
 		r2, err := p.expand(r.Options)

@@ -92,6 +92,11 @@ type Request struct {
 	// Expires is when the signed URL stops being valid (its exp parameter);
 	// zero for a URL without one.
 	Expires time.Time
+	// Info reports the info parameter (InfoParam): the client asks for the
+	// image's description as JSON instead of an image. Options is then
+	// empty: info takes no other option (ErrBadQuery), and is allowed in
+	// presets-only mode.
+	Info bool
 }
 
 // Parse parses a request's raw path and raw query (both as sent) at the
@@ -135,6 +140,9 @@ func (p *Parser) ParseAt(rawPath, rawQuery string, now time.Time) (Request, erro
 	}
 	if !r.Expires.IsZero() && !now.Before(r.Expires) {
 		return Request{}, fmt.Errorf("%w: signed URL expired", ErrSignature)
+	}
+	if r.Info, err = infoOnly(params); err != nil || r.Info {
+		return r, err
 	}
 	if r.Options, err = p.expandParams(params); err != nil {
 		return Request{}, err
