@@ -19,7 +19,9 @@
 // info.go (?info: the image's description as a JSON variant, package
 // imageinfo),
 // respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
-// hot.go (owner forwarding, fallback, non-owner hot copies), internal.go,
+// hot.go (owner forwarding, fallback, non-owner hot copies), feedposition.go
+// (a peer's answer from before an origin event this node applied is
+// refused), internal.go,
 // status.go, purge.go, feed.go (the internal port, purges, the origin's
 // event feed), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
 // (OpenTelemetry spans, when Config.TracerProvider is set).

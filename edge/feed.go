@@ -57,6 +57,7 @@ func (s *Server) catchUp(limit time.Duration) int64 {
 	if err != nil {
 		s.log.Warn("cannot load feed position, starting from 0", "err", err)
 	}
+	s.feed.advance(after)
 	if limit <= 0 {
 		return after
 	}
@@ -107,6 +108,7 @@ func (s *Server) applyEvents(events []Event, after int64) int64 {
 			s.log.Warn("cannot save feed position", "err", err)
 		}
 	}
+	s.feed.advance(after)
 	return after
 }
 

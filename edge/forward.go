@@ -25,8 +25,9 @@ var relayedHeaders = []string{
 // forward sends the request to the variant's owner once and relays the
 // answer. It returns false, writing nothing, when the owner cannot answer
 // (unreachable, timed out, or failing with a 5xx other than an origin
-// error), so the caller serves the request itself: a dying peer costs no
-// client errors.
+// error) or answered from before an origin event this node has applied
+// (feedPositions), so the caller serves the request itself: a dying or
+// lagging peer costs no client errors and no stale copy.
 func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool {
 	fctx, cancel := context.WithTimeout(s.ctx, s.cfg.ForwardTimeout)
 	defer cancel()
@@ -45,6 +46,11 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 	err := s.deps.Peers.Forward(fctx, owner.InternalAddr, &ctx.Request, resp)
 	if span != nil {
 		endForwardSpan(span, resp, err)
+	}
+	if err == nil && relayable(resp.StatusCode()) {
+		if pos, known := peer.FeedPosition(&resp.Header); !s.feed.peerCurrent(r.tenant, pos, known) {
+			err = errPeerBehind
+		}
 	}
 	if err != nil || !relayable(resp.StatusCode()) {
 		s.metrics.forwards.WithLabelValues("fallback").Inc()

@@ -96,6 +96,7 @@ func (s *Server) servePeerVariant(ctx *fasthttp.RequestCtx) {
 	}
 	uri := ctx.Request.Header.RequestURI()
 	ctx.Request.Header.SetRequestURIBytes(append([]byte(nil), uri[len(peer.PathVariant):]...))
+	s.setFeedPosition(ctx)
 	// Not counted in pixcdn_requests_total: the node the client reached
 	// counts it (as "peer"), so cluster-wide sums count each request once.
 	start := time.Now()
@@ -118,6 +119,7 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 		span := s.startServerSpan(ctx, spanPeerOriginal, time.Now())
 		defer func() { endServerSpan(span, ctx, nil, resNone) }()
 	}
+	s.setFeedPosition(ctx)
 	rawPath := string(ctx.Request.Header.RequestURI()[len(peer.PathOriginal):])
 	rawPath, _, _ = strings.Cut(rawPath, "?")
 	tenant, id, err := imgurl.Split(rawPath)
@@ -138,6 +140,15 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	writePeerOriginal(ctx, &e)
+}
+
+// setFeedPosition stamps a peer answer, before it is made, with the feed
+// position this node has applied (see feedPositions): the answer reflects
+// at least every event up to it.
+func (s *Server) setFeedPosition(ctx *fasthttp.RequestCtx) {
+	if s.deps.Events != nil {
+		peer.SetFeedPosition(&ctx.Response.Header, s.feed.applied.Load())
+	}
 }
 
 func writePeerOriginal(ctx *fasthttp.RequestCtx, e *Entry) {

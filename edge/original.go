@@ -29,7 +29,10 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 	}
 	if owner, self := s.deps.Ring.Owner(key); !self && s.deps.Peers != nil {
 		o, err := s.originalFromOwner(ctx, owner, tenant, publicID, revalidate)
+		current := s.feed.peerCurrent(tenant, o.FeedPosition, o.FeedPositionKnown)
 		switch {
+		case !current:
+			err = errPeerBehind
 		case err == nil:
 			s.metrics.forwards.WithLabelValues("ok").Inc()
 			e, err := s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
@@ -198,5 +201,15 @@ func originalType(body []byte) (string, error) {
 	return m.Format.ContentType(), nil
 }
 
-// toEdge converts a peer's original.
-func toEdgeOriginal(o peer.Original) Original { return Original(o) }
+// errPeerBehind: a peer answered from before an origin event this node
+// has applied (see feedPositions).
+var errPeerBehind = errors.New("peer has not applied an origin event this node has")
+
+// toEdgeOriginal converts a peer's original.
+func toEdgeOriginal(o peer.Original) Original {
+	return Original{
+		Body: o.Body, ETag: o.ETag, ContentType: o.ContentType, CacheControl: o.CacheControl,
+		Visibility: o.Visibility, LastModified: o.LastModified, Version: o.Version, Tags: o.Tags,
+		NotModified: o.NotModified,
+	}
+}

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,5 +180,38 @@ func TestNoHotCopyOfSignedImages(t *testing.T) {
 	}
 	if r := a.get("/acme/s.jpg?w=5&fm=png"); r.code != 403 {
 		t.Fatalf("unsigned request for a signed image: %d", r.code)
+	}
+}
+
+// TestPeersBehindAnOriginEventAreNotTrusted: a node that has applied an
+// origin event never takes the old version from a peer that has not yet
+// (here the owner b, whose feed is slow), neither a forwarded variant nor
+// an original; once b has applied the event, a forwards to it again.
+func TestPeersBehindAnOriginEventAreNotTrusted(t *testing.T) {
+	withFeed := func(_ *Config, d *Deps) {
+		d.Events, d.FeedState = &feed{}, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+	}
+	a, b := twoNodes(t, withFeed)
+	if r := a.get("/acme/cat.jpg?w=40&fm=png"); r.code != 200 || r.h("X-Cache") != "PEER" || r.body != catJPEG+"|w=40|png" {
+		t.Fatalf("warm-up through the owner: %d %q %q", r.code, r.h("X-Cache"), r.body)
+	}
+	newer := fakeJPEG("NEWCAT")
+	b.origin.put("acme", "cat.jpg", Original{Body: []byte(newer), ETag: `"def"`, ContentType: "image/jpeg", Version: 4,
+		CacheControl: "public, max-age=60", Visibility: "public"})
+	event := PurgeRequest{Tenant: "acme", IDs: []string{"cat.jpg"}, Event: 70, Seq: 7, At: time.Now()}
+	a.srv.applyPurge(&event, "push") // b has not applied it
+
+	r := a.get("/acme/cat.jpg?w=40&fm=png")
+	if r.code != 200 || r.body != newer+"|w=40|png" || r.h("X-Cache") == "PEER" {
+		t.Fatalf("after the event, while the owner lags: %d %q %q", r.code, r.h("X-Cache"), r.body)
+	}
+	if r := a.get("/acme/cat.jpg"); r.code != 200 || r.body != newer {
+		t.Fatalf("original after the event, while the owner lags: %d %q %q", r.code, r.h("X-Cache"), r.body)
+	}
+
+	b.srv.applyPurge(&event, "push")
+	b.srv.feed.advance(7)
+	if r := a.get("/acme/cat.jpg?w=41&fm=png"); r.code != 200 || r.h("X-Cache") != "PEER" || r.body != newer+"|w=41|png" {
+		t.Fatalf("once the owner has applied the event: %d %q %q", r.code, r.h("X-Cache"), r.body)
 	}
 }

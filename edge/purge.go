@@ -193,6 +193,9 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 			defer s.settling.add(purge, time.Now().Add(s.settleAfter))
 		}
 	}
+	if s.deps.Events != nil {
+		s.feed.noteEvent(p.Tenant, p.Seq)
+	}
 	s.purgeLocal(purge)
 	if p.At.IsZero() {
 		return

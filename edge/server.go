@@ -72,7 +72,10 @@ type Server struct {
 
 	// settling holds origin events' purges to apply once more, settleAfter
 	// (purgeSettle; tests shorten it) after their first application.
-	settling    *settleQueue
+	settling *settleQueue
+	// feed is what this node has applied of the origin's event feed, to
+	// refuse peer answers from before it (feedPositions).
+	feed        *feedPositions
 	settleAfter time.Duration
 
 	ctx    context.Context // cancelled by Close; parent of fills and background work
@@ -116,7 +119,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
 		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096),
-		settling: newSettleQueue(), settleAfter: purgeSettle,
+		settling: newSettleQueue(), settleAfter: purgeSettle, feed: newFeedPositions(),
 		signedImages: newNegCache(cfg.NegativeEntries), misses: clientquota.New(cfg.MaxMissesPerClient),
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),

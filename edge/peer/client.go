@@ -85,7 +85,8 @@ func (c *Client) do(ctx context.Context, addr string, req *fasthttp.Request, res
 // FetchOriginal asks the peer at addr for an original it owns. With
 // revalidate, the peer answers only with an original it has just confirmed
 // with the origin (Cache-Control: no-cache). The returned Body is a copy
-// owned by the caller.
+// owned by the caller. The peer's feed position (HeaderFeedPosition) is in
+// the returned Original also when err is ErrNotFound.
 func (c *Client) FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool) (Original, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -106,7 +107,9 @@ func (c *Client) FetchOriginal(ctx context.Context, addr, tenant, publicID strin
 		}
 		return o, nil
 	case fasthttp.StatusNotFound:
-		return Original{}, ErrNotFound
+		var o Original
+		o.FeedPosition, o.FeedPositionKnown = FeedPosition(&resp.Header)
+		return o, ErrNotFound
 	default:
 		return Original{}, fmt.Errorf("%w: %s answered %d", ErrPeer, addr, code)
 	}
@@ -132,6 +135,10 @@ type Original struct {
 	Version      int64
 	Tags         []string
 	NotModified  bool
+	// FeedPosition is the sending peer's HeaderFeedPosition, when
+	// FeedPositionKnown.
+	FeedPosition      int64
+	FeedPositionKnown bool
 }
 
 // WriteOriginalHeaders sets the headers describing o on a response.
@@ -157,6 +164,7 @@ func readOriginal(h *fasthttp.ResponseHeader) Original {
 	}
 	o.LastModified, _ = fasthttp.ParseHTTPDate(h.Peek(fasthttp.HeaderLastModified))
 	o.Version, _ = strconv.ParseInt(string(h.Peek(HeaderVersion)), 10, 64)
+	o.FeedPosition, o.FeedPositionKnown = FeedPosition(h)
 	if tags := string(h.Peek(HeaderTags)); tags != "" {
 		o.Tags = strings.Split(tags, ",")
 	}

@@ -3,6 +3,7 @@ package peer
 import (
 	"crypto/subtle"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -32,7 +33,28 @@ const (
 	// cheaper format): the forwarding node relays it but keeps no hot
 	// copy of it.
 	HeaderProvisional = "Pixcdn-Provisional"
+	// HeaderFeedPosition, on a peer's answer, is the origin event feed
+	// position the peer had applied when it began answering: every event
+	// with a sequence number up to it had been applied there. Absent when
+	// the peer follows no event feed.
+	HeaderFeedPosition = "Pixcdn-Feed-Position"
 )
+
+// SetFeedPosition sets HeaderFeedPosition on a peer answer.
+func SetFeedPosition(h *fasthttp.ResponseHeader, pos int64) {
+	h.Set(HeaderFeedPosition, strconv.FormatInt(pos, 10))
+}
+
+// FeedPosition reads HeaderFeedPosition from a peer answer; known is false
+// when the peer sent none (or an unreadable one).
+func FeedPosition(h *fasthttp.ResponseHeader) (pos int64, known bool) {
+	v := h.Peek(HeaderFeedPosition)
+	if len(v) == 0 {
+		return 0, false
+	}
+	pos, err := strconv.ParseInt(string(v), 10, 64)
+	return pos, err == nil
+}
 
 // Sentinel errors returned by Client.
 var (
