@@ -33,7 +33,7 @@
 #
 # The summary goes to stdout and OUT/summary-DATE.txt (OUT: .run/bench-miss).
 set -euo pipefail
-ROUNDS=${ROUNDS:-9} REQS=${REQS:-42} DUR=${DUR:-30s} ZIPF_ROUNDS=${ZIPF_ROUNDS:-3} CONNS=${CONNS:-16}
+ROUNDS=${ROUNDS:-15} REQS=${REQS:-21} DUR=${DUR:-30s} ZIPF_ROUNDS=${ZIPF_ROUNDS:-3} CONNS=${CONNS:-16}
 SERVER_CPU=${SERVER_CPU:-1} LOAD_CPU=${LOAD_CPU:-0} MASTER_BOUND=${MASTER_BOUND:-2048}
 PARTS=${PARTS:-formats cold zipf} EFFORTS=${EFFORTS:-0,1,2,3,4,5,6} IMAGES=${IMAGES:-21}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -71,15 +71,18 @@ loadavg() { say "# load average $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
 
 wait_http() { for _ in $(seq 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
 declare -A EPID EPORT
-# start_edge NAME (on|off): a fresh edge pinned to SERVER_CPU, one transform
-# worker, limits wide enough that CONNS connections from one address are
-# never refused (429/503), caches large enough that nothing is evicted.
+# start_edge NAME: a fresh edge, masters on or off as NAME ends (on, -on;
+# off, -off), pinned to SERVER_CPU, one transform worker, a queue and a
+# per-client miss limit wide enough that CONNS connections from one address
+# are never refused for their number (a transform waiting more than the
+# edge's 3 s for the worker is still a 503), caches that evict nothing.
 start_edge() {
   local name=$1 port=$PORT flags=()
   PORT=$((PORT + 2))
-  case $name in
-  on*) flags=(--master-bound "$MASTER_BOUND") ;;
-  off*) [ $HAS_MASTERS = 1 ] && flags=(--master-bound 0) ;;
+  case ${name##*-} in # on, fmt-on, z-on …
+  on) flags=(--master-bound "$MASTER_BOUND") ;;
+  off) [ $HAS_MASTERS = 1 ] && flags=(--master-bound 0) ;;
+  *) echo "start_edge $name: the name must end in on or off"; exit 1 ;;
   esac
   rm -rf "$WORK/cache-$name"
   taskset -c "$SERVER_CPU" "$BIN" edge --public 127.0.0.1:$port --internal 127.0.0.1:$((port + 1)) \
@@ -90,7 +93,13 @@ start_edge() {
   wait_http "http://127.0.0.1:$((port + 1))/readyz"
 }
 stop_edge() { kill "${EPID[$1]}"; wait "${EPID[$1]}" 2>/dev/null || true; rm -rf "$WORK/cache-$1"; }
-hwm_mb() { awk '/VmHWM/{printf "%.0f", $2/1024}' "/proc/${EPID[$1]}/status"; }
+# sources NAME: the edge's counts of transforms by source and of masters
+# made, when it exports them (pixcdn_transform_sources_total, pixcdn_masters_total).
+sources() {
+  curl -sf "http://127.0.0.1:$((EPORT[$1] + 1))/metrics" |
+    awk '/^pixcdn_(transform_sources|masters)_total\{/{sub(/^pixcdn_/, ""); sub(/_total/, ""); printf "%s%s %s", sep, $1, $2; sep = ", "}'
+}
+hwm_mb() { awk '/VmHWM/{printf "%.0f\n", $2/1024}' "/proc/${EPID[$1]}/status"; }
 # cpu_ticks PID: user+system clock ticks PID has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
@@ -132,6 +141,7 @@ part_formats() {
         "$(cut -d' ' -f2 "$WORK/fmt.txt" | awk '{print $1 * 1000}' | sort -n | sed -n '1p;$p' | xargs printf '%.0f-%.0f')" \
         "$(awk -v t=$((a - b)) -v hz="$HZ" -v n=${#PHOTOS[@]} 'BEGIN{print t * 1000 / hz / n}')")"
     done
+    say "  masters $name: $(sources "fmt-$name")"
     stop_edge "fmt-$name"
   done
   loadavg after
@@ -192,7 +202,10 @@ part_cold() {
     [ -s "$WORK/cold-$1.res" ] || continue
     say "    $1/$2: $(ratios "$WORK/cold-$1.res" "$WORK/cold-$2.res" 2 | spread)  [$(ratios "$WORK/cold-$1.res" "$WORK/cold-$2.res" 1 | spread)]"
   done
-  for name in "${EDGES[@]}"; do say "  peak RSS (VmHWM) masters $name: $(hwm_mb "$name") MB"; stop_edge "$name"; done
+  for name in "${EDGES[@]}"; do
+    say "  masters $name: peak RSS (VmHWM) $(hwm_mb "$name") MB; $(sources "$name")"
+    stop_edge "$name"
+  done
   loadavg after
 }
 
@@ -208,6 +221,7 @@ part_zipf() {
       start_edge "z-$j"
       bench_edge "z-$j" "$WORK/zipf.txt" "$WORK/zipf-$j.res" --duration "$DUR" --connections "$CONNS" --timeout 60s
       hwm_mb "z-$j" >>"$WORK/zipf-$j.rss"
+      [ "$i" = 1 ] && say "  round 1, masters $j: $(sources "z-$j")"
       stop_edge "z-$j"
       echo "  round $i masters $j: $(tail -1 "$WORK/zipf-$j.res" | awk '{printf "%d served, %d transforms, p50 %.0f ms, p99 %.0f ms", $3, $4, $5, $6}'), VmHWM $(tail -1 "$WORK/zipf-$j.rss") MB"
     done
