@@ -23,7 +23,8 @@
 // (a peer's answer from before an origin event this node applied is
 // refused), internal.go,
 // status.go, purge.go, feed.go (the internal port, purges, the origin's
-// event feed), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
+// event feed), clusterview.go and clusterpage.go (/_cluster's counters,
+// the cluster-wide view and the live page's files in clusterpage/), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
 // (OpenTelemetry spans, when Config.TracerProvider is set).
 //
 // Freshness: an entry is fresh until max-age, then served stale while it is

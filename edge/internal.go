@@ -50,6 +50,8 @@ func (s *Server) serveInternal(ctx *fasthttp.RequestCtx, metricsHandler fasthttp
 		s.serveReady(ctx)
 	case string(path) == "/_cluster":
 		s.serveCluster(ctx)
+	case bytes.HasPrefix(path, []byte("/_cluster/")):
+		s.serveClusterAsset(ctx)
 	case string(path) == "/_purge":
 		s.servePurge(ctx)
 	case bytes.HasPrefix(path, []byte("/debug/pprof")):

@@ -61,9 +61,11 @@ type Server struct {
 	misses *clientquota.Quota
 	purges *purgeLog
 	memo   *requestMemo
-	hot    *hotCache // nil when disabled
-	policy policyMemo
-	now    func() time.Time // test hook; nil means time.Now
+	// clusterViews reuses the last /_cluster?scope=cluster view briefly.
+	clusterViews clusterViewCache
+	hot          *hotCache // nil when disabled
+	policy       policyMemo
+	now          func() time.Time // test hook; nil means time.Now
 	// tracer is nil with tracing off; propagator reads incoming trace
 	// context (tracing.go).
 	tracer     trace.Tracer

@@ -3,54 +3,47 @@ package edge
 import (
 	"bytes"
 	"encoding/json"
-	"html/template"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 )
 
-// ClusterStatus is the JSON of GET /_cluster.
+// ClusterStatus is the JSON of GET /_cluster: this node's view of the ring,
+// its cache and its counters.
 type ClusterStatus struct {
 	Node        string     `json:"node"`
 	RingVersion uint64     `json:"ring_version"`
 	Members     []Peer     `json:"members"`
 	Cache       CacheStats `json:"cache"`
+	Stats       NodeStats  `json:"stats"`
 }
 
 func (s *Server) clusterStatus() ClusterStatus {
-	st := ClusterStatus{Node: s.cfg.NodeName, Members: s.deps.Ring.Members(), Cache: s.deps.Cache.Stats()}
+	st := ClusterStatus{Node: s.cfg.NodeName, Members: s.deps.Ring.Members(), Cache: s.deps.Cache.Stats(),
+		Stats: s.nodeStats(time.Now())}
 	if v, ok := s.deps.Ring.(RingVersioner); ok {
 		st.RingVersion = v.RingVersion()
 	}
 	return st
 }
 
-var clusterPage = template.Must(template.New("cluster").Funcs(template.FuncMap{"pct": func(f float64) float64 { return f * 100 }}).Parse(`<!doctype html>
-<meta charset="utf-8"><title>pixcdn edge {{.Node}}</title>
-<style>body{font:14px system-ui;margin:2em}td,th{padding:.2em 1em;text-align:left}</style>
-<h1>pixcdn edge {{.Node}}</h1><p>ring version {{.RingVersion}}</p>
-<h2>Members</h2><table><tr><th>name</th><th>internal address</th><th>ring share</th></tr>
-{{range .Members}}<tr><td>{{.Name}}</td><td>{{.InternalAddr}}</td><td>{{printf "%.1f%%" (pct .Share)}}</td></tr>
-{{end}}</table>
-<h2>Cache</h2><table><tr><th>tier</th><th>bytes</th><th>entries</th><th>evictions</th></tr>
-<tr><td>memory</td><td>{{.Cache.MemoryBytes}}</td><td>{{.Cache.MemoryEntries}}</td><td>{{.Cache.MemoryEvictions}}</td></tr>
-<tr><td>disk</td><td>{{.Cache.DiskBytes}}</td><td>{{.Cache.DiskEntries}}</td><td>{{.Cache.DiskEvictions}}</td></tr></table>
-`))
-
-// serveCluster answers /_cluster with JSON, or HTML for browsers
-// (Accept: text/html or ?format=html).
+// serveCluster answers /_cluster: the live page for browsers (Accept:
+// text/html, or ?format=html), otherwise JSON: this node's ClusterStatus,
+// or with ?scope=cluster the ClusterView of every member.
 func (s *Server) serveCluster(ctx *fasthttp.RequestCtx) {
-	st := s.clusterStatus()
 	if string(ctx.QueryArgs().Peek("format")) == "html" ||
 		bytes.Contains(ctx.Request.Header.Peek(fasthttp.HeaderAccept), []byte("text/html")) {
-		ctx.SetContentType("text/html; charset=utf-8")
-		if err := clusterPage.Execute(ctx, st); err != nil {
-			s.log.Warn("cluster page", "err", err)
-		}
+		s.serveClusterAsset(ctx)
 		return
 	}
 	ctx.SetContentType("application/json")
-	_ = json.NewEncoder(ctx).Encode(st)
+	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
+	if string(ctx.QueryArgs().Peek("scope")) == "cluster" {
+		ctx.SetBody(s.clusterView())
+		return
+	}
+	_ = json.NewEncoder(ctx).Encode(s.clusterStatus())
 }
 
 // registerCacheMetrics exports cache size and membership, read at scrape.
