@@ -48,7 +48,7 @@ func (s *Server) fallbackOf(r *request) *request {
 // with fb's (fallbackOf), from the cache or from a fill of its own that
 // counts as the client's miss like any other. orig is the original when
 // the caller read it already.
-func (s *Server) fillFallback(parent context.Context, r, fb *request, client netip.Addr, orig *Entry, now time.Time) (Entry, error) {
+func (s *Server) fillFallback(parent context.Context, r, fb *request, client netip.Addr, orig *source, now time.Time) (Entry, error) {
 	s.renderInBackground(r, orig)
 	e, ok := s.cacheGet(parent, fb.key, keyVariant)
 	if !ok || e.state(now) != fresh {
@@ -76,7 +76,7 @@ func provisional(e Entry, maxAge time.Duration, now time.Time) Entry {
 // which nobody waits for. A fill of r's key already running does it
 // instead (the render is deduplicated with it); when the lane is full the
 // render is dropped, never queued: a later request for r starts it again.
-func (s *Server) renderInBackground(r *request, orig *Entry) {
+func (s *Server) renderInBackground(r *request, orig *source) {
 	key := string(r.key)
 	c, started := s.fills.join(s.ctx, key, s.cfg.FillTimeout, s.takeRenderSlot,
 		func(ctx context.Context, c *fillCall) (Entry, error) {

@@ -127,6 +127,50 @@ func (c *codec) Transform(ctx context.Context, src []byte, v Variant, format str
 	return Rendered{Body: body, ContentType: meta.Format.ContentType(), Format: meta.Format.String()}, nil
 }
 
+// MakeMaster implements MasterCodec when the processor is a
+// transform.MasterProcessor.
+func (c *codec) MakeMaster(ctx context.Context, src []byte, bound int) (Rendered, transform.Size, error) {
+	mp, ok := c.p.(transform.MasterProcessor)
+	if !ok {
+		return Rendered{}, transform.Size{}, fmt.Errorf("%w: the processor makes no masters", transform.ErrNoMaster)
+	}
+	body, meta, err := mp.MakeMaster(ctx, src, bound)
+	if err != nil {
+		if errors.Is(err, transform.ErrNoMaster) {
+			return Rendered{}, transform.Size{}, err
+		}
+		return Rendered{}, transform.Size{}, mapTransformError(err)
+	}
+	r := Rendered{Body: body, ContentType: meta.Format.ContentType(), Format: meta.Format.String()}
+	return r, transform.Size{W: meta.Width, H: meta.Height}, nil
+}
+
+// MasterFits implements MasterCodec.
+func (c *codec) MasterFits(v Variant, orig, master transform.Size) bool {
+	mp, ok := c.p.(transform.MasterProcessor)
+	o, parsed := v.Opts.(transform.Options)
+	return ok && parsed && !v.Original && mp.MasterFits(orig, master, o)
+}
+
+// TransformMaster implements MasterCodec. The format is chosen from the
+// master's Meta, which decides as the original's would: a master is a
+// still, with alpha exactly when the original has it.
+func (c *codec) TransformMaster(ctx context.Context, master []byte, orig transform.Size, v Variant, format string) (Rendered, error) {
+	mp, ok := c.p.(transform.MasterProcessor)
+	o, parsed := v.Opts.(transform.Options)
+	if !ok || !parsed {
+		return Rendered{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
+	}
+	if err := c.chooseFormat(&o, master, format); err != nil {
+		return Rendered{}, err
+	}
+	body, meta, err := mp.ProcessMaster(ctx, master, orig, o)
+	if err != nil {
+		return Rendered{}, mapTransformError(err)
+	}
+	return Rendered{Body: body, ContentType: meta.Format.ContentType(), Format: meta.Format.String()}, nil
+}
+
 // chooseFormat sets o.Format (and o.Accepts for negotiated variants).
 func (c *codec) chooseFormat(o *transform.Options, src []byte, format string) error {
 	if !strings.HasPrefix(format, autoPrefix) {

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"pixcdn/edge/imgurl"
+	"pixcdn/transform"
 )
 
 // Config is the edge's request-path configuration. cmd/pixcdn fills it from
@@ -83,6 +84,11 @@ type Config struct {
 	// node missed while it was down before it returns (0: not at all, the
 	// feed is followed in the background only). Default 5s.
 	CatchUpTimeout time.Duration
+	// MasterBound is the long side, in pixels, above which the ring owner
+	// of an original makes a working master of it (master.go) when the
+	// Codec is a MasterCodec; 0 makes every variant from its original.
+	// Default 2048.
+	MasterBound int
 	// Limits protect the public listener.
 	Limits Limits
 	// Logger receives operational logs. Default slog.Default().
@@ -148,6 +154,7 @@ func DefaultConfig() Config {
 		HotMaxBytes:        256 << 10,
 		HotTTL:             10 * time.Second,
 		CatchUpTimeout:     5 * time.Second,
+		MasterBound:        2048,
 		Limits: Limits{
 			MaxHeaderBytes: 8 << 10, MaxURLBytes: 2048, MaxConnsPerIP: 512, MaxConns: 65536, WriteBufferBytes: 4 << 10,
 			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
@@ -181,6 +188,9 @@ func (c Config) Validate() error {
 	}
 	if c.FormatBudgets && (c.FallbackMaxAge < time.Second || c.BackgroundRenders < 1) {
 		return errors.New("edge: with FormatBudgets, FallbackMaxAge must be ≥ 1s and BackgroundRenders ≥ 1")
+	}
+	if c.MasterBound < 0 || c.MasterBound > transform.MaxSide {
+		return fmt.Errorf("edge: MasterBound must be 0 (off) to %d", transform.MaxSide)
 	}
 	if c.MaxMissesPerClient < 0 {
 		return errors.New("edge: MaxMissesPerClient must not be negative (0 disables)")

@@ -3,6 +3,8 @@ package edge
 import (
 	"context"
 	"time"
+
+	"pixcdn/transform"
 )
 
 // This file lists every dependency of the edge as the small interfaces it
@@ -120,6 +122,25 @@ type FormatBudget interface {
 	// with while format's variant is made, and false when format is not
 	// negotiated or its variant is not slow to make.
 	Cheaper(format string) (cheaper string, ok bool)
+}
+
+// MasterCodec is implemented by a Codec that makes working masters
+// (NewCodec's, over a transform.MasterProcessor): pre-shrunk copies of
+// large originals that smaller variants are made from (see master.go).
+// With another Codec, or Config.MasterBound 0, every variant is made from
+// its original.
+type MasterCodec interface {
+	// MakeMaster returns the master of src, whose long side is bound,
+	// and its size; an error wrapping transform.ErrNoMaster when src
+	// needs none (its long side is within bound, or it is animated).
+	MakeMaster(ctx context.Context, src []byte, bound int) (Rendered, transform.Size, error)
+	// MasterFits reports whether v can be made from a master of size
+	// master of an original of size orig. Pure and cheap.
+	MasterFits(v Variant, orig, master transform.Size) bool
+	// TransformMaster is Transform from a master of an original of size
+	// orig: the result has the size Transform gives from the original,
+	// and the same format.
+	TransformMaster(ctx context.Context, master []byte, orig transform.Size, v Variant, format string) (Rendered, error)
 }
 
 // Rendered is a transform's output.

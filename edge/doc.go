@@ -18,6 +18,8 @@
 // original.go (originals: own cache, their ring owner, the origin),
 // info.go (?info: the image's description as a JSON variant, package
 // imageinfo),
+// master.go (working masters: made by an original's owner, cached beside
+// it, sent to variant owners; Config.MasterBound),
 // respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
 // hot.go (owner forwarding, fallback, non-owner hot copies), feedposition.go
 // (a peer's answer from before an origin event this node applied is

@@ -136,12 +136,19 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	revalidate := string(ctx.Request.Header.Peek(fasthttp.HeaderCacheControl)) == "no-cache"
+	guard := s.deps.Cache.Guard(ImageRef{Tenant: tenant, PublicID: id})
 	e, err := s.ownOriginal(fctx, tenant, id, revalidate)
 	if err != nil {
 		s.writeError(ctx, err)
 		return
 	}
-	writePeerOriginal(ctx, &e)
+	src := source{Entry: e, own: true}
+	if q := ctx.QueryArgs().Peek(peer.QueryVariant); len(q) > 0 && s.masters != nil {
+		if v, err := s.deps.Codec.Parse(string(q)); err == nil {
+			src = s.masterFor(fctx, e, &v, guard)
+		}
+	}
+	writePeerOriginal(ctx, &src)
 }
 
 // setFeedPosition stamps a peer answer, before it is made, with the feed
@@ -153,19 +160,24 @@ func (s *Server) setFeedPosition(ctx *fasthttp.RequestCtx) {
 	}
 }
 
-func writePeerOriginal(ctx *fasthttp.RequestCtx, e *Entry) {
+// writePeerOriginal answers a peer with src: the original, or its master
+// with both sizes.
+func writePeerOriginal(ctx *fasthttp.RequestCtx, src *source) {
 	visibility := "public"
-	if e.Image.Signed {
+	if src.Image.Signed {
 		visibility = "signed"
 	}
 	o := peer.Original{
-		ETag: e.ETag, ContentType: e.ContentType, CacheControl: e.Policy.Header(),
-		Visibility: visibility, LastModified: e.LastModified, Version: e.Image.Version, Tags: e.Image.Tags,
+		ETag: src.ETag, ContentType: src.ContentType, CacheControl: src.Policy.Header(),
+		Visibility: visibility, LastModified: src.LastModified, Version: src.Image.Version, Tags: src.Image.Tags,
+	}
+	if src.fromMaster() {
+		o.Size, o.MasterSize = formatSize(src.orig), formatSize(src.master)
 	}
 	peer.WriteOriginalHeaders(&ctx.Response.Header, &o)
-	if inm := ctx.Request.Header.Peek(fasthttp.HeaderIfNoneMatch); len(inm) > 0 && etagListMatches(inm, []byte(e.ETag)) {
+	if inm := ctx.Request.Header.Peek(fasthttp.HeaderIfNoneMatch); len(inm) > 0 && etagListMatches(inm, []byte(src.ETag)) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
-	ctx.Response.SetBodyRaw(e.Body)
+	ctx.Response.SetBodyRaw(src.Body)
 }

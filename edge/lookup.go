@@ -73,7 +73,7 @@ func (s *Server) fillMiss(parent context.Context, r *request, client netip.Addr,
 
 // fillFor joins or starts r's fill for client (see fillMiss), with orig
 // when the caller read the original already.
-func (s *Server) fillFor(parent context.Context, r *request, client netip.Addr, orig *Entry) (Entry, error) {
+func (s *Server) fillFor(parent context.Context, r *request, client netip.Addr, orig *source) (Entry, error) {
 	key := string(r.key)
 	c, started := s.fills.join(parent, key, s.cfg.FillTimeout, func() bool { return s.misses.Acquire(client) },
 		func(ctx context.Context, c *fillCall) (Entry, error) {
@@ -91,31 +91,33 @@ func (s *Server) fillFor(parent context.Context, r *request, client netip.Addr, 
 // visibleOriginal returns ErrForbidden when r is unsigned and its image is
 // signed, so such a request never costs a transform; it decides from what
 // this node knows (its memo of signed images, its cached original) or else
-// from the original itself, fetched once (the fill needs it anyway) and
-// remembered. It returns the original when it had to read one, for the
-// fill to reuse; nil when r is signed or asks for the original. A fetch
-// runs under parent.
-func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Time) (*Entry, error) {
+// from the original itself, fetched once (the fill needs it anyway: it may
+// be the master a peer sent for r) and remembered. It returns the source
+// when it had to read one, for the fill to reuse; nil when r is signed or
+// asks for the original. A fetch runs under parent.
+func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Time) (*source, error) {
 	if r.signed || r.variant.Original {
 		return nil, nil
 	}
 	if s.signedImages.has(r.origKey, now) {
 		return nil, ErrForbidden
 	}
-	orig, ok := s.cacheGet(parent, r.origKey, keyOriginal)
-	if !ok {
+	var src source
+	if orig, ok := s.cacheGet(parent, r.origKey, keyOriginal); ok {
+		src = source{Entry: orig, own: true}
+	} else {
 		ctx, cancel := context.WithTimeout(parent, s.cfg.RequestTimeout)
 		defer cancel()
 		var err error
-		if orig, err = s.originalFor(ctx, r.tenant, r.publicID, false); err != nil {
+		if src, err = s.originalFor(ctx, r.tenant, r.publicID, false, s.masterVariant(r)); err != nil {
 			return nil, err
 		}
 	}
-	if orig.Image.Signed {
+	if src.Image.Signed {
 		s.signedImages.add(r.origKey, now.Add(s.cfg.NegativeTTL))
 		return nil, ErrForbidden
 	}
-	return &orig, nil
+	return &src, nil
 }
 
 // clientOf is the address that stands for the client of a request: its
@@ -180,7 +182,7 @@ func (s *Server) fill(r *request, prev *Entry) (Entry, error) {
 }
 
 // makeEntry runs inside r's fill c: the original, or the variant.
-func (s *Server) makeEntry(ctx context.Context, c *fillCall, r *request, prev, orig *Entry) (e Entry, err error) {
+func (s *Server) makeEntry(ctx context.Context, c *fillCall, r *request, prev *Entry, orig *source) (e Entry, err error) {
 	ctx, span := s.startSpan(ctx, "fill", trace.SpanKindInternal)
 	defer func() { endSpan(span, err) }()
 	if r.variant.Original {
@@ -205,8 +207,9 @@ func (s *Server) await(key string, c *fillCall) (Entry, error) {
 	}
 }
 
-// fillVariant runs inside the variant's fill c.
-func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev, orig *Entry) (Entry, error) {
+// fillVariant runs inside the variant's fill c. orig is the source
+// visibleOriginal read, if any.
+func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev *Entry, orig *source) (Entry, error) {
 	// Re-check the cache inside the fill: another fill for this key may
 	// have finished between our miss and the start of this one; without the
 	// re-check the variant would be fetched and transformed twice.
@@ -215,7 +218,7 @@ func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev,
 	}
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: r.tenant, PublicID: r.publicID})
 	if orig == nil || orig.state(s.clock()) != fresh || prev != nil {
-		o, err := s.originalFor(ctx, r.tenant, r.publicID, prev != nil)
+		o, err := s.originalFor(ctx, r.tenant, r.publicID, prev != nil, s.masterVariant(r))
 		if err != nil {
 			return Entry{}, err
 		}
@@ -224,39 +227,55 @@ func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev,
 	if prev != nil && prev.OriginETag == orig.ETag {
 		e := *prev
 		e.Policy = orig.Policy
-		e.inheritTimes(orig)
+		e.inheritTimes(&orig.Entry)
 		s.deps.Cache.Set(r.key, e, guard)
 		return e, nil
 	}
+	src := *orig
+	if v := s.masterVariant(r); v != nil && src.own && s.ownsOriginal(r) {
+		src = s.masterFor(ctx, src.Entry, v, guard)
+	}
 	c.transforming.Store(true)
-	out, err := s.transform(ctx, r, orig.Body)
+	out, err := s.transform(ctx, r, &src)
 	if err != nil {
 		return Entry{}, err
 	}
 	e := Entry{
-		Body: out.Body, ContentType: out.ContentType, ETag: variantETag(orig, r.variant.Canonical, r.format),
+		Body: out.Body, ContentType: out.ContentType, ETag: variantETag(&orig.Entry, r.variant.Canonical, r.format),
 		LastModified: orig.LastModified, Image: orig.Image, Policy: orig.Policy, OriginETag: orig.ETag,
 	}
-	e.inheritTimes(orig)
+	e.inheritTimes(&orig.Entry)
 	s.deps.Cache.Set(r.key, e, guard)
 	return e, nil
 }
 
-// transform makes r's variant from src, under a span with an event per
-// pipeline step when traced.
-func (s *Server) transform(ctx context.Context, r *request, src []byte) (out Rendered, err error) {
+// ownsOriginal reports whether this node is the ring owner of r's
+// original (it then makes and keeps the original's master).
+func (s *Server) ownsOriginal(r *request) bool {
+	_, self := s.deps.Ring.Owner(r.origKey)
+	return self
+}
+
+// transform makes r's variant from src (its master or the original),
+// under a span with an event per pipeline step when traced.
+func (s *Server) transform(ctx context.Context, r *request, src *source) (out Rendered, err error) {
 	start := time.Now()
 	if s.tracer != nil {
 		var span trace.Span
-		ctx, span = s.startTransformSpan(ctx, r, src)
+		ctx, span = s.startTransformSpan(ctx, r, src.Body)
 		defer func() { endTransformSpan(span, out, err) }()
 	}
-	out, err = s.render(ctx, r, src)
+	if src.fromMaster() {
+		out, err = s.masters.TransformMaster(ctx, src.Body, src.orig, r.variant, r.format)
+	} else {
+		out, err = s.render(ctx, r, src.Body)
+	}
 	if err != nil {
 		return Rendered{}, err
 	}
 	s.metrics.transforms.WithLabelValues(out.Format).Inc()
 	s.metrics.transformDur.WithLabelValues(out.Format).Observe(time.Since(start).Seconds())
+	s.metrics.transformSources.WithLabelValues(src.label()).Inc()
 	return out, nil
 }
 

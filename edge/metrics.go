@@ -39,6 +39,11 @@ type metrics struct {
 	staleIfError prometheus.Counter
 	fallbacks    prometheus.Counter
 	renders      *prometheus.CounterVec
+	// transformSources counts transforms by what they were made from
+	// (master, original); masters counts working masters made (made,
+	// failed).
+	transformSources *prometheus.CounterVec
+	masters          *prometheus.CounterVec
 
 	// hot-path children resolved once: [result][code class index]
 	hitOK    prometheus.Counter
@@ -81,6 +86,12 @@ func newMetrics() *metrics {
 	m.staleIfError = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pixcdn_stale_if_error_total", Help: "Stale entries served because the origin failed.",
 	})
+	m.transformSources = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pixcdn_transform_sources_total", Help: "Transforms by what they were made from: a working master or the original.",
+	}, []string{"source"})
+	m.masters = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pixcdn_masters_total", Help: "Working masters made by this node (made), or that it failed to make (failed).",
+	}, []string{"result"})
 	m.fallbacks = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pixcdn_format_fallbacks_total",
 		Help: "Negotiated requests answered with a cheaper format while their slow one (AVIF, JPEG XL) is made.",
@@ -90,7 +101,7 @@ func newMetrics() *metrics {
 		Help: "Slow variants rendered in the background, by result: started, then done or failed; dropped when the lane was full.",
 	}, []string{"result"})
 	m.reg.MustRegister(m.requests, m.duration, m.transforms, m.transformDur, m.originFetch,
-		m.forwards, m.members, m.purgeLag, m.staleIfError, m.fallbacks, m.renders,
+		m.forwards, m.members, m.purgeLag, m.staleIfError, m.fallbacks, m.renders, m.transformSources, m.masters,
 		// The process's own: memory, GC, goroutines, CPU, open files.
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.resolveHot()

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/singleflight"
 
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
@@ -19,45 +20,75 @@ import (
 // once for the whole cluster), or, if the owner fails, from the origin
 // directly. With revalidate (the variant is being revalidated) only a fresh
 // original will do, and origin failures are returned, not papered over with
-// a stale original.
-func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
+// a stale original. With v set (masters on), the owner may send the
+// original's working master instead when v fits within it.
+func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool, v *Variant) (source, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
 	if e, ok := s.cacheGet(ctx, key, keyOriginal); ok {
 		if st := e.state(s.clock()); st == fresh || (st == staleServable && !revalidate) {
-			return e, nil
+			return source{Entry: e, own: true}, nil
 		}
 	}
 	if owner, self := s.deps.Ring.Owner(key); !self && s.deps.Peers != nil {
-		o, err := s.originalFromOwner(ctx, owner, tenant, publicID, revalidate)
+		o, err := s.originalFromOwner(ctx, owner, tenant, publicID, revalidate, s.masterQuery(v))
 		current := s.feed.peerCurrent(tenant, o.FeedPosition, o.FeedPositionKnown)
 		switch {
 		case !current:
 			err = errPeerBehind
 		case err == nil:
 			s.metrics.forwards.WithLabelValues("ok").Inc()
-			e, err := s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
-			if err != nil {
-				s.neg.addErr(key, s.clock().Add(s.cfg.NegativeTTL), err)
-			}
-			return e, err
+			return s.sourceFromPeer(tenant, publicID, key, o)
 		case errors.Is(err, peer.ErrNotFound):
 			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
-			return Entry{}, ErrNotFound
+			return source{}, ErrNotFound
 		}
 		s.metrics.forwards.WithLabelValues("fallback").Inc()
 		s.log.Debug("original owner failed, fetching from origin", "owner", owner.Name, "err", err)
 	}
-	return s.ownOriginal(ctx, tenant, publicID, revalidate)
+	e, err := s.ownOriginal(ctx, tenant, publicID, revalidate)
+	return source{Entry: e, own: true}, err
 }
 
-// originalFromOwner fetches the original from its owner, under a client
-// span when traced.
-func (s *Server) originalFromOwner(ctx context.Context, owner Peer, tenant, publicID string, revalidate bool) (peer.Original, error) {
+// masterQuery is the variant named to the original's owner, for which it
+// may send the master: v's canonical options (see masterVariant).
+func (s *Server) masterQuery(v *Variant) string {
+	if v == nil {
+		return ""
+	}
+	return v.Canonical
+}
+
+// sourceFromPeer builds the source a peer sent: the original, or its
+// master with both sizes.
+func (s *Server) sourceFromPeer(tenant, publicID string, key []byte, o peer.Original) (source, error) {
+	e, err := s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
+	if err != nil {
+		s.neg.addErr(key, s.clock().Add(s.cfg.NegativeTTL), err)
+		return source{}, err
+	}
+	src := source{Entry: e}
+	if o.MasterSize != "" {
+		orig, ok1 := parseSize(o.Size)
+		master, ok2 := parseSize(o.MasterSize)
+		if !ok1 || !ok2 {
+			return source{}, fmt.Errorf("%w: bad master sizes %q, %q", ErrOrigin, o.Size, o.MasterSize)
+		}
+		src.orig, src.master = orig, master
+	}
+	return src, nil
+}
+
+// originalFromOwner fetches the original (or its master for variant) from
+// its owner, under a client span when traced.
+func (s *Server) originalFromOwner(ctx context.Context, owner Peer, tenant, publicID string, revalidate bool, variant string) (peer.Original, error) {
 	ctx, span := s.startSpan(ctx, "original from owner", trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attribute.String("pixcdn.peer", owner.Name), attribute.Bool("pixcdn.revalidate", revalidate))
 	}
-	o, err := s.deps.Peers.FetchOriginal(ctx, owner.InternalAddr, tenant, publicID, revalidate)
+	o, err := s.deps.Peers.FetchOriginal(ctx, owner.InternalAddr, tenant, publicID, revalidate, variant)
+	if err == nil && span.IsRecording() {
+		span.SetAttributes(attribute.Bool("pixcdn.master", o.MasterSize != ""))
+	}
 	failure := err
 	if errors.Is(err, peer.ErrNotFound) && span.IsRecording() {
 		span.SetAttributes(attribute.Bool("pixcdn.not_found", true))
@@ -102,6 +133,12 @@ func (s *Server) original(ctx context.Context, tenant, publicID string, prev *En
 		defer cancel()
 		return s.fetchOriginal(fctx, key, tenant, publicID, prev)
 	})
+	return awaitEntry(ctx, ch, ErrOriginTimeout)
+}
+
+// awaitEntry waits for the Entry of a flight (s.flights) or for ctx to
+// end, then returns ctx's error wrapped with timeout.
+func awaitEntry(ctx context.Context, ch <-chan singleflight.Result, timeout error) (Entry, error) {
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -109,7 +146,7 @@ func (s *Server) original(ctx context.Context, tenant, publicID string, prev *En
 		}
 		return res.Val.(Entry), nil
 	case <-ctx.Done():
-		return Entry{}, fmt.Errorf("%w: %w", ErrOriginTimeout, ctx.Err())
+		return Entry{}, fmt.Errorf("%w: %w", timeout, ctx.Err())
 	}
 }
 
@@ -205,7 +242,7 @@ func originalType(body []byte) (string, error) {
 // has applied (see feedPositions).
 var errPeerBehind = errors.New("peer has not applied an origin event this node has")
 
-// toEdgeOriginal converts a peer's original.
+// toEdgeOriginal converts a peer's original (or master).
 func toEdgeOriginal(o peer.Original) Original {
 	return Original{
 		Body: o.Body, ETag: o.ETag, ContentType: o.ContentType, CacheControl: o.CacheControl,

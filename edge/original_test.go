@@ -93,7 +93,7 @@ func (svgPeer) Forward(context.Context, string, *fasthttp.Request, *fasthttp.Res
 	return errors.New("svgPeer: no forwards")
 }
 
-func (p *svgPeer) FetchOriginal(context.Context, string, string, string, bool) (peer.Original, error) {
+func (p *svgPeer) FetchOriginal(context.Context, string, string, string, bool, string) (peer.Original, error) {
 	p.fetches++
 	return peer.Original{Body: []byte(scriptSVG), ETag: `"svg"`, ContentType: "image/png", Visibility: "public"}, nil
 }

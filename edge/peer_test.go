@@ -21,21 +21,25 @@ type fixedRing struct {
 func (r fixedRing) Owner([]byte) (Peer, bool) { return r.owner, r.self }
 func (r fixedRing) Members() []Peer           { return []Peer{r.owner} }
 
+// memPeerClient is a peer client named name dialling over mn.
+func memPeerClient(t *testing.T, mn *memNet, name string) *peer.Client {
+	t.Helper()
+	cfg := peer.DefaultConfig()
+	cfg.Secret, cfg.Self, cfg.Dial = testSecret, name, mn.dial
+	c, err := peer.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // twoNodes starts node a (non-owner) and node b (owner of every key), with
 // real peer clients over in-memory listeners. Both share one origin; opts
 // apply to both.
 func twoNodes(t *testing.T, opts ...nodeOption) (a, b *testNode) {
 	t.Helper()
 	mn := &memNet{lns: map[string]interface{ Dial() (net.Conn, error) }{}}
-	client := func(name string) *peer.Client {
-		cfg := peer.DefaultConfig()
-		cfg.Secret, cfg.Self, cfg.Dial = testSecret, name, mn.dial
-		c, err := peer.NewClient(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	client := func(name string) *peer.Client { return memPeerClient(t, mn, name) }
 	owner := Peer{Name: "b", InternalAddr: "b:9"}
 	b = newTestNode(t, append(opts, func(_ *Config, d *Deps) { d.Ring, d.Peers = fixedRing{owner: owner, self: true}, client("b") })...)
 	a = newTestNode(t, append(opts, func(_ *Config, d *Deps) {

@@ -40,7 +40,7 @@ type Deps struct {
 // PeerClient talks to other edge nodes (edge/peer.Client).
 type PeerClient interface {
 	Forward(ctx context.Context, addr string, req *fasthttp.Request, resp *fasthttp.Response) error
-	FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool) (peer.Original, error)
+	FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool, variant string) (peer.Original, error)
 }
 
 // Server is one edge node's request path: a public handler and an internal
@@ -64,8 +64,11 @@ type Server struct {
 	// clusterViews reuses the last /_cluster?scope=cluster view briefly.
 	clusterViews clusterViewCache
 	hot          *hotCache // nil when disabled
-	policy       policyMemo
-	now          func() time.Time // test hook; nil means time.Now
+	// masters is the Codec's MasterCodec; nil when masters are off
+	// (Config.MasterBound 0, or a Codec without them).
+	masters MasterCodec
+	policy  policyMemo
+	now     func() time.Time // test hook; nil means time.Now
 	// tracer is nil with tracing off; propagator reads incoming trace
 	// context (tracing.go).
 	tracer     trace.Tracer
@@ -130,6 +133,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.newTracing(cfg)
 	if b, ok := deps.Codec.(FormatBudget); ok && cfg.FormatBudgets {
 		s.budget, s.renders = b, make(chan struct{}, cfg.BackgroundRenders)
+	}
+	if mc, ok := deps.Codec.(MasterCodec); ok && cfg.MasterBound > 0 {
+		s.masters = mc
 	}
 	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
 		s.hot = newHotCache(cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)

@@ -137,6 +137,7 @@ func endSpan(span trace.Span, err error) {
 const (
 	keyVariant  = "variant"
 	keyOriginal = "original"
+	keyMaster   = "master"
 )
 
 // cacheGet reads key on the miss path. When ctx's span records, it adds a

@@ -46,6 +46,7 @@ type edgeSettings struct {
 	Preset           []string `flag:"preset" help:"named preset NAME:OPTIONS, e.g. thumb:w=200&h=200&fit=cover (repeatable)"`
 	PresetsOnly      bool     `flag:"presets-only" help:"allow only presets (p=), no free-form options"`
 	HotEntries       int      `flag:"hot-entries" help:"popular variants owned by other nodes kept here briefly (0 disables)"`
+	MasterBound      int      `flag:"master-bound" help:"long side in pixels above which an original's ring owner makes a working master (a pre-shrunk copy) once, and variants that fit within it are made from it; 0 makes every variant from the original"`
 	Pprof            bool     `flag:"pprof" help:"serve /debug/pprof on the internal port to requests with Authorization: Bearer <cluster secret>"`
 
 	Workers            int           `flag:"workers" help:"transforms running at once (default: the number of CPUs)"`
@@ -85,7 +86,7 @@ func defaultEdgeSettings() *edgeSettings {
 		logSettings: defaultLogSettings(), traceSettings: defaultTraceSettings(),
 		Public: "127.0.0.1:8080", Internal: "127.0.0.1:8180",
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
-		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024,
+		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024, MasterBound: edge.DefaultConfig().MasterBound,
 		MaxOutputPixels: transform.DefaultLimits().MaxOutputPixels, MaxEffectWork: transform.DefaultLimits().MaxEffectWork,
 		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10, WriteBuffer: 4 << 10,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
@@ -108,6 +109,8 @@ func (s *edgeSettings) validate() error {
 		return errors.New("tls-cert and tls-key: give both or neither")
 	case s.PublicHTTP != "" && s.TLSCert == "":
 		return errors.New("public-http: only with --tls-cert (it redirects to https)")
+	case s.MasterBound < 0 || s.MasterBound > transform.MaxSide:
+		return fmt.Errorf("master-bound: %d is outside 0 (off)…%d", s.MasterBound, transform.MaxSide)
 	case s.HTTPSPort < 0 || s.HTTPSPort > 65535:
 		return fmt.Errorf("https-port: %d is not a port", s.HTTPSPort)
 	case s.MaxHeader < edge.MinHeaderBytes:

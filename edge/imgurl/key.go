@@ -30,3 +30,12 @@ func appendField(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '|')
 }
+
+// MasterKey returns the cache key of the working master of an original
+// (kept by the original's ring owner, beside OriginalKey).
+func MasterKey(tenant, publicID string) []byte {
+	b := make([]byte, 0, 8+len(tenant)+len(publicID))
+	b = append(b, "m1|"...)
+	b = appendField(b, tenant)
+	return appendField(b, publicID)
+}

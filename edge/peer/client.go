@@ -84,14 +84,21 @@ func (c *Client) do(ctx context.Context, addr string, req *fasthttp.Request, res
 
 // FetchOriginal asks the peer at addr for an original it owns. With
 // revalidate, the peer answers only with an original it has just confirmed
-// with the origin (Cache-Control: no-cache). The returned Body is a copy
-// owned by the caller. The peer's feed position (HeaderFeedPosition) is in
-// the returned Original also when err is ErrNotFound.
-func (c *Client) FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool) (Original, error) {
+// with the origin (Cache-Control: no-cache). With variant (canonical
+// options) set, the peer may answer with the original's working master
+// when that variant fits within it (Original.MasterSize set). The returned
+// Body is a copy owned by the caller. The peer's feed position
+// (HeaderFeedPosition) is in the returned Original also when err is
+// ErrNotFound.
+func (c *Client) FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool, variant string) (Original, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(PathOriginal + "/" + escapePath(tenant) + "/" + escapePath(publicID))
+	uri := PathOriginal + "/" + escapePath(tenant) + "/" + escapePath(publicID)
+	if variant != "" {
+		uri += "?" + QueryVariant + "=" + url.QueryEscape(variant)
+	}
+	req.SetRequestURI(uri)
 	if revalidate {
 		req.Header.Set(fasthttp.HeaderCacheControl, "no-cache")
 	}
@@ -139,6 +146,9 @@ type Original struct {
 	// FeedPositionKnown.
 	FeedPosition      int64
 	FeedPositionKnown bool
+	// Size and MasterSize ("WxH") are set when Body is the original's
+	// working master: the sizes of the original and of the master.
+	Size, MasterSize string
 }
 
 // WriteOriginalHeaders sets the headers describing o on a response.
@@ -154,6 +164,10 @@ func WriteOriginalHeaders(h *fasthttp.ResponseHeader, o *Original) {
 	if len(o.Tags) > 0 {
 		h.Set(HeaderTags, strings.Join(o.Tags, ","))
 	}
+	if o.MasterSize != "" {
+		h.Set(HeaderSize, o.Size)
+		h.Set(HeaderMasterSize, o.MasterSize)
+	}
 }
 
 func readOriginal(h *fasthttp.ResponseHeader) Original {
@@ -161,6 +175,7 @@ func readOriginal(h *fasthttp.ResponseHeader) Original {
 		ETag: string(h.Peek(fasthttp.HeaderETag)), ContentType: string(h.ContentType()),
 		CacheControl: string(h.Peek(fasthttp.HeaderCacheControl)),
 		Visibility:   string(h.Peek(HeaderVisibility)),
+		Size:         string(h.Peek(HeaderSize)), MasterSize: string(h.Peek(HeaderMasterSize)),
 	}
 	o.LastModified, _ = fasthttp.ParseHTTPDate(h.Peek(fasthttp.HeaderLastModified))
 	o.Version, _ = strconv.ParseInt(string(h.Peek(HeaderVersion)), 10, 64)

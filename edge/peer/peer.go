@@ -38,6 +38,16 @@ const (
 	// with a sequence number up to it had been applied there. Absent when
 	// the peer follows no event feed.
 	HeaderFeedPosition = "Pixcdn-Feed-Position"
+	// HeaderSize and HeaderMasterSize ("WxH") answer an original fetch
+	// that named a variant (QueryVariant) with the original's master: the
+	// size of the original and of the master the body holds. Without
+	// them the body is the original.
+	HeaderSize       = "Pixcdn-Size"
+	HeaderMasterSize = "Pixcdn-Master-Size"
+	// QueryVariant is the query parameter of an original fetch naming the
+	// variant (canonical options) the original is wanted for: the owner
+	// may then answer with the original's working master.
+	QueryVariant = "variant"
 )
 
 // SetFeedPosition sets HeaderFeedPosition on a peer answer.

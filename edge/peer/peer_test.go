@@ -72,15 +72,15 @@ func peerServer(t *testing.T) *Client {
 func TestFetchOriginal(t *testing.T) {
 	c := peerServer(t)
 	ctx := context.Background()
-	o, err := c.FetchOriginal(ctx, "b:1", "acme", "café/x y.png", false)
+	o, err := c.FetchOriginal(ctx, "b:1", "acme", "café/x y.png", false, "")
 	if err != nil || string(o.Body) != "PNG" || o.ETag != `"e"` || o.Version != 9 || o.Visibility != "signed" ||
 		len(o.Tags) != 2 || !o.LastModified.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) || o.ContentType != "image/png" {
 		t.Fatalf("original: %+v %v", o, err)
 	}
-	if _, err := c.FetchOriginal(ctx, "b:1", "acme", "nope.png", false); !errors.Is(err, ErrNotFound) {
+	if _, err := c.FetchOriginal(ctx, "b:1", "acme", "nope.png", false, ""); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing: %v", err)
 	}
-	if _, err := c.FetchOriginal(ctx, "b:1", "acme", "down.png", false); !errors.Is(err, ErrPeer) {
+	if _, err := c.FetchOriginal(ctx, "b:1", "acme", "down.png", false, ""); !errors.Is(err, ErrPeer) {
 		t.Fatalf("failing peer: %v", err)
 	}
 }

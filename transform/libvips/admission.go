@@ -44,12 +44,24 @@ func newAdmission(workers, queueDepth int, maxWait time.Duration) *admission {
 // returns ErrOverloaded when the queue is full or no worker was granted
 // within maxWait, and ctx.Err() if ctx ends while waiting. On nil the
 // caller must call release.
+//
+// Background work (transform.IsBackground) takes a worker only when none
+// is busy and nobody waits, and otherwise fails at once with
+// ErrOverloaded: it never waits in the queue ahead of a request.
 func (a *admission) acquire(ctx context.Context) error {
 	a.mu.Lock()
 	if a.running < a.workers && a.waiting == 0 {
+		if transform.IsBackground(ctx) && a.running > 0 {
+			a.mu.Unlock()
+			return fmt.Errorf("%w: busy, background work dropped", transform.ErrOverloaded)
+		}
 		a.running++
 		a.mu.Unlock()
 		return nil
+	}
+	if transform.IsBackground(ctx) {
+		a.mu.Unlock()
+		return fmt.Errorf("%w: busy, background work dropped", transform.ErrOverloaded)
 	}
 	if a.waiting >= a.queueDepth {
 		a.mu.Unlock()

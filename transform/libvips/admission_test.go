@@ -2,6 +2,7 @@ package libvips
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -73,5 +74,27 @@ func TestAdmissionWaitersGivingUpLeaveNoTrace(t *testing.T) {
 	}
 	if err := a.acquire(context.Background()); err != nil {
 		t.Fatalf("the worker was not freed: %v", err)
+	}
+}
+
+// Background work runs only on an idle processor and never queues: with
+// one of two workers busy it is refused at once, and it leaves both
+// workers to requests once it holds one.
+func TestAdmissionBackgroundOnlyWhenIdle(t *testing.T) {
+	a := newAdmission(2, 16, 10*time.Second)
+	bg := transform.WithBackground(context.Background())
+	if err := a.acquire(bg); err != nil {
+		t.Fatalf("idle processor refused background work: %v", err)
+	}
+	if err := a.acquire(context.Background()); err != nil {
+		t.Fatalf("a request waited behind background work: %v", err)
+	}
+	if err := a.acquire(bg); err == nil || !errors.Is(err, transform.ErrOverloaded) {
+		t.Fatalf("busy processor: background acquire = %v, want ErrOverloaded at once", err)
+	}
+	a.release()
+	a.release()
+	if running, waiting := a.load(); running != 0 || waiting != 0 {
+		t.Fatalf("after all: %d running, %d waiting", running, waiting)
 	}
 }

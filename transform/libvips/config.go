@@ -46,6 +46,9 @@ type Config struct {
 	PNGCompression int
 	// GIFEffort is the GIF quantisation effort 1..10; default 4.
 	GIFEffort int
+	// MasterQuality is the JPEG quality (1..100) of working masters
+	// (MakeMaster); default 95 (docs/benchmarks.md, "Working masters").
+	MasterQuality int
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -66,6 +69,7 @@ func DefaultConfig() Config {
 		WebPEffort:     2,
 		PNGCompression: 6,
 		GIFEffort:      4,
+		MasterQuality:  95,
 	}
 }
 
@@ -87,6 +91,7 @@ func (c Config) Validate() error {
 		{inRange(c.WebPEffort, 0, 6), "WebPEffort must be 0..6"},
 		{inRange(c.PNGCompression, 0, 9), "PNGCompression must be 0..9"},
 		{inRange(c.GIFEffort, 1, 10), "GIFEffort must be 1..10"},
+		{inRange(c.MasterQuality, 1, 100), "MasterQuality must be 1..100"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

@@ -23,6 +23,10 @@ type job struct {
 	out      []byte
 	meta     transform.Meta
 	observe  transform.StepObserver // nil unless the caller observes steps
+	steps    []step                 // pipeline, or masterPipeline
+	// fromMaster: src is a working master, not the original (never
+	// served in place of the variant: see preferSource).
+	fromMaster bool
 }
 
 // step is one stage of the pipeline; it replaces j.img or fills j.out.
@@ -50,7 +54,7 @@ var pipeline = []step{
 // run executes the pipeline.
 func (j *job) run() error {
 	defer j.close()
-	for _, s := range pipeline {
+	for _, s := range j.steps {
 		if err := j.ctx.Err(); err != nil {
 			return err
 		}

@@ -61,6 +61,20 @@ func newPlan(srcW, srcH int, o transform.Options, animated bool) plan {
 	return p
 }
 
+// exact pins the size vips_thumbnail makes to the one the plan gives a
+// srcW×srcH source (a forced resize to it), so that libvips' rounding
+// after shrink-on-load cannot take a pixel off a side derived from the
+// aspect ratio, and a master of the source resizes to the same size. Plans
+// with libvips' own crop already give the box exactly.
+func (p plan) exact(srcW, srcH int) plan {
+	if p.crop != vips.InterestingNone || p.size == vips.SizeForce {
+		return p
+	}
+	p.thumbW, p.thumbH = p.resized(srcW, srcH)
+	p.size = vips.SizeForce
+	return p
+}
+
 // pixels returns, for one frame of a srcW×srcH source, the largest image
 // the plan holds (peak) and the size of its result before any effect
 // (out), in pixels. They bound the work of the steps after decode.

@@ -52,11 +52,17 @@ func (p *Processor) Close() error {
 // running is not interrupted: the context is checked between steps, and the
 // limits bound how long one step can take.
 func (p *Processor) Process(ctx context.Context, src []byte, opts transform.Options) ([]byte, transform.Meta, error) {
+	return p.execute(ctx, func() (*job, error) { return p.newJob(ctx, src, opts, nil) })
+}
+
+// execute runs the job newJob makes: entry, admission, the steps. newJob
+// runs after entry and before a worker is taken.
+func (p *Processor) execute(ctx context.Context, newJob func() (*job, error)) ([]byte, transform.Meta, error) {
 	if !p.enter() {
 		return nil, transform.Meta{}, fmt.Errorf("%w: processor closed", transform.ErrOverloaded)
 	}
 	defer p.wg.Done()
-	j, err := p.newJob(ctx, src, opts)
+	j, err := newJob()
 	if err != nil {
 		return nil, transform.Meta{}, err
 	}
@@ -89,36 +95,57 @@ func (p *Processor) enter() bool {
 }
 
 // newJob validates the options, probes the source and plans the geometry,
-// refusing work beyond Config.Limits, before any decoding.
-func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Options) (*job, error) {
+// refusing work beyond Config.Limits, before any decoding. With orig set,
+// src is a master of an original of that size, and the geometry is the
+// original's.
+func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Options, orig *transform.Size) (*job, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	if !opts.Format.Writable() {
 		return nil, &transform.OptionError{Param: "fm", Reason: "must be a concrete output format"}
 	}
-	if len(src) > p.cfg.Limits.MaxSourceBytes {
-		return nil, fmt.Errorf("%w: more than %d bytes", transform.ErrTooLarge, p.cfg.Limits.MaxSourceBytes)
-	}
-	in, err := transform.Probe(src)
+	in, err := p.probe(src)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.cfg.Limits.Check(in); err != nil {
-		return nil, err
-	}
-	j := &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: opts.Normalize()}
+	j := &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: opts.Normalize(), steps: pipeline}
 	j.animated = in.Frames > 1 && (j.opts.Format == transform.WebP || j.opts.Format == transform.GIF)
-	j.plan = newPlan(in.Width, in.Height, j.opts, j.animated)
+	geometry := transform.Size{W: in.Width, H: in.Height}
+	if orig != nil {
+		geometry, j.fromMaster = *orig, true
+		if j.animated || !p.MasterFits(geometry, transform.Size{W: in.Width, H: in.Height}, j.opts) {
+			return nil, &transform.OptionError{Param: "w", Reason: "larger than the master"}
+		}
+	}
+	j.plan = newPlan(geometry.W, geometry.H, j.opts, j.animated)
+	if !j.animated {
+		j.plan = j.plan.exact(geometry.W, geometry.H)
+	}
 	frames := int64(1)
 	if j.animated {
 		frames = int64(in.Frames)
 	}
-	peak, out := j.plan.pixels(in.Width, in.Height)
+	peak, out := j.plan.pixels(geometry.W, geometry.H)
 	if err := p.cfg.Limits.CheckWork(j.opts, in.Pixels()*frames, peak*frames, out); err != nil {
 		return nil, err
 	}
 	return j, nil
+}
+
+// probe reads src's header and checks it against Config.Limits.
+func (p *Processor) probe(src []byte) (transform.Meta, error) {
+	if len(src) > p.cfg.Limits.MaxSourceBytes {
+		return transform.Meta{}, fmt.Errorf("%w: more than %d bytes", transform.ErrTooLarge, p.cfg.Limits.MaxSourceBytes)
+	}
+	in, err := transform.Probe(src)
+	if err != nil {
+		return transform.Meta{}, err
+	}
+	if err := p.cfg.Limits.Check(in); err != nil {
+		return transform.Meta{}, err
+	}
+	return in, nil
 }
 
 // runSafely runs the pipeline, turning a Go panic in it into ErrCorrupt so
