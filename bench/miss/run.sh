@@ -122,7 +122,7 @@ first_touch() {
 part_formats() {
   say ""; say "## AVIF and WebP at 800 px, one request at a time, each photo once per format (medians over the photos)"
   loadavg before
-  local name fm p
+  local name fm p src
   for name in "${EDGES[@]}"; do
     start_edge "fmt-$name"
     first_touch "fmt-$name" >/dev/null
@@ -141,7 +141,7 @@ part_formats() {
         "$(cut -d' ' -f2 "$WORK/fmt.txt" | awk '{print $1 * 1000}' | sort -n | sed -n '1p;$p' | xargs printf '%.0f-%.0f')" \
         "$(awk -v t=$((a - b)) -v hz="$HZ" -v n=${#PHOTOS[@]} 'BEGIN{print t * 1000 / hz / n}')")"
     done
-    say "  masters $name: $(sources "fmt-$name")"
+    src=$(sources "fmt-$name"); [ -z "$src" ] || say "  masters $name: $src"
     stop_edge "fmt-$name"
   done
   loadavg after
@@ -167,7 +167,7 @@ part_cold() {
   say ""; say "## Cold mixed widths: $ROUNDS rounds of $REQS requests, every request a new width 300-799 px WebP, 2 connections, 1 worker"
   loadavg before
   "$WORK/tracegen" -dir "$WORK/img/bench" -kind cold -rounds "$ROUNDS" -per-round "$REQS" -out "$WORK/cold"
-  local name targets=() i k j
+  local name targets=() i k j src
   for name in "${EDGES[@]}"; do
     start_edge "$name"
     say "  first touch of the $IMAGES originals (one 100 px WebP each), masters $name: $(first_touch "$name") s"
@@ -203,7 +203,8 @@ part_cold() {
     say "    $1/$2: $(ratios "$WORK/cold-$1.res" "$WORK/cold-$2.res" 2 | spread)  [$(ratios "$WORK/cold-$1.res" "$WORK/cold-$2.res" 1 | spread)]"
   done
   for name in "${EDGES[@]}"; do
-    say "  masters $name: peak RSS (VmHWM) $(hwm_mb "$name") MB; $(sources "$name")"
+    src=$(sources "$name")
+    say "  masters $name: peak RSS (VmHWM) $(hwm_mb "$name") MB${src:+; $src}"
     stop_edge "$name"
   done
   loadavg after
@@ -213,7 +214,7 @@ part_zipf() {
   say ""; say "## Zipf mix: Zipf(0.9) over $IMAGES photos × 50 widths (200-1180 px) × {webp, jpeg}, from cold, $CONNS connections, $DUR, 1 worker"
   loadavg before
   "$WORK/tracegen" -dir "$WORK/img/bench" -kind zipf -n 300000 -out "$WORK/zipf.txt"
-  local i k j name
+  local i k j name src
   for name in "${EDGES[@]}"; do : >"$WORK/zipf-$name.res"; : >"$WORK/zipf-$name.rss"; done
   for i in $(seq "$ZIPF_ROUNDS"); do
     for k in "${!EDGES[@]}"; do
@@ -221,7 +222,8 @@ part_zipf() {
       start_edge "z-$j"
       bench_edge "z-$j" "$WORK/zipf.txt" "$WORK/zipf-$j.res" --duration "$DUR" --connections "$CONNS" --timeout 60s
       hwm_mb "z-$j" >>"$WORK/zipf-$j.rss"
-      [ "$i" = 1 ] && say "  round 1, masters $j: $(sources "z-$j")"
+      src=$(sources "z-$j")
+      [ "$i" != 1 ] || [ -z "$src" ] || say "  round 1, masters $j: $src"
       stop_edge "z-$j"
       echo "  round $i masters $j: $(tail -1 "$WORK/zipf-$j.res" | awk '{printf "%d served, %d transforms, p50 %.0f ms, p99 %.0f ms", $3, $4, $5, $6}'), VmHWM $(tail -1 "$WORK/zipf-$j.rss") MB"
     done
