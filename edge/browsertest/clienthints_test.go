@@ -13,73 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"pixcdn/internal/testca"
 	"pixcdn/internal/testenv"
 )
-
-// hintWatch records, for one tab, the request headers Chromium sent and
-// the responses it got, by request, from the DevTools protocol's events.
-type hintWatch struct {
-	mu        sync.Mutex
-	sent      map[network.RequestID]network.Headers
-	responses map[network.RequestID]*network.Response
-}
-
-func watchHints(t *testing.T, ctx context.Context) *hintWatch {
-	t.Helper()
-	w := &hintWatch{sent: map[network.RequestID]network.Headers{}, responses: map[network.RequestID]*network.Response{}}
-	ctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	sent := chromedp.Events(ctx, network.RequestWillBeSentExtraInfo)
-	responses := chromedp.Events(ctx, network.ResponseReceived)
-	go func() {
-		for ev, err := range sent {
-			if err != nil {
-				return
-			}
-			w.mu.Lock()
-			w.sent[ev.RequestID] = ev.Headers
-			w.mu.Unlock()
-		}
-	}()
-	go func() {
-		for ev, err := range responses {
-			if err != nil {
-				return
-			}
-			w.mu.Lock()
-			w.responses[ev.RequestID] = ev.Response
-			w.mu.Unlock()
-		}
-	}()
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
-// exchange returns the headers sent for, and the response to, the request
-// for url; nil when the browser made none.
-func (w *hintWatch) exchange(url string) (network.Headers, *network.Response) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for id, r := range w.responses {
-		if r.URL == url {
-			return w.sent[id], r
-		}
-	}
-	return nil, nil
-}
 
 // writePhoto writes an 800×600 JPEG as acme/photo.jpg under a new dir:
 // origin root and returns the root.
@@ -130,7 +71,7 @@ func TestBrowserSendsDPRHintOverHTTPS(t *testing.T) {
 	spki := sha256.Sum256(leaf.Cert.RawSubjectPublicKeyInfo)
 	browser := testenv.Browser(t,
 		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])))
-	w := watchHints(t, browser)
+	w := watchNetwork(t, browser, true)
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
 
@@ -152,10 +93,11 @@ func TestBrowserSendsDPRHintOverHTTPS(t *testing.T) {
 	if width != 400 {
 		t.Errorf("the image is %d px wide, want 400 (w=200 at DPR 2)", width)
 	}
-	sent, resp := w.exchange(imgURL)
-	if resp == nil {
+	x, ok := w.last(imgURL)
+	if !ok {
 		t.Fatalf("no response for %s among the browser's network events", imgURL)
 	}
+	sent, resp := x.sent, x.resp
 	if got := header(sent, "Sec-CH-DPR"); got != "2" {
 		t.Errorf("the image request carried Sec-CH-DPR %q, want 2 (headers %v)", got, sent)
 	}

@@ -77,7 +77,7 @@ function render(view) {
   document.getElementById("node").textContent = "— seen from " + view.node;
   const members = document.getElementById("members");
   replaceRows(members, "tbody", view.members.map((m) =>
-    row([m.name, m.internal_addr, num(percent(m.share)), num(String(m.ring_version || view.ring_version))])));
+    row([m.name, m.internal_addr, num(percent(m.share)), num(m.ring_version)])));
 
   const traffic = [], cache = [];
   let totalRequests = 0, totalTransforms = 0, rated = false;
@@ -106,12 +106,18 @@ function render(view) {
   replaceRows(document.getElementById("cache"), "tbody", cache);
 }
 
+// parseView parses the cluster view, keeping ring versions (64-bit
+// hashes, beyond a JavaScript number's 53 bits) as decimal strings.
+function parseView(text) {
+  return JSON.parse(text.replace(/"ring_version":(\d+)/g, '"ring_version":"$1"'));
+}
+
 async function refresh() {
   const state = document.getElementById("state");
   try {
     const resp = await fetch("/_cluster?scope=cluster", { headers: { Accept: "application/json" }, cache: "no-store" });
     if (!resp.ok) throw new Error("HTTP " + resp.status);
-    render(await resp.json());
+    render(parseView(await resp.text()));
     state.textContent = "live, updated " + new Date().toLocaleTimeString();
     state.className = "";
     document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
