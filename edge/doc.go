@@ -15,13 +15,15 @@
 // flight.go (one fill per key, cancelled when its last waiter leaves),
 // budget.go (format budgets: a negotiated AVIF or JPEG XL miss answered
 // with a cheaper format while the slow one renders on a background lane),
-// original.go (originals: own cache, their ring owner, the origin),
+// original.go (originals: own cache, their ring owner, the origin;
+// unservable ones remembered in package negcache),
 // info.go (?info: the image's description as a JSON variant, package
 // imageinfo),
 // master.go (working masters: made by an original's owner, cached beside
 // it, sent to variant owners; Config.MasterBound),
-// respond.go (headers, 304, errors), errors.go (statusFor), forward.go and
-// hot.go (owner forwarding, fallback, non-owner hot copies), feedposition.go
+// respond.go (headers, 304, errors), errors.go (statusFor), forward.go
+// (owner forwarding, fallback, non-owner hot copies kept in package
+// hotcache), feedposition.go
 // (a peer's answer from before an origin event this node applied is
 // refused), internal.go,
 // status.go, purge.go, feed.go (the internal port, purges, the origin's

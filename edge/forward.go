@@ -68,8 +68,10 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx, r *request, owner Peer) bool 
 	ctx.Response.Header.SetCanonical(hdrXCache, []byte("PEER"))
 	ctx.Response.SetBody(resp.Body())
 	provisional := len(resp.Header.Peek(peer.HeaderProvisional)) > 0
-	if resp.StatusCode() == fasthttp.StatusOK && !provisional && s.hot.admit(r.key) {
-		s.hot.put(r.key, hotEntryFrom(r, resp, s.clock(), s.cfg.DefaultPolicy), s.clock())
+	if resp.StatusCode() == fasthttp.StatusOK && !provisional && s.hot.Admit(r.key) {
+		if e, now := hotEntryFrom(r, resp, s.clock(), s.cfg.DefaultPolicy), s.clock(); !e.Image.Signed {
+			s.hot.Put(r.key, e, len(e.Body), e.FreshUntil.Sub(now), now)
+		}
 	}
 	return true
 }

@@ -131,7 +131,7 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 	}
 	fctx, cancel := context.WithTimeout(s.requestContext(ctx, s.ctx), s.cfg.RequestTimeout)
 	defer cancel()
-	if err, ok := s.neg.get(imgurl.OriginalKey(tenant, id), s.clock()); ok {
+	if err, ok := s.neg.Get(imgurl.OriginalKey(tenant, id), s.clock()); ok {
 		s.writeError(ctx, err)
 		return
 	}

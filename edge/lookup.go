@@ -42,7 +42,7 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx, hop bool, r *request, now time
 			return e, nil, res, err
 		}
 	}
-	if err, ok := s.neg.get(r.origKey, now); ok {
+	if err, ok := s.neg.Get(r.origKey, now); ok {
 		return e, nil, resMiss, err
 	}
 	*e, err = s.fillMiss(s.requestContext(ctx, s.ctx), r, s.clientOf(ctx, hop), now)
@@ -99,7 +99,7 @@ func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Ti
 	if r.signed || r.variant.Original {
 		return nil, nil
 	}
-	if s.signedImages.has(r.origKey, now) {
+	if s.signedImages.Has(r.origKey, now) {
 		return nil, ErrForbidden
 	}
 	var src source
@@ -114,7 +114,7 @@ func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Ti
 		}
 	}
 	if src.Image.Signed {
-		s.signedImages.add(r.origKey, now.Add(s.cfg.NegativeTTL))
+		s.signedImages.Add(r.origKey, now.Add(s.cfg.NegativeTTL), ErrForbidden)
 		return nil, ErrForbidden
 	}
 	return &src, nil

@@ -39,7 +39,7 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 			s.metrics.forwards.WithLabelValues("ok").Inc()
 			return s.sourceFromPeer(tenant, publicID, key, o)
 		case errors.Is(err, peer.ErrNotFound):
-			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
+			s.neg.Add(key, s.clock().Add(s.cfg.NegativeTTL), ErrNotFound)
 			return source{}, ErrNotFound
 		}
 		s.metrics.forwards.WithLabelValues("fallback").Inc()
@@ -63,7 +63,7 @@ func (s *Server) masterQuery(v *Variant) string {
 func (s *Server) sourceFromPeer(tenant, publicID string, key []byte, o peer.Original) (source, error) {
 	e, err := s.entryFromOriginal(tenant, publicID, toEdgeOriginal(o))
 	if err != nil {
-		s.neg.addErr(key, s.clock().Add(s.cfg.NegativeTTL), err)
+		s.neg.Add(key, s.clock().Add(s.cfg.NegativeTTL), err)
 		return source{}, err
 	}
 	src := source{Entry: e}
@@ -172,7 +172,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 	s.metrics.originFetch.WithLabelValues(result).Inc()
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			s.neg.add(key, s.clock().Add(s.cfg.NegativeTTL))
+			s.neg.Add(key, s.clock().Add(s.cfg.NegativeTTL), ErrNotFound)
 		}
 		return Entry{}, err
 	}
@@ -182,7 +182,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 		e.Policy = ParsePolicy(o.CacheControl, s.cfg.DefaultPolicy)
 		e.stamp(s.clock())
 	} else if e, err = s.entryFromOriginal(tenant, publicID, o); err != nil {
-		s.neg.addErr(key, s.clock().Add(s.cfg.NegativeTTL), err)
+		s.neg.Add(key, s.clock().Add(s.cfg.NegativeTTL), err)
 		return Entry{}, err
 	}
 	s.deps.Cache.Set(key, e, guard)

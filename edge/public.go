@@ -92,7 +92,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx, hop bool, start time.Time) (r 
 	now := s.clockAt(start)
 	if !hop && s.deps.Peers != nil {
 		if owner, self := s.deps.Ring.Owner(r.key); !self {
-			if e, ok := s.hot.get(r.key, now); ok {
+			if e, ok := s.hot.Get(r.key, now); ok {
 				s.respond(ctx, r, &e, nil, resHit, now)
 				return r, resHit, false
 			}

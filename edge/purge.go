@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -48,12 +49,12 @@ func (p *PurgeRequest) validate() error {
 // memoised entries and negative answers.
 func (s *Server) purgeLocal(purge Purge) {
 	s.deps.Cache.Purge(purge)
-	s.hot.purge(purge)
+	s.hot.Purge(func(e Entry) bool { return purgeCovers(purge, &e.Image) })
 	// After the cache purge: an entry read before it carries the old
 	// generation and is dropped from the requests' L0 slots.
 	s.gen.Add(1)
-	s.neg.clear()
-	s.signedImages.clear()
+	s.neg.Clear()
+	s.signedImages.Clear()
 }
 
 // dedupKey is the key under which deliveries of one origin event are
@@ -203,4 +204,30 @@ func (s *Server) applyPurge(p *PurgeRequest, path string) {
 	lag := max(s.clock().Sub(p.At), 0)
 	s.metrics.purgeLag.WithLabelValues(path).Observe(lag.Seconds())
 	s.log.Debug("origin event applied", "event", p.Event, "seq", p.Seq, "path", path, "lag", lag)
+}
+
+// purgeCovers reports whether p selects the image ref.
+func purgeCovers(p Purge, r *ImageRef) bool {
+	if p.Tenant == "" {
+		return p.All
+	}
+	if p.Tenant != r.Tenant {
+		return false
+	}
+	if p.All {
+		return true
+	}
+	for _, id := range p.PublicIDs {
+		if id == r.PublicID {
+			return true
+		}
+	}
+	for _, t := range p.Tags {
+		for _, rt := range r.Tags {
+			if t == rt {
+				return true
+			}
+		}
+	}
+	return p.Prefix != "" && strings.HasPrefix(r.PublicID, p.Prefix)
 }

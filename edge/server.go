@@ -18,7 +18,9 @@ import (
 	"pixcdn/edge/clientquota"
 	"pixcdn/edge/connlimit"
 	"pixcdn/edge/connwatch"
+	"pixcdn/edge/hotcache"
 	"pixcdn/edge/imgurl"
+	"pixcdn/edge/negcache"
 	"pixcdn/edge/peer"
 )
 
@@ -51,10 +53,10 @@ type Server struct {
 	log     *slog.Logger
 	parser  *imgurl.Parser
 	metrics *metrics
-	neg     *negCache
+	neg     *negcache.Cache
 	// signedImages remembers, by original key, images known to be signed,
 	// so unsigned requests for them are refused before any fill.
-	signedImages *negCache
+	signedImages *negcache.Cache
 	flights      singleflight.Group // original fetches, by original key
 	fills        fillGroup          // variant and original fills, by request key
 	// misses bounds the fills one client may wait on at once.
@@ -63,7 +65,7 @@ type Server struct {
 	memo   *requestMemo
 	// clusterViews reuses the last /_cluster?scope=cluster view briefly.
 	clusterViews clusterViewCache
-	hot          *hotCache // nil when disabled
+	hot          *hotcache.Cache[Entry] // nil when disabled; never holds signed images
 	// masters is the Codec's MasterCodec; nil when masters are off
 	// (Config.MasterBound 0, or a Codec without them).
 	masters MasterCodec
@@ -123,9 +125,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, deps: deps, log: cfg.Logger, parser: parser, metrics: newMetrics(),
-		neg: newNegCache(cfg.NegativeEntries), purges: newPurgeLog(4096),
+		neg: negcache.New(cfg.NegativeEntries), purges: newPurgeLog(4096),
 		settling: newSettleQueue(), settleAfter: purgeSettle, feed: newFeedPositions(),
-		signedImages: newNegCache(cfg.NegativeEntries), misses: clientquota.New(cfg.MaxMissesPerClient),
+		signedImages: negcache.New(cfg.NegativeEntries), misses: clientquota.New(cfg.MaxMissesPerClient),
 		memo:   newRequestMemo(16384),
 		revals: make(chan struct{}, cfg.Revalidations), ready: make(chan struct{}),
 		connLimit: connlimit.New(cfg.Limits.MaxConnsPerIP),
@@ -138,7 +140,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.masters = mc
 	}
 	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
-		s.hot = newHotCache(cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
+		s.hot = hotcache.New[Entry](cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.registerCacheMetrics()
