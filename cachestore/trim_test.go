@@ -198,14 +198,18 @@ func TestTrimRace(t *testing.T) {
 	)
 	img := func(k int) string { return fmt.Sprintf("img%d", k%images) }
 	entry := func(k, v int) Entry { return testEntry("acme", img(k), nil, body(k, v, 500+k*7)) }
-	deadline := time.Now().Add(2 * time.Second)
+	// The mix runs for 2 s and then until a sweep has trimmed, at most 30 s:
+	// on a loaded machine 2 s may hold too few purges for a trim.
+	var stop atomic.Bool
+	running := func() bool { return !stop.Load() }
+	start := time.Now()
 	errs := make(chan error, workers+2)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 1))
-			for v := 1; time.Now().Before(deadline); v++ {
+			for v := 1; running(); v++ {
 				k := w + workers*r.IntN(keys/workers) // this worker's keys only
 				key := []byte(fmt.Sprintf("k%d", k))
 				if r.IntN(2) == 0 {
@@ -230,7 +234,7 @@ func TestTrimRace(t *testing.T) {
 	go func() { // purges images used by keys and others
 		defer wg.Done()
 		r := rand.New(rand.NewPCG(9, 9))
-		for time.Now().Before(deadline) {
+		for running() {
 			i := r.IntN(images * 2)
 			purgedFrom[i].Store(ticket.Add(1))
 			if err := s.Purge(Purge{Tenant: "acme", PublicIDs: []string{fmt.Sprintf("img%d", i)}}); err != nil {
@@ -242,9 +246,12 @@ func TestTrimRace(t *testing.T) {
 	}()
 	go func() {
 		defer wg.Done()
-		for time.Now().Before(deadline) {
+		for running() {
 			s.periodicSweep()
 			time.Sleep(5 * time.Millisecond)
+			if d := time.Since(start); d > 30*time.Second || (d > 2*time.Second && s.Stats().TrimmedScopes > 0) {
+				stop.Store(true)
+			}
 		}
 	}()
 	wg.Wait()
