@@ -191,7 +191,7 @@ func (d *demoStack) printURLs(w io.Writer) {
 	fmt.Fprintf(w, "  %s/%s/photos/landscape.jpg?w=800            resized, AVIF/WebP/JPEG by Accept\n", edge, t)
 	fmt.Fprintf(w, "  %s/%s/photos/portrait.jpg?w=300&h=300&fit=cover&g=smart\n", edge, t)
 	fmt.Fprintf(w, "  %s/%s/logos/badge.png?w=200&fm=webp           alpha kept\n", edge, t)
-	fmt.Fprintf(w, "  http://127.0.0.1:%d/_cluster                    cluster members, ring share, cache\n", p.internal[0])
+	fmt.Fprintf(w, "  http://127.0.0.1:%d/_cluster                    live cluster page: members, traffic, cache\n", p.internal[0])
 	fmt.Fprintf(w, "  http://127.0.0.1:%d/metrics                     Prometheus metrics\n\n", p.internal[0])
 	for i := range p.public {
 		fmt.Fprintf(w, "  edge%d: public http://127.0.0.1:%d  internal http://127.0.0.1:%d\n", i+1, p.public[i], p.internal[i])

@@ -21,7 +21,7 @@ const (
 )
 
 func dominant(p pixels) []Colour {
-	var opaque []rgba
+	opaque := make([]rgba, 0, len(p.c))
 	for _, c := range p.c {
 		if c.a >= opaqueAlpha {
 			opaque = append(opaque, c)
@@ -61,16 +61,13 @@ func seeds(px []rgba) []rgba {
 		sum rgba
 		n   int
 	}
-	buckets := map[int]*bucket{}
+	buckets := make(map[int]bucket, len(px))
 	best := -1
 	for _, c := range px {
 		k := int(c.r)>>3<<10 | int(c.g)>>3<<5 | int(c.b)>>3
 		bk := buckets[k]
-		if bk == nil {
-			bk = &bucket{}
-			buckets[k] = bk
-		}
 		bk.sum.r, bk.sum.g, bk.sum.b, bk.n = bk.sum.r+c.r, bk.sum.g+c.g, bk.sum.b+c.b, bk.n+1
+		buckets[k] = bk
 		if best < 0 || bk.n > buckets[best].n || (bk.n == buckets[best].n && k < best) {
 			best = k
 		}

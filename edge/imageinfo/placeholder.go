@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"sync"
 )
 
 // PlaceholderSide bounds the placeholder's sides in pixels.
@@ -25,12 +26,25 @@ func placeholder(p pixels) Placeholder {
 		img.SetNRGBA(i%w, i/w, color.NRGBA{channel(c.r), channel(c.g), channel(c.b), channel(c.a)})
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.BestCompression, BufferPool: encoderBuffers}
 	if err := enc.Encode(&buf, img); err != nil { // writes to memory: cannot fail
 		panic(err)
 	}
 	return Placeholder{Width: w, Height: h, DataURI: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}
 }
+
+// encoderBuffers keeps PNG encoders' buffers (mostly the deflate state at
+// best compression, about a megabyte) between placeholders.
+var encoderBuffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() *png.EncoderBuffer {
+	buf, _ := b.p.Get().(*png.EncoderBuffer)
+	return buf
+}
+
+func (b *bufferPool) Put(buf *png.EncoderBuffer) { b.p.Put(buf) }
 
 // fitSide returns side scaled so that the longer of side and other is at
 // most PlaceholderSide, at least 1.
@@ -46,11 +60,12 @@ func fitSide(side, other int) int {
 // alpha-weighted mean of the source pixels whose centres fall in its area.
 func shrink(p pixels, w, h int) pixels {
 	out := pixels{w: w, h: h, c: make([]rgba, w*h)}
+	var region []rgba
 	for y := range h {
 		y0, y1 := span(y, h, p.h)
 		for x := range w {
 			x0, x1 := span(x, w, p.w)
-			var region []rgba
+			region = region[:0]
 			for sy := y0; sy < y1; sy++ {
 				region = append(region, p.c[sy*p.w+x0:sy*p.w+x1]...)
 			}
