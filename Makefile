@@ -103,7 +103,7 @@ corpus:
 bench-transform:
 	PIXCDN_CORPUS=$(CORPUS)/x $(GO) test ./transform/libvips -run '^$$' -bench 'Cold' -benchtime 21x -count 5
 
-## bench-miss: miss-path figures (issue 15, docs/benchmarks.md "Miss path"): AVIF/WebP per request at 800 px; every request a new width, pixcdn with masters vs without vs in-process libvips thumbnail (the naive ceiling), ROUNDS (15) rounds of REQS (21); a Zipf mix from cold for DUR (30s), ZIPF_ROUNDS (3) rounds; peak RSS; server on one core, load on the other; about 7 minutes. PARTS="formats cold zipf effort" adds the AVIF effort sweep (EFFORTS, 0,1,...,6); BIN=path runs a prebuilt edge
+## bench-miss: miss-path figures (issue 15, docs/benchmarks.md "Miss path"): AVIF/WebP per request at 800 px; every request a new width, pixcdn with masters vs without vs in-process libvips thumbnail (the naive ceiling), ROUNDS (12) rounds of REQS (21, each photo once); a Zipf mix from cold for DUR (30s), ZIPF_ROUNDS (3) rounds; peak RSS; server on one core, load on the other; 8-10 minutes. PARTS="formats cold zipf effort" adds the AVIF effort sweep (EFFORTS, 0,1,...,6); BIN=path runs a prebuilt edge
 bench-miss:
 	@[ -d $(CORPUS)/x ] || $(MAKE) corpus
 	CORPUS=$(CORPUS) bash bench/miss/run.sh

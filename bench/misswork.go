@@ -32,8 +32,11 @@ func (v Variant) Path(tenant string) string {
 
 // ColdWidths is the "every request a new variant" workload: every pair of
 // an image and a width in minWidth..maxWidth, each exactly once, in an order
-// shuffled by seed (the same on every run). Consumers split it into
-// consecutive rounds, so no variant is requested twice in a run.
+// shuffled by seed (the same on every run). It comes in blocks of
+// len(images) requests, each block asking for every image once (in a
+// shuffled order, at a width not asked before), so that consecutive rounds
+// of a multiple of len(images) requests carry the same mix of sizes and
+// their rates are comparable.
 func ColdWidths(images []string, minWidth, maxWidth int, format string, seed uint64) ([]Variant, error) {
 	if len(images) == 0 || minWidth < 1 || maxWidth < minWidth || format == "" {
 		return nil, fmt.Errorf("%w: want images, 1 <= min width <= max width and a format", ErrBadMissWorkload)
@@ -42,14 +45,22 @@ func ColdWidths(images []string, minWidth, maxWidth int, format string, seed uin
 	if len(images) > maxMissVariants/widths {
 		return nil, fmt.Errorf("%w: more than %d variants", ErrBadMissWorkload, maxMissVariants)
 	}
+	rng := rand.New(rand.NewPCG(seed, 0x636f6c64)) // "cold"
+	perImage := make([][]int, len(images))
+	for i := range perImage {
+		perImage[i] = rng.Perm(widths)
+	}
+	order := make([]int, len(images))
 	out := make([]Variant, 0, len(images)*widths)
-	for _, img := range images {
-		for w := minWidth; w <= maxWidth; w++ {
-			out = append(out, Variant{Image: img, Width: w, Format: format})
+	for block := range widths {
+		for i := range order {
+			order[i] = i
+		}
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, img := range order {
+			out = append(out, Variant{Image: images[img], Width: minWidth + perImage[img][block], Format: format})
 		}
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x636f6c64)) // "cold"
-	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out, nil
 }
 

@@ -26,9 +26,28 @@ func TestColdWidthsAsksForEveryVariantOnce(t *testing.T) {
 			t.Fatalf("variant out of range: %+v", v)
 		}
 	}
-	// Shuffled: the first requests are not one image's widths in order.
-	if got[0].Image == got[1].Image && got[1].Image == got[2].Image && got[2].Image == got[3].Image {
-		t.Errorf("not shuffled: %v", got[:4])
+	// Every block of len(images) requests asks for each image once.
+	for b := 0; b < len(got); b += len(images) {
+		block := map[string]bool{}
+		for _, v := range got[b : b+len(images)] {
+			block[v.Image] = true
+		}
+		if len(block) != len(images) {
+			t.Fatalf("block at %d: images %v, want each of %v once", b, block, images)
+		}
+	}
+	// Shuffled: neither widths nor the order of images within blocks follow a pattern.
+	if got[0].Width+1 == got[3].Width && got[3].Width+1 == got[6].Width {
+		t.Errorf("widths not shuffled: %v", got[:9])
+	}
+	sameOrder := 0
+	for b := 0; b < 30; b += 3 {
+		if got[b].Image == images[0] && got[b+1].Image == images[1] {
+			sameOrder++
+		}
+	}
+	if sameOrder == 10 {
+		t.Errorf("images in argument order in every block: %v", got[:30])
 	}
 	again, _ := ColdWidths(images, 300, 799, "webp", 1)
 	other, _ := ColdWidths(images, 300, 799, "webp", 2)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Miss-path benchmark (issue 15): one edge per setting over a dir: origin
 # holding the corpus JPEGs, each server pinned to SERVER_CPU and the load
-# on LOAD_CPU (taskset), loopback only, bounded in time (about 7 minutes
-# with the defaults). Parts (PARTS, default "formats cold zipf"):
+# on LOAD_CPU (taskset), loopback only, bounded in time (about 8 minutes
+# with the defaults, 10 on a busy machine). Parts (PARTS, default
+# "formats cold zipf"):
 #
 #   formats  AVIF and WebP at 800 px, one request at a time over every
 #            photo, on each edge: median bytes and request time, CPU per request.
@@ -12,7 +13,9 @@
 #            (bench/miss/ceiling: libvips thumbnail from the original in
 #            memory, in process), ROUNDS interleaved rounds of REQS requests
 #            (2 connections, 1 transform worker), each round's order
-#            rotated; per-round ratios by requests per CPU-second.
+#            rotated; per-round ratios by requests per CPU-second. Keep
+#            REQS a multiple of the photos (21): each run of 21 requests
+#            asks for every photo once, so rounds carry the same mix.
 #   zipf     Zipf(0.9) over photos × 50 widths × {webp, jpeg}, from cold
 #            (a fresh edge), CONNS connections for DUR, ZIPF_ROUNDS rounds
 #            of masters on and off alternately: requests served,
@@ -33,7 +36,7 @@
 #
 # The summary goes to stdout and OUT/summary-DATE.txt (OUT: .run/bench-miss).
 set -euo pipefail
-ROUNDS=${ROUNDS:-15} REQS=${REQS:-21} DUR=${DUR:-30s} ZIPF_ROUNDS=${ZIPF_ROUNDS:-3} CONNS=${CONNS:-16}
+ROUNDS=${ROUNDS:-12} REQS=${REQS:-21} DUR=${DUR:-30s} ZIPF_ROUNDS=${ZIPF_ROUNDS:-3} CONNS=${CONNS:-16}
 SERVER_CPU=${SERVER_CPU:-1} LOAD_CPU=${LOAD_CPU:-0} MASTER_BOUND=${MASTER_BOUND:-2048}
 PARTS=${PARTS:-formats cold zipf} EFFORTS=${EFFORTS:-0,1,2,3,4,5,6} IMAGES=${IMAGES:-21}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
