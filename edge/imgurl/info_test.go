@@ -46,3 +46,9 @@ func TestInfoAllowedInPresetsOnlyMode(t *testing.T) {
 		t.Fatalf("info in presets-only mode: %+v, %v", r, err)
 	}
 }
+
+func TestPresetsCannotAskForInfo(t *testing.T) {
+	if err := (Config{Presets: map[string]string{"meta": "info"}}).Validate(); err == nil {
+		t.Fatal("a preset setting info was accepted")
+	}
+}

@@ -49,7 +49,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("imgurl: preset %q: %w", name, err)
 		}
 		for _, p := range params {
-			if p.key == "p" || p.key == "s" || p.key == expParam {
+			if p.key == "p" || p.key == "s" || p.key == expParam || p.key == InfoParam {
 				return fmt.Errorf("imgurl: preset %q: may not set %s", name, p.key)
 			}
 		}
