@@ -11,6 +11,7 @@ import (
 	"pixcdn/edge"
 	"pixcdn/internal/config"
 	"pixcdn/transform"
+	"pixcdn/transform/libvips"
 )
 
 // edgeSettings configure `pixcdn edge`.
@@ -54,6 +55,10 @@ type edgeSettings struct {
 	MaxOutputPixels    int64         `flag:"max-output-pixels" help:"largest result (width × height × frames) a URL may ask for, unless the original is larger"`
 	MaxEffectWork      float64       `flag:"max-effect-work" help:"largest blur or sharpen: megapixels of the image × sigma²"`
 	FormatOrder        string        `flag:"format-order" help:"preference order of fm=auto for still images among the formats the client accepts, from jxl, avif, webp; a format left out is never negotiated (default: avif,webp,jxl, see docs/benchmarks.md); every node of a cluster needs the same order"`
+	AVIFEffort         int           `flag:"avif-effort" help:"AV1 encoder effort, 0 (fastest) to 9 (smallest files, slowest); see docs/benchmarks.md, AVIF effort"`
+	FormatBudgets      bool          `flag:"format-budgets" help:"answer an uncached fm=auto variant whose format is slow to encode (AVIF, JPEG XL) at once with a cheaper format the client also accepts (WebP, else JPEG or PNG), fresh for --fallback-max-age, while the node that makes the variant renders the slow one in the background for later requests; explicit fm= always waits (--format-budgets=false turns this off)"`
+	FallbackMaxAge     time.Duration `flag:"fallback-max-age" help:"max-age of such a cheaper answer: clients ask again after it and get the slow format once it is made"`
+	BackgroundRenders  int           `flag:"background-renders" help:"slow formats rendered in the background at once; one more is dropped, not queued, and a later request starts it again (default: half of workers, at least 1)"`
 	RequestTimeout     time.Duration `flag:"request-timeout" help:"deadline of one public request"`
 	MaxMissesPerClient int           `flag:"max-misses-per-client" help:"uncached requests one client address (IPv4, IPv6 /64) may have waiting on transforms at once; more are answered 429 (default: half of workers + transform-queue; behind a proxy that hides client addresses set it to workers + transform-queue)"`
 	MaxConnsPerIP      int           `flag:"max-conns-per-ip" help:"concurrent connections per client address (IPv4 address or IPv6 /64); more are answered 429"`
@@ -88,6 +93,7 @@ func defaultEdgeSettings() *edgeSettings {
 		Origin: "dir:./images", OriginTimeout: 10 * time.Second, MaxOriginal: 64 << 20,
 		CacheSize: 10 << 30, MemCache: 512 << 20, HotEntries: 1024, MasterBound: edge.DefaultConfig().MasterBound,
 		MaxOutputPixels: transform.DefaultLimits().MaxOutputPixels, MaxEffectWork: transform.DefaultLimits().MaxEffectWork,
+		AVIFEffort: libvips.DefaultConfig().AVIFEffort, FormatBudgets: true, FallbackMaxAge: edge.DefaultConfig().FallbackMaxAge,
 		RequestTimeout: 10 * time.Second, MaxConnsPerIP: 512, MaxURL: 2048, MaxHeader: 8 << 10, WriteBuffer: 4 << 10,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
 	}
@@ -111,6 +117,10 @@ func (s *edgeSettings) validate() error {
 		return errors.New("public-http: only with --tls-cert (it redirects to https)")
 	case s.MasterBound < 0 || s.MasterBound > transform.MaxSide:
 		return fmt.Errorf("master-bound: %d is outside 0 (off)…%d", s.MasterBound, transform.MaxSide)
+	case s.BackgroundRenders < 0:
+		return fmt.Errorf("background-renders: %d is negative", s.BackgroundRenders)
+	case s.FormatBudgets && s.FallbackMaxAge < time.Second:
+		return fmt.Errorf("fallback-max-age: %v is under a second", s.FallbackMaxAge)
 	case s.HTTPSPort < 0 || s.HTTPSPort > 65535:
 		return fmt.Errorf("https-port: %d is not a port", s.HTTPSPort)
 	case s.MaxHeader < edge.MinHeaderBytes:

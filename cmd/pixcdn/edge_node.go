@@ -120,6 +120,7 @@ func transformSlots(s *edgeSettings) (workers, queue int) {
 func newProcessor(s *edgeSettings) (*libvips.Processor, error) {
 	cfg := libvips.DefaultConfig()
 	cfg.Workers, cfg.QueueDepth = transformSlots(s)
+	cfg.AVIFEffort = s.AVIFEffort
 	if s.MaxOutputPixels > 0 {
 		cfg.Limits.MaxOutputPixels = s.MaxOutputPixels
 	}
@@ -197,6 +198,11 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 		cfg.MaxMissesPerClient = max(1, (workers+queue)/2)
 	}
 	cfg.FillTimeout = max(s.RequestTimeout, s.OriginTimeout) + 5*time.Second
+	cfg.FormatBudgets, cfg.FallbackMaxAge = s.FormatBudgets, s.FallbackMaxAge
+	if cfg.BackgroundRenders = s.BackgroundRenders; cfg.BackgroundRenders == 0 {
+		workers, _ := transformSlots(s)
+		cfg.BackgroundRenders = max(1, workers/2)
+	}
 	cfg.Limits.MaxConnsPerIP, cfg.Limits.MaxURLBytes, cfg.Limits.MaxHeaderBytes = s.MaxConnsPerIP, s.MaxURL, s.MaxHeader
 	cfg.Limits.ReadTimeout, cfg.Limits.WriteTimeout, cfg.Limits.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.Limits.WriteBufferBytes = s.WriteBuffer
