@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
-
-	"pixcdn/edge/peer"
 )
 
 // The live cluster page (clusterpage.go) polls GET /_cluster?scope=cluster
@@ -74,15 +72,6 @@ type NodeView struct {
 	Status *ClusterStatus `json:"status,omitempty"`
 	Error  string         `json:"error,omitempty"`
 }
-
-// StatusFetcher is implemented by a PeerClient that can read another
-// node's /_cluster JSON (edge/peer.Client); without it the cluster view
-// lists this node only.
-type StatusFetcher interface {
-	FetchStatus(ctx context.Context, addr string) ([]byte, error)
-}
-
-var _ StatusFetcher = (*peer.Client)(nil)
 
 // Bounds of the cluster view: how long a member may take to answer, and
 // how long one view is reused, so several open pages (or a reload loop)

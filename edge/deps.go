@@ -4,12 +4,30 @@ import (
 	"context"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
+	"pixcdn/edge/peer"
 	"pixcdn/transform"
 )
 
 // This file lists every dependency of the edge as the small interfaces it
 // needs. cmd/pixcdn adapts the real packages (cachestore, cluster,
 // origin/client, transform/libvips) to them; tests use one-line fakes.
+
+// Deps are the edge's collaborators. Cache, Ring, Origin and Codec are
+// required; Peers, Broadcaster and Events are optional (single node, no
+// gossip, no origin feed).
+type Deps struct {
+	Cache       Cache
+	Ring        Ring
+	Origin      Origin
+	Codec       Codec
+	Peers       PeerClient
+	Broadcaster Broadcaster
+	Events      EventSource
+	// FeedState persists the last applied event sequence; required with Events.
+	FeedState SeqStore
+}
 
 // Cache is the tiered byte cache (cachestore). Implementations are safe for
 // concurrent use and never block on the network.
@@ -161,3 +179,33 @@ type Variant struct {
 	// Opts is the codec's own parsed value, passed back to Transform.
 	Opts any
 }
+
+// PeerClient talks to other edge nodes (edge/peer.Client).
+type PeerClient interface {
+	Forward(ctx context.Context, addr string, req *fasthttp.Request, resp *fasthttp.Response) error
+	FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool, variant string) (peer.Original, error)
+}
+
+// EventSource is the origin's invalidation feed (origin/client.Events).
+type EventSource interface {
+	// Events long-polls for events with Seq > after, waiting up to wait.
+	Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error)
+}
+
+// SeqStore persists the last applied event sequence number.
+type SeqStore interface {
+	Load() (int64, error)
+	Save(seq int64) error
+}
+
+// StatusFetcher is implemented by a PeerClient that can read another
+// node's /_cluster JSON (edge/peer.Client); without it the cluster view
+// lists this node only.
+type StatusFetcher interface {
+	FetchStatus(ctx context.Context, addr string) ([]byte, error)
+}
+
+var (
+	_ PeerClient    = (*peer.Client)(nil)
+	_ StatusFetcher = (*peer.Client)(nil)
+)

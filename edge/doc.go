@@ -1,37 +1,67 @@
 // Package edge is the request path of an edge node: it parses an image URL,
 // negotiates the output format, routes the request to the variant's ring owner,
 // looks the variant up in the tiered cache, fills misses once per key
-// (singleflight) from the original and the transform pool, and writes the HTTP
-// response with its validators and cache headers.
+// from the original (or its working master) and the transform pool, and
+// writes the HTTP response with its validators and cache headers.
 //
 // It must not know about Badger, memberlist, govips, MinIO or PostgreSQL: it
 // sees only the small interfaces it declares in deps.go (cmd/pixcdn adapts
 // the real packages; NewCodec adapts a transform.Processor).
 //
-// Where things are: public.go (the public handler and routing), parse.go and
-// memo.go (URL → request, memoised per raw URI), hints.go (dpr=auto,
-// w=auto and Save-Data: client hints resolved into options), lookup.go (hit, stale,
-// fill, the visibility check before a fill, the per-client miss quota),
-// flight.go (one fill per key, cancelled when its last waiter leaves),
-// budget.go (format budgets: a negotiated AVIF or JPEG XL miss answered
-// with a cheaper format while the slow one renders on a background lane),
-// original.go (originals: own cache, their ring owner, the origin;
-// unservable ones remembered in package negcache),
-// info.go (?info: the image's description as a JSON variant, package
-// imageinfo),
-// master.go (working masters: made by an original's owner, cached beside
-// it, sent to variant owners; Config.MasterBound),
-// respond.go (headers, 304, errors), errors.go (statusFor), forward.go
-// (owner forwarding, fallback, non-owner hot copies kept in package
-// hotcache), feedposition.go
-// (a peer's answer from before an origin event this node applied is
-// refused), internal.go,
-// status.go, purge.go, feed.go (the internal port, purges, the origin's
-// event feed), clusterview.go and clusterpage.go (/_cluster's counters,
-// the cluster-wide view and the live page's files in clusterpage/), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
-// (OpenTelemetry spans, when Config.TracerProvider is set).
+// # Reading order
 //
-// Freshness: an entry is fresh until max-age, then served stale while it is
+// The request path, top-down: public.go (ServePublic → handle: parse,
+// route to the owner or serve here), parse.go and hints.go (URL, client
+// hints and Accept → request, with its cache key), memo.go (requests
+// memoised per raw URI, with their L0 slots), entry.go and policy.go (a
+// cache entry, its freshness and Cache-Control), lookup.go (L0, cache
+// hit, stale serving, or a fill: visibility first, then one fill per key
+// for a bounded number of misses per client), flight.go (the fill group),
+// original.go and master.go (the source of a fill: the original from this
+// node, its ring owner or the origin, and the working master made from
+// it), budget.go (a negotiated AVIF or JPEG XL miss answered with a
+// cheaper format while the slow one renders in the background), codec.go
+// (the Codec over package transform), respond.go and errors.go (headers,
+// 304, statuses).
+//
+// Around it: forward.go (asking the owner; fallback when it fails),
+// feedposition.go (a peer's answer from before an origin event this node
+// applied is refused), purge.go, purgelog.go, purgesettle.go and feed.go
+// (purges from the internal port, gossip, pushes and the origin's event
+// feed), internal.go, status.go, clusterview.go and clusterpage.go (the
+// internal port: peer endpoints, /_cluster and its live page), info.go
+// (?info), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
+// (OpenTelemetry spans, when Config.TracerProvider is set), tls.go (the
+// public port's certificates), config.go,
+// server.go (wiring and lifecycle), deps.go (every collaborator).
+//
+// Small in-process stores live in their own packages: negcache (answers
+// that mean no: unservable originals, signed images), hotcache (a
+// non-owner's copies of popular variants), clientquota (misses per
+// client), imageinfo (?info's JSON), imgurl (URL grammar, keys,
+// signatures), peer (the peer protocol), and the connection guards
+// connlimit and connwatch.
+//
+// # Words used here
+//
+//   - L0: a memoised request's slot holding its last fresh entry and the
+//     whole response header built for it (the "template"), so a repeated
+//     hit skips the cache and header formatting; a purge bumps the
+//     generation that invalidates every slot. A response "templated" came
+//     whole from such a slot.
+//   - hop: a request a peer forwarded (it carries the Pixcdn-Hop header);
+//     it is served here and never forwarded again.
+//   - owner: the ring member a key maps to; variants and originals each
+//     have one, and the cluster makes each once, there.
+//   - master: a pre-shrunk copy of a large original, made once by the
+//     original's owner; variants that fit within it are made from it.
+//   - provisional: a cheaper-format stand-in for a variant still being
+//     made (format budgets), short-lived and never kept in L0 or as a hot
+//     copy.
+//
+// # Freshness
+//
+// An entry is fresh until max-age, then served stale while it is
 // revalidated in the background (stale-while-revalidate), then served stale
 // only if the origin fails (stale-if-error), then gone. A variant inherits
 // the age of the original it was made from.

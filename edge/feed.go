@@ -11,12 +11,6 @@ import (
 	"time"
 )
 
-// EventSource is the origin's invalidation feed (origin/client.Events).
-type EventSource interface {
-	// Events long-polls for events with Seq > after, waiting up to wait.
-	Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error)
-}
-
 // Event is one origin event.
 type Event struct {
 	Seq      int64     `json:"seq"`
@@ -28,12 +22,6 @@ type Event struct {
 	Tags     []string  `json:"tags"`
 	Prefix   string    `json:"prefix"`
 	At       time.Time `json:"at"`
-}
-
-// SeqStore persists the last applied event sequence number.
-type SeqStore interface {
-	Load() (int64, error)
-	Save(seq int64) error
 }
 
 // feedWait is the long-poll duration asked of the origin.

@@ -21,29 +21,7 @@ import (
 	"pixcdn/edge/hotcache"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/negcache"
-	"pixcdn/edge/peer"
 )
-
-// Deps are the edge's collaborators. Cache, Ring, Origin and Codec are
-// required; Peers, Broadcaster and Events are optional (single node, no
-// gossip, no origin feed).
-type Deps struct {
-	Cache       Cache
-	Ring        Ring
-	Origin      Origin
-	Codec       Codec
-	Peers       PeerClient
-	Broadcaster Broadcaster
-	Events      EventSource
-	// FeedState persists the last applied event sequence; required with Events.
-	FeedState SeqStore
-}
-
-// PeerClient talks to other edge nodes (edge/peer.Client).
-type PeerClient interface {
-	Forward(ctx context.Context, addr string, req *fasthttp.Request, resp *fasthttp.Response) error
-	FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool, variant string) (peer.Original, error)
-}
 
 // Server is one edge node's request path: a public handler and an internal
 // handler. It is safe for concurrent use. Close stops its background work.
