@@ -32,8 +32,8 @@ type Config struct {
 	// (1..100) used when Options.Quality is 0; defaults 80, 80, 60.
 	JPEGQuality, WebPQuality, AVIFQuality int
 	// AVIFEffort is the AV1 encoder effort 0 (fastest, aom speed 9) ..9;
-	// default 0, which keeps the cold path within the issue's budget (see
-	// BenchmarkCold).
+	// default 0, the lowest bytes × encode time (docs/benchmarks.md, "AVIF
+	// effort").
 	AVIFEffort int
 	// JXLQuality is the JPEG XL encoder quality (1..100) used when
 	// Options.Quality is 0; default 80 (see docs/benchmarks.md, "JPEG XL").
