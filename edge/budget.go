@@ -24,6 +24,8 @@ import (
 // backgroundClient is the transform client of background renders: the
 // transform workers serve it in turn with every requesting client
 // (transform.WithClient), so the lane never holds more than its share.
+// Not transform.WithBackground, which runs only on an idle processor: a
+// node that is never idle would then never make the slow format.
 const backgroundClient = "background"
 
 // fallbackOf returns the request that answers r while r's variant is made
