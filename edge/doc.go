@@ -13,7 +13,7 @@
 // The request path, top-down: public.go (ServePublic → handle: parse,
 // route to the owner or serve here), parse.go and hints.go (URL, client
 // hints and Accept → request, with its cache key), memo.go (requests
-// memoised per raw URI, with their L0 slots), entry.go and policy.go (a
+// memoised per raw URI in package urlmemo, with their L0 slots), entry.go and policy.go (a
 // cache entry, its freshness and Cache-Control), lookup.go (L0, cache
 // hit, stale serving, or a fill: visibility first, then one fill per key
 // for a bounded number of misses per client), flight.go (the fill group),
@@ -35,7 +35,8 @@
 // public port's certificates), config.go,
 // server.go (wiring and lifecycle), deps.go (every collaborator).
 //
-// Small in-process stores live in their own packages: negcache (answers
+// Small in-process stores live in their own packages: urlmemo (parsed
+// requests by URI), negcache (answers
 // that mean no: unservable originals, signed images), hotcache (a
 // non-owner's copies of popular variants), clientquota (misses per
 // client), imageinfo (?info's JSON), imgurl (URL grammar, keys,

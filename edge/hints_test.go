@@ -168,27 +168,27 @@ func TestHintedRequestsAreMemoisedByTheirRoundedHints(t *testing.T) {
 	n := newTestNode(t)
 	const uri = "/acme/cat.jpg?dpr=auto&w=200&fm=webp"
 	n.get(uri, "Sec-CH-DPR", "2")
-	if r := n.srv.memo.get([]byte(uri), nil); r != usesHints {
+	if r := n.srv.memo.Get([]byte(uri), nil); r != usesHints {
 		t.Fatalf("lookup by Accept alone: %+v, want usesHints", r)
 	}
 	key := hintMemoKey(nil, nil, clientHints{dpr: 2})
-	r2 := n.srv.memo.get([]byte(uri), key)
+	r2 := n.srv.memo.Get([]byte(uri), key)
 	if r2 == nil || !r2.hinted || string(r2.varyHeader) != "Sec-CH-DPR, DPR, Save-Data" {
 		t.Fatalf("memoised request for DPR 2: %+v", r2)
 	}
 	n.get(uri, "Sec-CH-DPR", "1.8")
-	if got := n.srv.memo.get([]byte(uri), key); got != r2 {
+	if got := n.srv.memo.Get([]byte(uri), key); got != r2 {
 		t.Errorf("DPR 1.8 parsed anew (%p, want %p)", got, r2)
 	}
 	key1 := hintMemoKey(nil, nil, clientHints{dpr: 1})
-	if r1 := n.srv.memo.get([]byte(uri), key1); r1 != usesHints {
+	if r1 := n.srv.memo.Get([]byte(uri), key1); r1 != usesHints {
 		t.Errorf("a DPR never sent is memoised: %+v", r1)
 	}
 	n.get(uri, "Sec-CH-DPR", "1")
-	if r1 := n.srv.memo.get([]byte(uri), key1); r1 == nil || r1 == usesHints || r1 == r2 {
+	if r1 := n.srv.memo.Get([]byte(uri), key1); r1 == nil || r1 == usesHints || r1 == r2 {
 		t.Errorf("DPR 1 after DPR 2: memo holds %+v", r1)
 	}
-	if got := n.srv.memo.get([]byte(uri), key); got != r2 {
+	if got := n.srv.memo.Get([]byte(uri), key); got != r2 {
 		t.Errorf("DPR 2 lost after DPR 1 was memoised")
 	}
 }

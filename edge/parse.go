@@ -14,7 +14,7 @@ import (
 func (s *Server) parse(ctx *fasthttp.RequestCtx) (*request, error) {
 	uri := ctx.Request.Header.RequestURI()
 	accept := ctx.Request.Header.PeekCanonical(hdrAccept)
-	r := s.memo.get(uri, accept)
+	r := s.memo.Get(uri, accept)
 	if r != nil && r != usesHints {
 		return r, nil
 	}
@@ -27,7 +27,7 @@ func (s *Server) parseUnmemoised(ctx *fasthttp.RequestCtx, uri, accept []byte, h
 	var keyBuf [256]byte
 	if hinted {
 		key := hintMemoKey(keyBuf[:0], accept, readClientHints(&ctx.Request.Header))
-		if r := s.memo.get(uri, key); r != nil && r != usesHints {
+		if r := s.memo.Get(uri, key); r != nil && r != usesHints {
 			return r, nil
 		}
 	}
@@ -37,7 +37,7 @@ func (s *Server) parseUnmemoised(ctx *fasthttp.RequestCtx, uri, accept []byte, h
 		if r.hinted {
 			key = hintMemoKey(keyBuf[:0], accept, r.hints)
 		}
-		s.memo.put(uri, key, r)
+		s.memoise(uri, key, r)
 	}
 	return r, err
 }

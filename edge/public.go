@@ -172,7 +172,7 @@ type l0Entry struct {
 // keepL0 remembers e, fresh at purge generation gen, in r's L0 slot with
 // its response header as at now, if the memo admits it.
 func (s *Server) keepL0(r *request, e *Entry, gen uint64, now time.Time) {
-	if !s.memo.admitL0(r, len(e.Body)) {
+	if !s.admitL0(r, len(e.Body)) {
 		return
 	}
 	age := entryAge(e, now)

@@ -289,7 +289,7 @@ func TestL0HitsSendTheSameHeadersAsCacheHits(t *testing.T) {
 			if len(tc.headers) > 0 {
 				accept = tc.headers[1]
 			}
-			if r := n.srv.memo.get([]byte(tc.uri), []byte(accept)); r == nil || r.l0.Load() == nil {
+			if r := n.srv.memo.Get([]byte(tc.uri), []byte(accept)); r == nil || r.l0.Load() == nil {
 				t.Fatal("the cache hit left nothing in the L0 slot")
 			}
 			fromL0 := n.get(tc.uri, tc.headers...)

@@ -21,6 +21,7 @@ import (
 	"pixcdn/edge/hotcache"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/negcache"
+	"pixcdn/edge/urlmemo"
 )
 
 // Server is one edge node's request path: a public handler and an internal
@@ -40,7 +41,7 @@ type Server struct {
 	// misses bounds the fills one client may wait on at once.
 	misses *clientquota.Quota
 	purges *purgeLog
-	memo   *requestMemo
+	memo   *urlmemo.Memo[*request]
 	// clusterViews reuses the last /_cluster?scope=cluster view briefly.
 	clusterViews clusterViewCache
 	hot          *hotcache.Cache[Entry] // nil when disabled; never holds signed images

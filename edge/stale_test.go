@@ -111,11 +111,11 @@ func TestL0HitsCountAgeAndKeepTheirBudget(t *testing.T) {
 	const uri = "/acme/cat.jpg?w=34&fm=png"
 	n.get(uri) // MISS
 	n.get(uri) // HIT from the cache: kept in the L0 slot
-	r := n.srv.memo.get([]byte(uri), nil)
+	r := n.srv.memo.Get([]byte(uri), nil)
 	if r == nil || r.l0.Load() == nil {
 		t.Fatal("nothing in the L0 slot")
 	}
-	kept := n.srv.memo.l0Bytes.Load()
+	kept := n.srv.memo.Bytes()
 	if body := int64(len(r.l0.Load().entry.Body)); kept != body {
 		t.Fatalf("L0 budget spent %d bytes for a body of %d", kept, body)
 	}
@@ -131,7 +131,7 @@ func TestL0HitsCountAgeAndKeepTheirBudget(t *testing.T) {
 		}
 		n.advance(time.Second)
 	}
-	if got := n.srv.memo.l0Bytes.Load(); got != kept {
+	if got := n.srv.memo.Bytes(); got != kept {
 		t.Fatalf("refreshing the L0 slot spent its budget again: %d bytes, want %d", got, kept)
 	}
 }
