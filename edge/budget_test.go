@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
 )
 
@@ -168,4 +169,25 @@ func TestFallbackThroughForwardingNodeIsNotKept(t *testing.T) {
 	if l := a.metricLine(`pixcdn_background_renders_total{result="started"}`); l != "" {
 		t.Fatalf("the forwarding node rendered: %q", l)
 	}
+}
+
+// An unsigned negotiated request for a signed image is refused before any
+// fallback or background render; a signed one gets both.
+func TestFallbackHonoursSignedImages(t *testing.T) {
+	key := []byte("sign-key-0123456789abcdef")
+	codec := newBudgetCodec()
+	n := newTestNode(t, withBudgetCodec(codec), func(c *Config, _ *Deps) { c.URL.SignKeys = [][]byte{key} })
+	n.origin.put("acme", "secret.jpg", Original{Body: []byte(fakeJPEG("S")), ETag: `"s"`, Visibility: "signed"})
+	if r := n.get("/acme/secret.jpg?w=5", "Accept", chromeAccept); r.code != 403 {
+		t.Fatalf("unsigned: %d %q", r.code, r.body)
+	}
+	if l := n.metricLine(`pixcdn_background_renders_total{result="started"}`); l != "" || codec.transforms.Load() != 0 {
+		t.Fatalf("an unsigned request cost work: %q, %d transforms", l, codec.transforms.Load())
+	}
+	r := n.get(imgurl.SignURL(key, "/acme/secret.jpg", "w=5"), "Accept", chromeAccept)
+	if r.code != 200 || r.body != fakeJPEG("S")+"|w=5|webp" || r.h("Cache-Control") != "public, max-age=7" {
+		t.Fatalf("signed: %d %q %+v", r.code, r.body, r.headers)
+	}
+	<-codec.started
+	close(codec.release)
 }
