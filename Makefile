@@ -14,7 +14,7 @@ export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
 all: build
 
-## deps: install what is missing (Debian packages, the MinIO server, npm test packages)
+## deps: install what is missing (Debian packages, the MinIO server, npm packages of the tests and the web console)
 deps:
 	@bash scripts/deps.sh
 

@@ -42,6 +42,22 @@ func checkSecurityHeaders(t *testing.T, what string, h http.Header) {
 	}
 }
 
+// checkCrossOriginHeaders fails unless h carries, once each, the grants
+// that let the web console (another origin) read an image's format, bytes
+// and cache result.
+func checkCrossOriginHeaders(t *testing.T, what string, h http.Header) {
+	t.Helper()
+	for name, want := range map[string]string{
+		"Access-Control-Allow-Origin":   "*",
+		"Access-Control-Expose-Headers": "X-Cache, Age, ETag, Server-Timing",
+		"Timing-Allow-Origin":           "*",
+	} {
+		if got := h.Values(name); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: %s %q, want once %q", what, name, got, want)
+		}
+	}
+}
+
 func TestValCSPIsThePolicyOfTheIssue(t *testing.T) {
 	if string(valCSP) != wantCSP {
 		t.Fatalf("valCSP = %q, want %q", valCSP, wantCSP)
@@ -51,7 +67,8 @@ func TestValCSPIsThePolicyOfTheIssue(t *testing.T) {
 // TestEveryPublicResponseForbidsScript: whatever the public port answers
 // (a miss, a hit, an L0 template hit, a 304, an original, HEAD, each error
 // the handler writes, and fasthttp's answers to requests it cannot read),
-// the answer carries the CSP and nosniff exactly once.
+// the answer carries the CSP and nosniff exactly once, and the cross-origin
+// grants the web console needs.
 func TestEveryPublicResponseForbidsScript(t *testing.T) {
 	n := newTestNode(t)
 	n.origin.put("acme", "evil.svg", Original{
@@ -112,6 +129,7 @@ func TestEveryPublicResponseForbidsScript(t *testing.T) {
 			}
 		}
 		checkSecurityHeaders(t, c.name, resp.Header)
+		checkCrossOriginHeaders(t, c.name, resp.Header)
 	}
 }
 
@@ -134,7 +152,7 @@ func fromL0Template(r *http.Response) string {
 }
 
 // TestForwardedResponsesForbidScript: an answer relayed from the owner
-// carries this node's CSP, once.
+// carries this node's CSP and cross-origin grants, once.
 func TestForwardedResponsesForbidScript(t *testing.T) {
 	a, _ := twoNodes(t)
 	for _, uri := range []string{"/acme/cat.jpg?w=40&fm=webp", "/acme/cat.jpg", "/acme/nope.jpg?w=1"} {
@@ -147,6 +165,7 @@ func TestForwardedResponsesForbidScript(t *testing.T) {
 			t.Errorf("%s: X-Cache %q, want PEER", uri, resp.Header.Get("X-Cache"))
 		}
 		checkSecurityHeaders(t, uri, resp.Header)
+		checkCrossOriginHeaders(t, uri, resp.Header)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"image/png"
 
-	"github.com/valyala/fasthttp"
-
 	"pixcdn/edge/imageinfo"
 	"pixcdn/edge/imgurl"
 	"pixcdn/transform"
@@ -23,20 +21,6 @@ const (
 	infoFormat    = "json"
 	// infoMetricFormat is the format label of its transforms.
 	infoMetricFormat = "info"
-)
-
-// infoHeaders sets the headers only an info answer carries:
-// Access-Control-Allow-Origin: *, so that a page of another origin (the
-// origin's console) can read the JSON with fetch. It grants nothing an
-// <img> of the image does not: the request carries no credentials, and a
-// signed image's info needs its signed URL all the same.
-func infoHeaders(h *fasthttp.ResponseHeader) {
-	h.SetCanonical(hdrACAO, valAnyOrigin)
-}
-
-var (
-	hdrACAO      = []byte(fasthttp.HeaderAccessControlAllowOrigin)
-	valAnyOrigin = []byte("*")
 )
 
 // infoRequest is the request for the info of u's image.

@@ -19,6 +19,14 @@ var (
 	hdrServerTiming = []byte("Server-Timing")
 	hdrAge          = []byte("Age")
 	valNoSniff      = []byte("nosniff")
+	hdrACAO         = []byte(fasthttp.HeaderAccessControlAllowOrigin)
+	hdrACEH         = []byte("Access-Control-Expose-Headers")
+	hdrTAO          = []byte("Timing-Allow-Origin")
+	valAnyOrigin    = []byte("*")
+	// valExposed are the headers a page on another origin (the web
+	// console) may read from a fetch of an image, besides the safelisted
+	// Content-Type and Content-Length.
+	valExposed = []byte("X-Cache, Age, ETag, Server-Timing")
 	// valCSP is the Content-Security-Policy of every response of the public
 	// port: a response opened as a document (an image URL navigated to,
 	// framed or embedded) loads nothing and runs no script (sandbox, with
@@ -76,8 +84,8 @@ func setAge(h *fasthttp.ResponseHeader, age int64) {
 // entryHeaders sets the response headers of e that are the same for every
 // request: ETag, Last-Modified, Cache-Control, Vary (when the format was
 // negotiated or client hints used), Accept-CH (when the URL asks for
-// client hints), CORS for image info (infoHeaders) and the security headers (setSecurityHeaders). An L0
-// template's header is built with it too.
+// client hints) and the security and cross-origin headers
+// (setSecurityHeaders). An L0 template's header is built with it too.
 func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) {
 	// Canonical keys: the header names are spelled right already.
 	h.SetCanonical(hdrETag, s2b(e.ETag))
@@ -92,18 +100,24 @@ func (s *Server) entryHeaders(h *fasthttp.ResponseHeader, r *request, e *Entry) 
 	if r.hinted {
 		h.SetCanonical(hdrAcceptCH, valAcceptCH)
 	}
-	if r.info {
-		infoHeaders(h)
-	}
 	setSecurityHeaders(h)
 }
 
 // setSecurityHeaders sets the headers every response of the public port
-// carries, whatever its status: X-Content-Type-Options: nosniff and the
-// Content-Security-Policy valCSP.
+// carries, whatever its status: X-Content-Type-Options: nosniff, the
+// Content-Security-Policy valCSP, and the cross-origin grants that let a
+// page elsewhere (the origin's web console) load an image with
+// crossorigin and read its format, size and cache result: CORS without
+// credentials (Access-Control-Allow-Origin: *, valExposed) and
+// Timing-Allow-Origin: *, for Resource Timing's sizes and Server-Timing.
+// Anyone holding an image URL can fetch it anyway; no cookie or key is
+// involved.
 func setSecurityHeaders(h *fasthttp.ResponseHeader) {
 	h.SetCanonical(hdrNoSniff, valNoSniff)
 	h.SetCanonical(hdrCSP, valCSP)
+	h.SetCanonical(hdrACAO, valAnyOrigin)
+	h.SetCanonical(hdrACEH, valExposed)
+	h.SetCanonical(hdrTAO, valAnyOrigin)
 }
 
 // serverTiming renders `edge;desc=hit;dur=0.042` (milliseconds, three

@@ -92,7 +92,13 @@ func testContext(t testing.TB) context.Context {
 // do sends a request and returns the status, headers and body.
 func (h *harness) do(method, path, key string, body io.Reader, hdr ...string) (int, http.Header, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, body)
+	return h.doAt(h.srv.URL, method, path, key, body, hdr...)
+}
+
+// doAt is do against another server of the same origin (base URL).
+func (h *harness) doAt(base, method, path, key string, body io.Reader, hdr ...string) (int, http.Header, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -21,6 +21,13 @@ type HandlerOptions struct {
 	// Metrics serves /metrics (nil: the registry given to New, when it is
 	// a Gatherer, else the default gatherer).
 	Metrics http.Handler
+	// SignURL signs edge URLs for POST /v1/{tenant}/sign (editors and
+	// admins). Nil: that route answers 404, URL signing not configured.
+	SignURL URLSigner
+	// Console serves the web console under /console/ (it authenticates
+	// nothing itself: its pages call this API with the user's key), and
+	// GET / redirects there. Nil: 404.
+	Console http.Handler
 }
 
 // Handler returns the origin's HTTP API (see ARCHITECTURE.md, "Origin
@@ -38,6 +45,13 @@ func (s *Service) Handler(opts HandlerOptions) http.Handler {
 	route("GET /v1/{tenant}/images", "list_images", s.listImages)
 	route("GET /v1/{tenant}/originals/{id...}", "original", s.getOriginal)
 	route("POST /v1/{tenant}/purge", "purge", s.purge)
+	if opts.SignURL != nil {
+		route("POST /v1/{tenant}/sign", "sign", s.signURLs(opts.SignURL))
+	} else {
+		route("POST /v1/{tenant}/sign", "sign", func(w http.ResponseWriter, _ *http.Request) {
+			writeText(w, http.StatusNotFound, "URL signing is not configured on this origin (pixcdn origin --sign-key)")
+		})
+	}
 	route("POST /v1/tenants", "create_tenant", s.createTenant)
 	route("POST /v1/{tenant}/keys", "create_key", s.createTenantKey)
 	route("POST /v1/keys", "create_key", s.createSystemKey)
@@ -48,6 +62,10 @@ func (s *Service) Handler(opts HandlerOptions) http.Handler {
 		up := s.instrument("uploads", s.uploadsGate(opts.Uploads))
 		mux.Handle("/v1/{tenant}/uploads", up)
 		mux.Handle("/v1/{tenant}/uploads/", up)
+	}
+	if opts.Console != nil {
+		mux.Handle("/console/", s.instrument("console", opts.Console))
+		mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	}
 	metricsH := opts.Metrics
 	if metricsH == nil {

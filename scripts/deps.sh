@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what pixcdn needs to build, test and run, and only what is missing:
 # Debian packages (as root or through sudo), the MinIO server (go install,
-# pinned), and the npm packages of the upload tests. Safe to run again.
+# pinned), and the npm packages of the upload tests and the web console.
+# Safe to run again.
 set -euo pipefail
 
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
@@ -16,13 +17,13 @@ declare -A why=(
   [wrk]="the HTTP load generator of the hit-path benchmark"
   [iproute2]="network namespaces for the multi-host cluster test"
   [nodejs]="runs the tus-js-client resumable-upload tests"
-  [npm]="installs tus-js-client for the upload tests"
+  [npm]="installs tus-js-client for the upload tests and the web console"
   [ca-certificates]="TLS to the package registries"
   [curl]="the benchmark scripts talk to the servers they start"
   [jq]="the benchmark scripts read JSON reports"
   [util-linux]="taskset pins benchmark servers and load generators to separate cores"
   [nghttp2-client]="h2load, the HTTP/2 load check of the nginx terminator test (docs/deploy-tls.md)"
-  [chromium]="headless browser of the edge's browser tests (no response may run script)"
+  [chromium]="headless browser of the browser tests (edge responses, the web console)"
 )
 
 say() { printf 'deps: %s\n' "$*"; }
@@ -64,10 +65,11 @@ else
   say "MinIO server installed in $gobin"
 fi
 
-# npm packages of the resumable-upload tests (tus-js-client), pinned by package-lock.json.
-for dir in origin/uploads/testdata/js; do
+# npm packages, pinned by package-lock.json: tus-js-client for the resumable-upload
+# tests, and the web console's copy that the origin serves to browsers.
+for dir in origin/uploads/testdata/js origin/console/npm; do
   if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
-    say "installing the npm packages of $dir (tus-js-client for the upload tests)"
+    say "installing the npm packages of $dir (tus-js-client)"
     (cd "$dir" && npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent)
   fi
 done

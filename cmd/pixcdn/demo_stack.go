@@ -34,6 +34,11 @@ type demoStack struct {
 
 func (d *demoStack) originURL() string { return fmt.Sprintf("http://127.0.0.1:%d", d.ports.origin) }
 
+// edgeURL is the public base URL of edge i (from 0).
+func (d *demoStack) edgeURL(i int) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", d.ports.public[i])
+}
+
 // start runs the origin, fills it, then runs the edges.
 func (d *demoStack) start(ctx context.Context) error {
 	if err := d.startOrigin(ctx); err != nil {
@@ -61,6 +66,7 @@ func (d *demoStack) startOrigin(ctx context.Context) error {
 		"--postgres", d.pg.DSN("postgres"), "--s3-file", d.secrets.file("s3-url"),
 		"--admin-key-file", d.secrets.file("admin-key"),
 		"--edges", strings.Join(edges, ","), "--purge-token-file", d.secrets.file("purge-token"),
+		"--sign-key-file", d.secrets.file("sign-key"), "--console-edge-url", d.edgeURL(0),
 		"--log-format", d.settings.LogFormat, "--log-level", d.settings.LogLevel)
 	if err != nil {
 		return err
@@ -88,27 +94,36 @@ func (d *demoStack) bootstrap(ctx context.Context) error {
 	if _, err := d.originCall(ctx, http.MethodPost, "/v1/tenants", map[string]string{"id": t}, http.StatusConflict); err != nil {
 		return fmt.Errorf("create tenant: %w", err)
 	}
-	keyPath := d.secrets.file("edge-key")
-	if b, err := os.ReadFile(keyPath); err == nil {
-		d.edgeKey = strings.TrimSpace(string(b))
-	} else {
-		body, err := d.originCall(ctx, http.MethodPost, "/v1/keys", map[string]string{"role": "edge"})
-		if err != nil {
-			return fmt.Errorf("create edge key: %w", err)
-		}
-		var key struct{ Key string }
-		if err := json.Unmarshal(body, &key); err != nil || key.Key == "" {
-			return fmt.Errorf("create edge key: unexpected answer %q", body)
-		}
-		d.edgeKey = key.Key
-		if err := os.WriteFile(keyPath, []byte(key.Key+"\n"), 0o600); err != nil {
-			return err
-		}
+	var err error
+	if d.edgeKey, err = d.keyFile(ctx, "edge-key", "/v1/keys", "edge"); err != nil {
+		return err
+	}
+	// An editor key of the tenant for the web console.
+	if _, err := d.keyFile(ctx, "console-key", "/v1/"+t+"/keys", "editor"); err != nil {
+		return err
 	}
 	if d.settings.NoSamples {
 		return nil
 	}
 	return d.uploadSamples(ctx)
+}
+
+// keyFile returns the key kept in DIR/secrets/name, creating it first with
+// POST path {"role":role} when the file is missing.
+func (d *demoStack) keyFile(ctx context.Context, name, path, role string) (string, error) {
+	keyPath := d.secrets.file(name)
+	if b, err := os.ReadFile(keyPath); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	body, err := d.originCall(ctx, http.MethodPost, path, map[string]string{"role": role})
+	if err != nil {
+		return "", fmt.Errorf("create %s key: %w", role, err)
+	}
+	var key struct{ Key string }
+	if err := json.Unmarshal(body, &key); err != nil || key.Key == "" {
+		return "", fmt.Errorf("create %s key: unexpected answer %q", role, body)
+	}
+	return key.Key, os.WriteFile(keyPath, []byte(key.Key+"\n"), 0o600)
 }
 
 func (d *demoStack) uploadSamples(ctx context.Context) error {
@@ -191,6 +206,8 @@ func (d *demoStack) printURLs(w io.Writer) {
 	fmt.Fprintf(w, "  %s/%s/photos/landscape.jpg?w=800            resized, AVIF/WebP/JPEG by Accept\n", edge, t)
 	fmt.Fprintf(w, "  %s/%s/photos/portrait.jpg?w=300&h=300&fit=cover&g=smart\n", edge, t)
 	fmt.Fprintf(w, "  %s/%s/logos/badge.png?w=200&fm=webp           alpha kept\n", edge, t)
+	fmt.Fprintf(w, "  %s/console/                      web console: tenant %s, editor key in %s\n",
+		d.originURL(), t, d.secrets.file("console-key"))
 	fmt.Fprintf(w, "  http://127.0.0.1:%d/_cluster                    live cluster page: members, traffic, cache\n", p.internal[0])
 	fmt.Fprintf(w, "  http://127.0.0.1:%d/metrics                     Prometheus metrics\n\n", p.internal[0])
 	for i := range p.public {

@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	xslog "golang.org/x/exp/slog"
 
+	"pixcdn/edge/imgurl"
 	"pixcdn/origin"
+	"pixcdn/origin/console"
 	"pixcdn/origin/minio"
 	"pixcdn/origin/postgres"
 	"pixcdn/origin/uploads"
@@ -69,11 +71,43 @@ func (o *originProcess) start(ctx context.Context, s *originSettings, mc minio.C
 	if err != nil {
 		return err
 	}
-	handler := svc.Handler(origin.HandlerOptions{Uploads: up, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+	opts := origin.HandlerOptions{Uploads: up, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+	if s.SignKey != "" {
+		opts.SignURL = urlSigner([]byte(s.SignKey))
+	}
+	if opts.Console, err = s.console(log); err != nil {
+		return err
+	}
+	handler := svc.Handler(opts)
 	if s.enabled() {
 		handler = tracedHandler(handler)
 	}
 	return o.listen(s.Listen, handler)
+}
+
+// urlSigner signs the way edges holding key verify (edge/imgurl).
+func urlSigner(key []byte) origin.URLSigner {
+	return func(rawPath, rawQuery string, expires time.Time) string {
+		if expires.IsZero() {
+			return imgurl.SignURL(key, rawPath, rawQuery)
+		}
+		return imgurl.SignURLUntil(key, rawPath, rawQuery, expires)
+	}
+}
+
+// console is the web console's handler, nil without --console-edge-url.
+func (s *originSettings) console(log *slog.Logger) (http.Handler, error) {
+	if s.ConsoleEdge == "" {
+		return nil, nil
+	}
+	cfg := console.Config{EdgeURL: s.ConsoleEdge, AssetsDir: s.ConsoleAssets}
+	if cfg.AssetsDir == "" {
+		cfg.AssetsDir = console.FindAssets()
+	}
+	if cfg.AssetsDir == "" {
+		log.Warn("console: tus-js-client not found, uploads in the console are off; run `make deps` or pass --console-assets")
+	}
+	return console.New(cfg)
 }
 
 // startUploads builds the tus handler and its expiry sweeper over the same

@@ -97,3 +97,21 @@ func TestSignRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginSignsWhatEdgesAccept: the signer the origin's POST
+// /v1/{tenant}/sign uses (pixcdn origin --sign-key) makes URLs an edge
+// with the same key accepts, until their expiry.
+func TestOriginSignsWhatEdgesAccept(t *testing.T) {
+	sign := urlSigner([]byte(testSignKey))
+	forever := sign("/acme/cats/tom%20cat.jpg", "w=400&fm=auto", time.Time{})
+	if r, err := verifyEdgeURL(t, forever, signNow.Add(1000*time.Hour)); err != nil || !r.Signed || !r.Expires.IsZero() {
+		t.Fatalf("%s: %+v, %v", forever, r, err)
+	}
+	hour := sign("/acme/a.png", "", signNow.Add(time.Hour))
+	if r, err := verifyEdgeURL(t, hour, signNow.Add(59*time.Minute)); err != nil || !r.Signed {
+		t.Fatalf("%s before expiry: %+v, %v", hour, r, err)
+	}
+	if _, err := verifyEdgeURL(t, hour, signNow.Add(time.Hour)); !errors.Is(err, imgurl.ErrSignature) {
+		t.Fatalf("%s at expiry: %v, want ErrSignature", hour, err)
+	}
+}
