@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The live cluster page (clusterpage.go) polls GET /_cluster?scope=cluster
+// The live cluster page (package internalport) polls GET /_cluster?scope=cluster
 // on the node it was opened on. Each node's own /_cluster JSON carries its
 // cumulative counters (NodeStats); for the cluster view the node fetches
 // every other member's /_cluster over the peer client (with the cluster

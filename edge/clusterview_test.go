@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"pixcdn/edge/internalport"
 )
 
 // membersRing owns every key itself and lists members.
@@ -84,7 +86,7 @@ func TestLoneNodeClusterViewListsItself(t *testing.T) {
 func TestClusterPageRunsOnlyItsOwnScript(t *testing.T) {
 	n := newTestNode(t)
 	page := n.internalDo("GET", "/_cluster", "", "Accept", "text/html,application/xhtml+xml")
-	if page.code != 200 || page.h("Content-Type") != "text/html; charset=utf-8" || page.h("Content-Security-Policy") != clusterPageCSP {
+	if page.code != 200 || page.h("Content-Type") != "text/html; charset=utf-8" || page.h("Content-Security-Policy") != internalport.ClusterPageCSP {
 		t.Fatalf("page: %d %q %q", page.code, page.h("Content-Type"), page.h("Content-Security-Policy"))
 	}
 	if !strings.Contains(page.body, `<script src="/_cluster/cluster.js" defer></script>`) || strings.Count(page.body, "<script") != 1 {
@@ -95,7 +97,7 @@ func TestClusterPageRunsOnlyItsOwnScript(t *testing.T) {
 	}
 	for path, ct := range map[string]string{"/_cluster/cluster.js": "text/javascript; charset=utf-8", "/_cluster/cluster.css": "text/css; charset=utf-8"} {
 		r := n.internalDo("GET", path, "")
-		if r.code != 200 || r.h("Content-Type") != ct || r.h("Content-Security-Policy") != clusterPageCSP || r.h("X-Content-Type-Options") != "nosniff" || len(r.body) < 100 {
+		if r.code != 200 || r.h("Content-Type") != ct || r.h("Content-Security-Policy") != internalport.ClusterPageCSP || r.h("X-Content-Type-Options") != "nosniff" || len(r.body) < 100 {
 			t.Errorf("%s: %d %q %q", path, r.code, r.h("Content-Type"), r.h("Content-Security-Policy"))
 		}
 	}

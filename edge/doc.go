@@ -28,8 +28,9 @@
 // feedposition.go (a peer's answer from before an origin event this node
 // applied is refused), purge.go, purgelog.go, purgesettle.go and feed.go
 // (purges from the internal port, gossip, pushes and the origin's event
-// feed), internal.go, status.go, clusterview.go and clusterpage.go (the
-// internal port: peer endpoints, /_cluster and its live page), info.go
+// feed), internal.go (what the internal port, package internalport,
+// serves from this node: peer endpoints, purges, status), status.go and
+// clusterview.go (/_cluster's JSON), info.go
 // (?info), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
 // (OpenTelemetry spans, when Config.TracerProvider is set), tls.go (the
 // public port's certificates), config.go,
@@ -40,7 +41,9 @@
 // that mean no: unservable originals, signed images), hotcache (a
 // non-owner's copies of popular variants), clientquota (misses per
 // client), imageinfo (?info's JSON), imgurl (URL grammar, keys,
-// signatures), peer (the peer protocol), and the connection guards
+// signatures), peer (the peer protocol), internalport (the internal
+// port's routes and authentication, and the live /_cluster page), and the
+// connection guards
 // connlimit and connwatch.
 //
 // # Words used here

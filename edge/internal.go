@@ -1,103 +1,72 @@
 package edge
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
-	"github.com/valyala/fasthttp/pprofhandler"
 
 	"pixcdn/edge/imgurl"
+	"pixcdn/edge/internalport"
 	"pixcdn/edge/peer"
 )
 
-// internalServer builds the fasthttp server of the internal port: metrics,
-// health, cluster status, purges, peer endpoints and, when Config.Profiling
-// allows it, pprof behind the cluster secret. It must never be exposed
-// publicly.
+// internalServer builds the fasthttp server of the internal port (package
+// internalport), which serves from this node through internalNode.
 func (s *Server) internalServer() *fasthttp.Server {
-	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(
-		promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	return &fasthttp.Server{
-		Name:               "pixcdn-internal",
-		ReadBufferSize:     s.cfg.Limits.MaxHeaderBytes,
-		WriteBufferSize:    s.cfg.Limits.WriteBufferBytes,
-		MaxRequestBodySize: 1 << 20,
-		Logger:             fasthttpLogger{s.log},
-		Handler: func(ctx *fasthttp.RequestCtx) {
-			s.serveInternal(ctx, metricsHandler)
-		},
-	}
+	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return internalport.NewServer(internalport.Config{
+		ClusterSecret: s.cfg.ClusterSecret, PurgeToken: s.cfg.PurgeToken, Profiling: s.cfg.Profiling,
+		ReadBufferSize: s.cfg.Limits.MaxHeaderBytes, WriteBufferSize: s.cfg.Limits.WriteBufferBytes,
+		Logger: fasthttpLogger{s.log},
+	}, internalNode{s: s, metrics: metrics})
 }
 
-func (s *Server) serveInternal(ctx *fasthttp.RequestCtx, metricsHandler fasthttp.RequestHandler) {
-	path := ctx.Path()
-	switch {
-	case bytes.HasPrefix(path, []byte(peer.PathVariant+"/")):
-		s.servePeerVariant(ctx)
-	case bytes.HasPrefix(path, []byte(peer.PathOriginal+"/")):
-		s.servePeerOriginal(ctx)
-	case string(path) == "/metrics":
-		s.refreshGauges()
-		metricsHandler(ctx)
-	case string(path) == "/healthz":
-		writeText(ctx, fasthttp.StatusOK, "ok")
-	case string(path) == "/readyz":
-		s.serveReady(ctx)
-	case string(path) == "/_cluster":
-		s.serveCluster(ctx)
-	case bytes.HasPrefix(path, []byte("/_cluster/")):
-		s.serveClusterAsset(ctx)
-	case string(path) == "/_purge":
-		s.servePurge(ctx)
-	case bytes.HasPrefix(path, []byte("/debug/pprof")):
-		s.servePprof(ctx)
-	default:
-		writeText(ctx, fasthttp.StatusNotFound, "not found")
-	}
+// internalNode is the Server as the internal port sees it
+// (internalport.Node).
+type internalNode struct {
+	s       *Server
+	metrics fasthttp.RequestHandler
 }
 
-func (s *Server) serveReady(ctx *fasthttp.RequestCtx) {
+var _ internalport.Node = internalNode{}
+
+func (n internalNode) NotReady() string {
 	select {
-	case <-s.ready:
+	case <-n.s.ready:
 	default:
-		writeText(ctx, fasthttp.StatusServiceUnavailable, "starting")
-		return
+		return "starting"
 	}
-	if s.ctx.Err() != nil {
-		writeText(ctx, fasthttp.StatusServiceUnavailable, "shutting down")
-		return
+	if n.s.ctx.Err() != nil {
+		return "shutting down"
 	}
-	writeText(ctx, fasthttp.StatusOK, "ready")
+	return ""
 }
 
-// servePprof serves the Go profiler only when Config.Profiling is on and
-// only to holders of the cluster secret: /debug/pprof/cmdline shows the
-// process's command line, and profiles show memory that may hold secrets.
-func (s *Server) servePprof(ctx *fasthttp.RequestCtx) {
-	if !s.cfg.Profiling {
-		writeText(ctx, fasthttp.StatusNotFound, "not found")
-		return
+func (n internalNode) ServePeerVariant(ctx *fasthttp.RequestCtx)  { n.s.servePeerVariant(ctx) }
+func (n internalNode) ServePeerOriginal(ctx *fasthttp.RequestCtx) { n.s.servePeerOriginal(ctx) }
+func (n internalNode) Purge(body []byte) error                    { return n.s.purgeFromPort(body) }
+
+func (n internalNode) Status(cluster bool) []byte {
+	if cluster {
+		return n.s.clusterView()
 	}
-	if !peer.Authorized(&ctx.Request.Header, s.cfg.ClusterSecret) {
-		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
-		return
-	}
-	pprofhandler.PprofHandler(ctx)
+	b, _ := json.Marshal(n.s.clusterStatus())
+	return append(b, '\n')
 }
 
-// servePeerVariant serves a public request forwarded by a peer, locally.
+func (n internalNode) Metrics(ctx *fasthttp.RequestCtx) {
+	n.s.refreshGauges()
+	n.metrics(ctx)
+}
+
+// servePeerVariant serves a public request forwarded by a peer, locally;
+// the internal port has checked the peer and restored the public URI.
 func (s *Server) servePeerVariant(ctx *fasthttp.RequestCtx) {
-	if !peer.Authorized(&ctx.Request.Header, s.cfg.ClusterSecret) {
-		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
-		return
-	}
-	uri := ctx.Request.Header.RequestURI()
-	ctx.Request.Header.SetRequestURIBytes(append([]byte(nil), uri[len(peer.PathVariant):]...))
 	s.setFeedPosition(ctx)
 	// Not counted in pixcdn_requests_total: the node the client reached
 	// counts it (as "peer"), so cluster-wide sums count each request once.
@@ -111,12 +80,9 @@ func (s *Server) servePeerVariant(ctx *fasthttp.RequestCtx) {
 	endServerSpan(span, ctx, r, res)
 }
 
-// servePeerOriginal serves an original this node owns to a peer.
+// servePeerOriginal serves an original this node owns (or its master) to
+// a peer the internal port has checked.
 func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
-	if !peer.Authorized(&ctx.Request.Header, s.cfg.ClusterSecret) {
-		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
-		return
-	}
 	if s.tracer != nil {
 		span := s.startServerSpan(ctx, spanPeerOriginal, time.Now())
 		defer func() { endServerSpan(span, ctx, nil, resNone) }()

@@ -1,14 +1,11 @@
 package edge
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/valyala/fasthttp"
 
 	"pixcdn/edge/imgurl"
 )
@@ -73,25 +70,15 @@ func (p *PurgeRequest) dedupKey() (int64, bool) {
 // broadcastPrefix marks a purge message on the cluster's broadcast channel.
 const broadcastPrefix = 'P'
 
-// servePurge handles POST /_purge (bearer purge token) and spreads the purge
-// to the cluster.
-func (s *Server) servePurge(ctx *fasthttp.RequestCtx) {
-	if !ctx.IsPost() {
-		writeText(ctx, fasthttp.StatusMethodNotAllowed, "POST only")
-		return
-	}
-	if !s.purgeAuthorized(&ctx.Request.Header) {
-		writeText(ctx, fasthttp.StatusUnauthorized, "unauthorized")
-		return
-	}
+// purgeFromPort applies a purge posted to the internal port (POST /_purge)
+// and spreads it to the cluster. An error names what is wrong with body.
+func (s *Server) purgeFromPort(body []byte) error {
 	var p PurgeRequest
-	if err := json.Unmarshal(ctx.PostBody(), &p); err != nil {
-		writeText(ctx, fasthttp.StatusBadRequest, "bad purge body: invalid JSON")
-		return
+	if err := json.Unmarshal(body, &p); err != nil {
+		return errors.New("invalid JSON")
 	}
 	if err := p.validate(); err != nil {
-		writeText(ctx, fasthttp.StatusBadRequest, "bad purge body: "+err.Error())
-		return
+		return err
 	}
 	s.applyPurge(&p, "push")
 	if s.deps.Broadcaster != nil {
@@ -101,7 +88,7 @@ func (s *Server) servePurge(ctx *fasthttp.RequestCtx) {
 			}
 		}
 	}
-	writeText(ctx, fasthttp.StatusOK, "purged")
+	return nil
 }
 
 // maxBroadcastBytes keeps one purge message within a gossip packet.
@@ -143,14 +130,6 @@ func splitPurge(p *PurgeRequest) [2]PurgeRequest {
 		a.Tags, b.IDs = nil, nil
 	}
 	return [2]PurgeRequest{a, b}
-}
-
-func (s *Server) purgeAuthorized(h *fasthttp.RequestHeader) bool {
-	if s.cfg.PurgeToken == "" {
-		return false
-	}
-	want := "Bearer " + s.cfg.PurgeToken
-	return subtle.ConstantTimeCompare(h.Peek(fasthttp.HeaderAuthorization), []byte(want)) == 1
 }
 
 // HandleBroadcast receives a cluster broadcast (give it to cluster.Join as

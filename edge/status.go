@@ -1,12 +1,9 @@
 package edge
 
 import (
-	"bytes"
-	"encoding/json"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/valyala/fasthttp"
 )
 
 // ClusterStatus is the JSON of GET /_cluster: this node's view of the ring,
@@ -26,24 +23,6 @@ func (s *Server) clusterStatus() ClusterStatus {
 		st.RingVersion = v.RingVersion()
 	}
 	return st
-}
-
-// serveCluster answers /_cluster: the live page for browsers (Accept:
-// text/html, or ?format=html), otherwise JSON: this node's ClusterStatus,
-// or with ?scope=cluster the ClusterView of every member.
-func (s *Server) serveCluster(ctx *fasthttp.RequestCtx) {
-	if string(ctx.QueryArgs().Peek("format")) == "html" ||
-		bytes.Contains(ctx.Request.Header.Peek(fasthttp.HeaderAccept), []byte("text/html")) {
-		s.serveClusterAsset(ctx)
-		return
-	}
-	ctx.SetContentType("application/json")
-	ctx.Response.Header.Set(fasthttp.HeaderCacheControl, "no-store")
-	if string(ctx.QueryArgs().Peek("scope")) == "cluster" {
-		ctx.SetBody(s.clusterView())
-		return
-	}
-	_ = json.NewEncoder(ctx).Encode(s.clusterStatus())
 }
 
 // registerCacheMetrics exports cache size and membership, read at scrape.
