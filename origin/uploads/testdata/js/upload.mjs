@@ -69,9 +69,10 @@ class StallingHttpStack {
       if (socket && socket.bytesWritten >= part.length) {
         clearInterval(poll);
         // The server reads them from its socket buffer before the abort
-        // resets the connection (a reset drops what it has not read): a
-        // second is ample even on a loaded machine.
-        setTimeout(() => this.onStalled(this.stopAt), 1000);
+        // resets the connection (a reset drops what it has not read). It
+        // may first be storing a full part in MinIO, which can take over a
+        // second on a loaded machine, so it gets three.
+        setTimeout(() => this.onStalled(this.stopAt), 3000);
       }
     }, 10);
     return sent;
