@@ -113,9 +113,9 @@ func classSet(format string) transform.FormatSet {
 }
 
 func (c *codec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
-	o, ok := v.Opts.(transform.Options)
-	if !ok {
-		return Rendered{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
+	o, err := parsed(v)
+	if err != nil {
+		return Rendered{}, err
 	}
 	if err := c.chooseFormat(&o, src, format); err != nil {
 		return Rendered{}, err
@@ -148,8 +148,8 @@ func (c *codec) MakeMaster(ctx context.Context, src []byte, bound int) (Rendered
 // MasterFits implements MasterCodec.
 func (c *codec) MasterFits(v Variant, orig, master transform.Size) bool {
 	mp, ok := c.p.(transform.MasterProcessor)
-	o, parsed := v.Opts.(transform.Options)
-	return ok && parsed && !v.Original && mp.MasterFits(orig, master, o)
+	o, err := parsed(v)
+	return ok && err == nil && mp.MasterFits(orig, master, o)
 }
 
 // TransformMaster implements MasterCodec. The format is chosen from the
@@ -157,8 +157,11 @@ func (c *codec) MasterFits(v Variant, orig, master transform.Size) bool {
 // still, with alpha exactly when the original has it.
 func (c *codec) TransformMaster(ctx context.Context, master []byte, orig transform.Size, v Variant, format string) (Rendered, error) {
 	mp, ok := c.p.(transform.MasterProcessor)
-	o, parsed := v.Opts.(transform.Options)
-	if !ok || !parsed {
+	o, err := parsed(v)
+	if err != nil {
+		return Rendered{}, err
+	}
+	if !ok {
 		return Rendered{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
 	}
 	if err := c.chooseFormat(&o, master, format); err != nil {
@@ -169,6 +172,14 @@ func (c *codec) TransformMaster(ctx context.Context, master []byte, orig transfo
 		return Rendered{}, mapTransformError(err)
 	}
 	return Rendered{Body: body, ContentType: meta.Format.ContentType(), Format: meta.Format.String()}, nil
+}
+
+// parsed returns v's options, refusing a variant no codec parsed.
+func parsed(v Variant) (transform.Options, error) {
+	if v.Original || v.Opts == (transform.Options{}) {
+		return transform.Options{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
+	}
+	return v.Opts, nil
 }
 
 // chooseFormat sets o.Format (and o.Accepts for negotiated variants).

@@ -176,8 +176,9 @@ type Variant struct {
 	Format string
 	// Original reports that there are no options: serve the original bytes.
 	Original bool
-	// Opts is the codec's own parsed value, passed back to Transform.
-	Opts any
+	// Opts are the options parsed, valid and normalised, passed back to
+	// the Codec; zero for the original, or from a Codec that keeps its own.
+	Opts transform.Options
 }
 
 // PeerClient talks to other edge nodes (edge/peer.Client).

@@ -103,7 +103,7 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 	}
 	revalidate := string(ctx.Request.Header.Peek(fasthttp.HeaderCacheControl)) == "no-cache"
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: tenant, PublicID: id})
-	e, err := s.ownOriginal(fctx, tenant, id, revalidate)
+	e, err := s.ownOriginal(fctx, tenant, id, revalidate, nil)
 	if err != nil {
 		s.writeError(ctx, err)
 		return

@@ -93,8 +93,8 @@ func (s *Server) fillFor(parent context.Context, r *request, client netip.Addr, 
 // this node knows (its memo of signed images, its cached original) or else
 // from the original itself, fetched once (the fill needs it anyway: it may
 // be the master a peer sent for r) and remembered. It returns the source
-// when it had to read one, for the fill to reuse; nil when r is signed or
-// asks for the original. A fetch runs under parent.
+// it read, ready to make the variant from, for the fill to reuse; nil when
+// r is signed or asks for the original. A fetch runs under parent.
 func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Time) (*source, error) {
 	if r.signed || r.variant.Original {
 		return nil, nil
@@ -102,22 +102,26 @@ func (s *Server) visibleOriginal(parent context.Context, r *request, now time.Ti
 	if s.signedImages.Has(r.origKey, now) {
 		return nil, ErrForbidden
 	}
-	var src source
-	if orig, ok := s.cacheGet(parent, r.origKey, keyOriginal); ok {
-		src = source{Entry: orig, own: true}
-	} else {
-		ctx, cancel := context.WithTimeout(parent, s.cfg.RequestTimeout)
-		defer cancel()
-		var err error
-		if src, err = s.originalFor(ctx, r.tenant, r.publicID, false, s.masterVariant(r)); err != nil {
-			return nil, err
-		}
+	read := s.readOriginal(parent, r.origKey)
+	if read.found && read.entry.Image.Signed {
+		return nil, s.signedImage(r, now)
+	}
+	ctx, cancel := context.WithTimeout(parent, s.cfg.RequestTimeout)
+	defer cancel()
+	src, err := s.originalFor(ctx, r.tenant, r.publicID, false, s.masterVariant(r), &read)
+	if err != nil {
+		return nil, err
 	}
 	if src.Image.Signed {
-		s.signedImages.Add(r.origKey, now.Add(s.cfg.NegativeTTL), ErrForbidden)
-		return nil, ErrForbidden
+		return nil, s.signedImage(r, now)
 	}
 	return &src, nil
+}
+
+// signedImage remembers that r's image is signed and returns ErrForbidden.
+func (s *Server) signedImage(r *request, now time.Time) error {
+	s.signedImages.Add(r.origKey, now.Add(s.cfg.NegativeTTL), ErrForbidden)
+	return ErrForbidden
 }
 
 // clientOf is the address that stands for the client of a request: its
@@ -186,7 +190,7 @@ func (s *Server) makeEntry(ctx context.Context, c *fillCall, r *request, prev *E
 	ctx, span := s.startSpan(ctx, "fill", trace.SpanKindInternal)
 	defer func() { endSpan(span, err) }()
 	if r.variant.Original {
-		return s.original(ctx, r.tenant, r.publicID, prev)
+		return s.original(ctx, r.tenant, r.publicID, prev, 0)
 	}
 	return s.fillVariant(ctx, c, r, prev, orig)
 }
@@ -208,7 +212,8 @@ func (s *Server) await(key string, c *fillCall) (Entry, error) {
 }
 
 // fillVariant runs inside the variant's fill c. orig is the source
-// visibleOriginal read, if any.
+// visibleOriginal returned, if any: the fill makes the variant from it
+// without reading the original again.
 func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev *Entry, orig *source) (Entry, error) {
 	// Re-check the cache inside the fill: another fill for this key may
 	// have finished between our miss and the start of this one; without the
@@ -217,8 +222,8 @@ func (s *Server) fillVariant(ctx context.Context, c *fillCall, r *request, prev 
 		return e, nil
 	}
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: r.tenant, PublicID: r.publicID})
-	if orig == nil || orig.state(s.clock()) != fresh || prev != nil {
-		o, err := s.originalFor(ctx, r.tenant, r.publicID, prev != nil, s.masterVariant(r))
+	if orig == nil || prev != nil {
+		o, err := s.originalFor(ctx, r.tenant, r.publicID, prev != nil, s.masterVariant(r), nil)
 		if err != nil {
 			return Entry{}, err
 		}

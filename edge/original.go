@@ -21,13 +21,17 @@ import (
 // directly. With revalidate (the variant is being revalidated) only a fresh
 // original will do, and origin failures are returned, not papered over with
 // a stale original. With v set (masters on), the owner may send the
-// original's working master instead when v fits within it.
-func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool, v *Variant) (source, error) {
+// original's working master instead when v fits within it. read is what
+// the caller found in this node's cache (readOriginal), or nil: then it is
+// read here; either way the cache entry is read once.
+func (s *Server) originalFor(ctx context.Context, tenant, publicID string, revalidate bool, v *Variant, read *cachedOriginal) (source, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
-	if e, ok := s.cacheGet(ctx, key, keyOriginal); ok {
-		if st := e.state(s.clock()); st == fresh || (st == staleServable && !revalidate) {
-			return source{Entry: e, own: true}, nil
-		}
+	if read == nil {
+		r := s.readOriginal(ctx, key)
+		read = &r
+	}
+	if read.usable(s.clock(), revalidate) {
+		return source{Entry: read.entry, own: true}, nil
 	}
 	if owner, self := s.deps.Ring.Owner(key); !self && s.deps.Peers != nil {
 		o, err := s.originalFromOwner(ctx, owner, tenant, publicID, revalidate, s.masterQuery(v))
@@ -45,7 +49,7 @@ func (s *Server) originalFor(ctx context.Context, tenant, publicID string, reval
 		s.metrics.forwards.WithLabelValues("fallback").Inc()
 		s.log.Debug("original owner failed, fetching from origin", "owner", owner.Name, "err", err)
 	}
-	e, err := s.ownOriginal(ctx, tenant, publicID, revalidate)
+	e, err := s.ownOriginal(ctx, tenant, publicID, revalidate, read)
 	return source{Entry: e, own: true}, err
 }
 
@@ -101,17 +105,23 @@ func (s *Server) originalFromOwner(ctx context.Context, owner Peer, tenant, publ
 // ownOriginal returns the original as this node holds it, revalidating or
 // fetching it from the origin when needed. Unless revalidate is set, a
 // stale entry is served while the origin fails, up to stale-if-error.
-func (s *Server) ownOriginal(ctx context.Context, tenant, publicID string, revalidate bool) (Entry, error) {
+// read is what the caller found in this node's cache, or nil (then it is
+// read here).
+func (s *Server) ownOriginal(ctx context.Context, tenant, publicID string, revalidate bool, read *cachedOriginal) (Entry, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
-	prev, ok := s.cacheGet(ctx, key, keyOriginal)
-	if !ok {
-		return s.original(ctx, tenant, publicID, nil)
+	if read == nil {
+		r := s.readOriginal(ctx, key)
+		read = &r
 	}
+	if !read.found {
+		return s.original(ctx, tenant, publicID, nil, read.mark)
+	}
+	if read.usable(s.clock(), revalidate) {
+		return read.entry, nil
+	}
+	prev := read.entry
 	st := prev.state(s.clock())
-	if st == fresh || (st == staleServable && !revalidate) {
-		return prev, nil
-	}
-	e, err := s.original(ctx, tenant, publicID, &prev)
+	e, err := s.original(ctx, tenant, publicID, &prev, read.mark)
 	if err != nil && !revalidate && isOriginFailure(err) && st <= staleOnError {
 		s.metrics.staleIfError.Inc()
 		return prev, nil
@@ -120,14 +130,20 @@ func (s *Server) ownOriginal(ctx context.Context, tenant, publicID string, reval
 }
 
 // original fetches the original from the origin once per key on this node
-// (conditionally when prev is given) and caches it.
-func (s *Server) original(ctx context.Context, tenant, publicID string, prev *Entry) (Entry, error) {
+// (conditionally when prev is given) and caches it. mark is the caller's
+// storeMarks mark taken before it read the cache and found no usable
+// original, or 0 when it did not read.
+func (s *Server) original(ctx context.Context, tenant, publicID string, prev *Entry, mark uint64) (Entry, error) {
 	key := imgurl.OriginalKey(tenant, publicID)
 	ch := s.flights.DoChan("o"+string(key), func() (any, error) {
-		// Re-check inside the flight: a fetch that just finished may have
-		// stored the original; fetching again would double origin load.
-		if e, ok := s.deps.Cache.Get(key); ok && e.state(s.clock()) == fresh {
-			return e, nil
+		// Re-check inside the flight: a fetch that finished after the
+		// caller read the cache may have stored the original; fetching
+		// again would double origin load. Only when one may have (the
+		// stripe's mark moved) is the cache read again.
+		if s.stored.changed(key, mark) {
+			if e, ok := s.deps.Cache.Get(key); ok && e.state(s.clock()) == fresh {
+				return e, nil
+			}
 		}
 		fctx, cancel := context.WithTimeout(s.detachedContext(ctx, s.ctx), s.cfg.FillTimeout)
 		defer cancel()
@@ -186,6 +202,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 		return Entry{}, err
 	}
 	s.deps.Cache.Set(key, e, guard)
+	s.stored.bump(key)
 	return e, nil
 }
 

@@ -37,6 +37,7 @@ type Server struct {
 	// so unsigned requests for them are refused before any fill.
 	signedImages *negcache.Cache
 	flights      singleflight.Group // original fetches, by original key
+	stored       storeMarks         // originals stored, by stripe (originalread.go)
 	fills        fillGroup          // variant and original fills, by request key
 	// misses bounds the fills one client may wait on at once.
 	misses *clientquota.Quota
