@@ -118,6 +118,17 @@ func (o *OriginStack) Restart(t testing.TB) {
 	o.WaitReady(t)
 }
 
+// RestartWith ends the origin (Kill: a graceful stop would wait for the
+// edges' long polls) and starts it again, on the same address and stores,
+// with args added to its flags, for flags that name servers started after
+// it (an edge's URL); it waits until it is ready.
+func (o *OriginStack) RestartWith(t testing.TB, args ...string) {
+	t.Helper()
+	o.Kill()
+	o.args = append(o.args, args...)
+	o.Restart(t)
+}
+
 // Kill ends the origin at once (SIGKILL), as a crash would, and returns
 // once it has exited.
 func (o *OriginStack) Kill() {

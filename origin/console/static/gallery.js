@@ -1,5 +1,5 @@
 // The gallery: the tenant's images as edge thumbnails (1x and 2x through
-// srcset), filtered by tag and id prefix, a page at a time. Pages follow
+// srcset) over a placeholder from the edge's image info, filtered by tag and id prefix, a page at a time. Pages follow
 // the origin's keyset cursor (the last public id shown), so images added
 // meanwhile never shift what "Load more" brings: no duplicates, no gaps.
 import { $, api, edgeURLs, el } from './api.js';
@@ -64,9 +64,10 @@ async function loadPage() {
 async function card(im) {
   const img = el('img', { alt: im.public_id, loading: 'lazy', width: 240, height: 240 });
   try {
-    const [x1, x2] = await edgeURLs(im, [THUMB, THUMB + '&dpr=2']);
+    const [x1, x2, info] = await edgeURLs(im, [THUMB, THUMB + '&dpr=2', 'info']);
     img.src = x1;
     img.srcset = x1 + ' 1x, ' + x2 + ' 2x';
+    placeholder(img, info);
   } catch (err) {
     img.alt = im.public_id + ' (signed: ' + err.message + ')';
   }
@@ -74,4 +75,21 @@ async function card(im) {
   return el('li', { 'data-id': im.public_id },
     el('a', { href: '#/image/' + encodeURIComponent(im.public_id) },
       img, el('span', { class: 'caption' }, badge, im.public_id)));
+}
+
+// placeholder shows the image's average colour and blurred placeholder
+// (the edge's ?info) behind the thumbnail until it has loaded.
+async function placeholder(img, infoURL) {
+  try {
+    const resp = await fetch(infoURL, { credentials: 'omit' });
+    if (!resp.ok) return;
+    const info = await resp.json();
+    if (info.average) img.style.backgroundColor = info.average;
+    if (info.placeholder && info.placeholder.data_uri) {
+      img.style.backgroundImage = 'url("' + info.placeholder.data_uri + '")';
+      img.dataset.placeholder = 'shown';
+    }
+  } catch {
+    // No placeholder: the grey background stays.
+  }
 }

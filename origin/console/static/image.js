@@ -29,7 +29,7 @@ export async function showImage(id) {
 function render() {
   const im = current;
   const rows = [
-    ['Version', im.version], ['ETag', im.etag], ['Format', im.format],
+    ['Version', im.version], ['Format', im.format],
     ['Size', im.width + ' × ' + im.height + ' px'], ['Bytes', formatBytes(im.bytes) + ' (' + im.bytes + ')'],
     ['Visibility', im.visibility], ['Tags', (im.tags || []).join(', ') || '—'],
     ['Created', new Date(im.created_at).toLocaleString()], ['Updated', new Date(im.updated_at).toLocaleString()],
