@@ -36,7 +36,7 @@ type originSettings struct {
 	OrphanTTL     time.Duration `flag:"orphan-sweep" help:"remove stored bytes no image references once this old, sweeping as often; 0 disables"`
 	SignKey       string        `flag:"sign-key" secret:"true" help:"the edges' URL signing key (≥ 16 bytes): POST /v1/{tenant}/sign signs URLs for editors (the console's signed previews); default: signing off"`
 	ConsoleEdge   string        `flag:"console-edge-url" help:"public base URL of an edge, e.g. https://cdn.example: serves the web console at /console/ with thumbnails from there; default: no console"`
-	ConsoleAssets string        `flag:"console-assets" help:"folder of the console's npm packages (tus-js-client), installed by make deps; default: origin/console/npm under the working directory or the binary's parent folders"`
+	ConsoleAssets string        `flag:"console-assets" help:"folder of the console's npm packages (tus-js-client), installed by make deps; default: origin/console/npm under the working directory, ../share/pixcdn/console beside the binary, or origin/console/npm under the binary's parent folders"`
 }
 
 func originCommand() command {

@@ -51,15 +51,26 @@ func edgeOrigin(raw string) (string, error) {
 }
 
 // FindAssets returns the first of these folders holding tus-js-client:
-// origin/console/npm under the working directory, then under each parent
-// of the running executable's folder (bin/pixcdn in a checkout finds the
-// checkout's). It returns "" when none does.
+// origin/console/npm under the working directory, ../share/pixcdn/console
+// beside the running executable (/usr/local/bin/pixcdn in the container
+// image finds /usr/local/share/pixcdn/console), then origin/console/npm
+// under each parent of the executable's folder (bin/pixcdn in a checkout
+// finds the checkout's). It returns "" when none does.
 func FindAssets() string {
+	wd, _ := os.Getwd()
+	exe, _ := os.Executable()
+	return findAssets(wd, exe)
+}
+
+// findAssets is FindAssets from working directory wd and executable exe
+// ("" when unknown).
+func findAssets(wd, exe string) string {
 	var candidates []string
-	if wd, err := os.Getwd(); err == nil {
+	if wd != "" {
 		candidates = append(candidates, filepath.Join(wd, "origin", "console", "npm"))
 	}
-	if exe, err := os.Executable(); err == nil {
+	if exe != "" {
+		candidates = append(candidates, filepath.Join(filepath.Dir(exe), "..", "share", "pixcdn", "console"))
 		for dir := filepath.Dir(exe); ; dir = filepath.Dir(dir) {
 			candidates = append(candidates, filepath.Join(dir, "origin", "console", "npm"))
 			if dir == filepath.Dir(dir) {
@@ -69,7 +80,7 @@ func FindAssets() string {
 	}
 	for _, dir := range candidates {
 		if _, err := os.Stat(filepath.Join(dir, tusFile)); err == nil {
-			return dir
+			return filepath.Clean(dir)
 		}
 	}
 	return ""

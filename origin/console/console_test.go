@@ -127,3 +127,33 @@ func TestFindAssetsFromTheRepository(t *testing.T) {
 		t.Fatalf("FindAssets() = %q, want %q", got, want)
 	}
 }
+
+// TestFindAssetsBesideTheBinary: an installed binary finds the library in
+// ../share/pixcdn/console (the container image's layout), one in a
+// checkout's bin/ finds the checkout's origin/console/npm, and nothing is
+// found elsewhere.
+func TestFindAssetsBesideTheBinary(t *testing.T) {
+	install := func(dir string) {
+		t.Helper()
+		bundle := filepath.Join(dir, tusFile)
+		if err := os.MkdirAll(filepath.Dir(bundle), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bundle, []byte("/* tus */"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prefix, checkout, elsewhere := t.TempDir(), t.TempDir(), t.TempDir()
+	install(filepath.Join(prefix, "share", "pixcdn", "console"))
+	install(filepath.Join(checkout, "origin", "console", "npm"))
+	for _, c := range []struct{ wd, exe, want string }{
+		{elsewhere, filepath.Join(prefix, "bin", "pixcdn"), filepath.Join(prefix, "share", "pixcdn", "console")},
+		{elsewhere, filepath.Join(checkout, "bin", "pixcdn"), filepath.Join(checkout, "origin", "console", "npm")},
+		{checkout, filepath.Join(elsewhere, "pixcdn"), filepath.Join(checkout, "origin", "console", "npm")},
+		{elsewhere, filepath.Join(elsewhere, "bin", "pixcdn"), ""},
+	} {
+		if got := findAssets(c.wd, c.exe); got != c.want {
+			t.Errorf("findAssets(%s, %s) = %q, want %q", c.wd, c.exe, got, c.want)
+		}
+	}
+}
