@@ -65,6 +65,24 @@ else
   say "MinIO server installed in $gobin"
 fi
 
+# The photo corpus of the transform tests and benchmarks (`make corpus` does
+# the same): the photos of Debian's mate-backgrounds and ukui-wallpapers
+# packages, unpacked under .run/corpus/x. The master fidelity test needs it.
+corpus="$(cd "$(dirname "$0")/.." && pwd)/.run/corpus"
+if [ -d "$corpus/x/usr/share" ]; then
+  say "photo corpus: present"
+else
+  say "fetching the photo corpus (Debian's mate-backgrounds, ukui-wallpapers) into $corpus/x"
+  sudo=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+  mkdir -p "$corpus"
+  (
+    cd "$corpus"
+    apt-get download -qq mate-backgrounds ukui-wallpapers 2>/dev/null ||
+      { $sudo apt-get update -qq && apt-get download -qq mate-backgrounds ukui-wallpapers; }
+    for f in mate-backgrounds_*.deb ukui-wallpapers_*.deb; do dpkg-deb -x "$f" x; done
+  )
+fi
+
 # npm packages, pinned by package-lock.json: tus-js-client for the resumable-upload
 # tests, and the web console's copy that the origin serves to browsers.
 for dir in origin/uploads/testdata/js origin/console/npm; do

@@ -23,7 +23,8 @@ func makeMaster(t *testing.T, p *Processor, src []byte, bound int) ([]byte, tran
 	return out, m
 }
 
-// A master has the bound as its long side, the original's orientation
+// A master has the bound as its long side (the short side rounded to a
+// multiple of 8, see masterSize), the original's orientation
 // applied, sRGB pixels, alpha when the original has it; originals within
 // the bound and animations get none.
 func TestMakeMaster(t *testing.T) {
@@ -37,8 +38,8 @@ func TestMakeMaster(t *testing.T) {
 		t.Errorf("EXIF-rotated master %d×%d, want upright 600×400", m.Width, m.Height)
 	}
 	_, m = makeMaster(t, p, pngBytes(t, pattern(1200, 900, 0, true)), 400)
-	if m.Format != transform.PNG || !m.HasAlpha || m.Width != 400 || m.Height != 300 {
-		t.Errorf("alpha master %+v, want a 400×300 PNG with alpha", m)
+	if m.Format != transform.PNG || !m.HasAlpha || m.Width != 400 || m.Height != 304 {
+		t.Errorf("alpha master %+v, want a 400×304 PNG with alpha (the short side a multiple of 8)", m)
 	}
 	cmyk, _ := makeMaster(t, p, cmykJPEG(t, 1200, 800, true), 300)
 	img := load(t, cmyk)
