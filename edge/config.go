@@ -89,6 +89,12 @@ type Config struct {
 	// Codec is a MasterCodec; 0 makes every variant from its original.
 	// Default 2048.
 	MasterBound int
+	// Prerender names presets (URL.Presets) whose variants are made when
+	// the origin's event feed announces a new or replaced image, as
+	// background work, by each variant's ring owner (prerender.go); the
+	// original's owner then also makes its master. Negotiated presets are
+	// made for Chromium's Accept. Default none.
+	Prerender []string
 	// Limits protect the public listener.
 	Limits Limits
 	// Logger receives operational logs. Default slog.Default().
@@ -191,6 +197,9 @@ func (c Config) Validate() error {
 	}
 	if c.MasterBound < 0 || c.MasterBound > transform.MaxSide {
 		return fmt.Errorf("edge: MasterBound must be 0 (off) to %d", transform.MaxSide)
+	}
+	if err := validPrerender(c.Prerender, c.URL.Presets); err != nil {
+		return err
 	}
 	if c.MaxMissesPerClient < 0 {
 		return errors.New("edge: MaxMissesPerClient must not be negative (0 disables)")

@@ -28,7 +28,9 @@
 // feedposition.go (a peer's answer from before an origin event this node
 // applied is refused), purge.go, purgelog.go, purgesettle.go and feed.go
 // (purges from the internal port, gossip, pushes and the origin's event
-// feed), internal.go (what the internal port, package internalport,
+// feed), prerender.go (the master and Config.Prerender presets of an image
+// the event feed announces, made in the background on idle CPU),
+// internal.go (what the internal port, package internalport,
 // serves from this node: peer endpoints, purges, status), status.go and
 // clusterview.go (/_cluster's JSON), info.go
 // (?info), metrics.go (the metric names of ARCHITECTURE.md), tracing.go

@@ -116,6 +116,9 @@ func (s *Server) applyEvent(ev *Event) {
 		return
 	}
 	s.applyPurge(&p, "feed")
+	if ev.Kind == "updated" && s.prerendering() {
+		s.announce(ev.Tenant, ev.PublicID)
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

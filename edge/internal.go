@@ -13,6 +13,7 @@ import (
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/internalport"
 	"pixcdn/edge/peer"
+	"pixcdn/transform"
 )
 
 // internalServer builds the fasthttp server of the internal port (package
@@ -102,6 +103,9 @@ func (s *Server) servePeerOriginal(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	revalidate := string(ctx.Request.Header.Peek(fasthttp.HeaderCacheControl)) == "no-cache"
+	if len(ctx.Request.Header.Peek(peer.HeaderBackground)) > 0 {
+		fctx = transform.WithBackground(fctx)
+	}
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: tenant, PublicID: id})
 	e, err := s.ownOriginal(fctx, tenant, id, revalidate, nil)
 	if err != nil {

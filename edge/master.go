@@ -106,6 +106,9 @@ func (s *Server) master(ctx context.Context, key []byte, orig Entry, origSize tr
 		}
 		mctx, cancel := context.WithTimeout(s.detachedContext(ctx, s.ctx), s.cfg.FillTimeout)
 		defer cancel()
+		if transform.IsBackground(ctx) { // pre-rendering: only on an idle processor
+			mctx = transform.WithBackground(mctx)
+		}
 		out, size, err := s.masters.MakeMaster(mctx, orig.Body, s.cfg.MasterBound)
 		if err != nil {
 			if !errors.Is(err, transform.ErrNoMaster) {

@@ -36,11 +36,16 @@ func fakeSizedJPEG(name string, w, h int) string {
 type fakeMasterCodec struct {
 	*fakeCodec
 	made, fromMaster atomic.Int64
+	// busy refuses background work, as a busy processor does.
+	busy atomic.Bool
 }
 
 func masterName(src []byte) string { return fmt.Sprintf("MASTER-%08x", crc32.ChecksumIEEE(src)) }
 
-func (c *fakeMasterCodec) MakeMaster(_ context.Context, src []byte, bound int) (Rendered, transform.Size, error) {
+func (c *fakeMasterCodec) MakeMaster(ctx context.Context, src []byte, bound int) (Rendered, transform.Size, error) {
+	if c.busy.Load() && transform.IsBackground(ctx) {
+		return Rendered{}, transform.Size{}, transform.ErrOverloaded
+	}
 	m, err := transform.Probe(src)
 	if err != nil || m.Width <= bound {
 		return Rendered{}, transform.Size{}, transform.ErrNoMaster

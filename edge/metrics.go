@@ -44,6 +44,8 @@ type metrics struct {
 	// failed).
 	transformSources *prometheus.CounterVec
 	masters          *prometheus.CounterVec
+	// prerenders counts pre-rendering jobs by kind and result.
+	prerenders *prometheus.CounterVec
 
 	// hot-path children resolved once: [result][code class index]
 	hitOK    prometheus.Counter
@@ -100,8 +102,11 @@ func newMetrics() *metrics {
 		Name: "pixcdn_background_renders_total",
 		Help: "Slow variants rendered in the background, by result: started, then done or failed; dropped when the lane was full.",
 	}, []string{"result"})
+	m.prerenders = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pixcdn_prerenders_total", Help: "Background work for images the origin announced, by kind (master, preset) and result (done, dropped, failed).",
+	}, []string{"kind", "result"})
 	m.reg.MustRegister(m.requests, m.duration, m.transforms, m.transformDur, m.originFetch,
-		m.forwards, m.members, m.purgeLag, m.staleIfError, m.fallbacks, m.renders, m.transformSources, m.masters,
+		m.forwards, m.members, m.purgeLag, m.staleIfError, m.fallbacks, m.renders, m.transformSources, m.masters, m.prerenders,
 		// The process's own: memory, GC, goroutines, CPU, open files.
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.resolveHot()

@@ -49,8 +49,11 @@ type Server struct {
 	// masters is the Codec's MasterCodec; nil when masters are off
 	// (Config.MasterBound 0, or a Codec without them).
 	masters MasterCodec
-	policy  policyMemo
-	now     func() time.Time // test hook; nil means time.Now
+	// prerenders queues background work for announced images; nil when
+	// there is none to do (no event feed, or no masters and no presets).
+	prerenders chan prerenderJob
+	policy     policyMemo
+	now        func() time.Time // test hook; nil means time.Now
 	// tracer is nil with tracing off; propagator reads incoming trace
 	// context (tracing.go).
 	tracer     trace.Tracer
@@ -119,6 +122,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if mc, ok := deps.Codec.(MasterCodec); ok && cfg.MasterBound > 0 {
 		s.masters = mc
 	}
+	if deps.Events != nil && (s.masters != nil || len(cfg.Prerender) > 0) {
+		s.prerenders = make(chan prerenderJob, prerenderQueue)
+	}
 	if cfg.HotEntries > 0 && cfg.HotTTL > 0 {
 		s.hot = hotcache.New[Entry](cfg.HotEntries, cfg.HotMaxBytes, cfg.HotTTL)
 	}
@@ -138,6 +144,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // serves a variant changed meanwhile. Call it once; Close stops it.
 func (s *Server) Start() {
 	s.goBackground(s.settlePurges)
+	if s.prerendering() {
+		s.goBackground(s.prerenderLoop)
+	}
 	if s.deps.Events != nil {
 		after := s.catchUp(s.cfg.CatchUpTimeout)
 		s.goBackground(func(ctx context.Context) { s.followEvents(ctx, after) })

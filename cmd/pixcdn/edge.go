@@ -46,6 +46,7 @@ type edgeSettings struct {
 	RequireSignature bool     `flag:"require-signature" help:"refuse every URL without a valid signature"`
 	Preset           []string `flag:"preset" help:"named preset NAME:OPTIONS, e.g. thumb:w=200&h=200&fit=cover (repeatable)"`
 	PresetsOnly      bool     `flag:"presets-only" help:"allow only presets (p=), no free-form options"`
+	Prerender        []string `flag:"prerender" help:"presets (names of --preset) each node renders in the background for the images it owns when the origin announces them new or replaced, e.g. thumb,card; negotiated ones for Chromium's Accept"`
 	HotEntries       int      `flag:"hot-entries" help:"popular variants owned by other nodes kept here briefly (0 disables)"`
 	MasterBound      int      `flag:"master-bound" help:"long side in pixels above which an original's ring owner makes a working master (a pre-shrunk copy) once, and variants that fit within it are made from it; 0 makes every variant from the original"`
 	Pprof            bool     `flag:"pprof" help:"serve /debug/pprof on the internal port to requests with Authorization: Bearer <cluster secret>"`

@@ -193,6 +193,7 @@ func edgeConfig(s *edgeSettings, name string, log *slog.Logger) edge.Config {
 	cfg.NodeName, cfg.Logger = name, log
 	cfg.ClusterSecret, cfg.PurgeToken, cfg.Profiling = s.ClusterSecret, s.PurgeToken, s.Pprof
 	cfg.RequestTimeout, cfg.HotEntries, cfg.MasterBound = s.RequestTimeout, s.HotEntries, s.MasterBound
+	cfg.Prerender = s.Prerender
 	if cfg.MaxMissesPerClient = s.MaxMissesPerClient; cfg.MaxMissesPerClient == 0 {
 		workers, queue := transformSlots(s)
 		cfg.MaxMissesPerClient = max(1, (workers+queue)/2)

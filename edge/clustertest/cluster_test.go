@@ -67,9 +67,12 @@ type answer struct {
 	err   error
 }
 
-func get(url string) answer {
+func get(url string) answer { return getAccept(url, "image/webp,*/*") }
+
+// getAccept is get with the given Accept header.
+func getAccept(url, accept string) answer {
 	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Accept", "image/webp,*/*")
+	req.Header.Set("Accept", accept)
 	resp, err := client.Do(req)
 	if err != nil {
 		return answer{err: err}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"pixcdn/transform"
 )
 
 // Client sends requests to peers. It is safe for concurrent use; it keeps
@@ -99,6 +101,9 @@ func (c *Client) FetchOriginal(ctx context.Context, addr, tenant, publicID strin
 		uri += "?" + QueryVariant + "=" + url.QueryEscape(variant)
 	}
 	req.SetRequestURI(uri)
+	if transform.IsBackground(ctx) {
+		req.Header.Set(HeaderBackground, "1")
+	}
 	if revalidate {
 		req.Header.Set(fasthttp.HeaderCacheControl, "no-cache")
 	}

@@ -48,6 +48,10 @@ const (
 	// variant (canonical options) the original is wanted for: the owner
 	// may then answer with the original's working master.
 	QueryVariant = "variant"
+	// HeaderBackground marks an original fetch made for background work
+	// (transform.WithBackground): the owner makes the master it may send
+	// as background work too.
+	HeaderBackground = "Pixcdn-Background"
 )
 
 // SetFeedPosition sets HeaderFeedPosition on a peer answer.

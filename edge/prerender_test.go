@@ -1,0 +1,48 @@
+package edge
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// An image the feed announces gets its master and its pre-rendered
+// presets before any browser asks: the preset's first request is a hit
+// and a variant that fits is made from the master made beforehand. A
+// busy processor drops the background work, counted.
+func TestAnnouncedImagesArePrerendered(t *testing.T) {
+	mc := &fakeMasterCodec{fakeCodec: &fakeCodec{}}
+	f := &feed{}
+	n := newTestNode(t, withMasters(mc), func(c *Config, d *Deps) {
+		c.URL.Presets = map[string]string{"thumb": "w=200", "card": "w=600"}
+		c.Prerender = []string{"thumb"}
+		d.Events, d.FeedState = f, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+	})
+	big := fakeSizedJPEG("BIG", 4000, 3000)
+	n.origin.put("acme", "big.jpg", Original{Body: []byte(big), ETag: `"b"`, CacheControl: "public, max-age=600", Visibility: "public"})
+	f.mu.Lock()
+	f.events = append(f.events, Event{Seq: 1, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()})
+	f.mu.Unlock()
+	prerendered := func(kind, result string) float64 {
+		return counterValue(t, n.srv.metrics.prerenders.WithLabelValues(kind, result))
+	}
+	waitFor(t, "the master and the preset", func() bool { return prerendered("master", "done") == 1 && prerendered("preset", "done") == 1 })
+	if mc.made.Load() != 1 {
+		t.Fatalf("masters made %d, want 1", mc.made.Load())
+	}
+	if r := n.get("/acme/big.jpg?p=thumb", "Accept", prerenderAccept); r.h("X-Cache") != "HIT" || !strings.HasPrefix(r.body, "from 4000×3000 ") {
+		t.Fatalf("pre-rendered preset: %s %q", r.h("X-Cache"), r.body)
+	}
+	if r := n.get("/acme/big.jpg?p=card", "Accept", prerenderAccept); r.h("X-Cache") != "MISS" || !strings.HasPrefix(r.body, "from 4000×3000 ") || mc.made.Load() != 1 {
+		t.Fatalf("first request of another preset: %s %q, %d masters made", r.h("X-Cache"), r.body, mc.made.Load())
+	}
+
+	mc.busy.Store(true)
+	n.origin.put("acme", "big.jpg", Original{Body: []byte(fakeSizedJPEG("BIG2", 4000, 3000)), ETag: `"b2"`, CacheControl: "public, max-age=600", Visibility: "public"})
+	n.srv.applyEvent(&Event{Seq: 2, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()}) // the feed's long poll is held
+	waitFor(t, "the dropped master", func() bool { return prerendered("master", "dropped") == 1 })
+	if mc.made.Load() != 1 {
+		t.Fatalf("a busy processor made a background master: %d made", mc.made.Load())
+	}
+}
