@@ -125,7 +125,7 @@ func (s *Server) prerender(parent context.Context, j prerenderJob) string {
 // unless it is its own master or has one already.
 func (s *Server) prepareMaster(ctx context.Context, tenant, publicID string) error {
 	guard := s.deps.Cache.Guard(ImageRef{Tenant: tenant, PublicID: publicID})
-	orig, err := s.ownOriginal(ctx, tenant, publicID, false)
+	orig, err := s.ownOriginal(ctx, tenant, publicID, false, nil)
 	if err != nil {
 		return err
 	}

@@ -13,17 +13,16 @@ import (
 // busy processor drops the background work, counted.
 func TestAnnouncedImagesArePrerendered(t *testing.T) {
 	mc := &fakeMasterCodec{fakeCodec: &fakeCodec{}}
-	f := &feed{}
 	n := newTestNode(t, withMasters(mc), func(c *Config, d *Deps) {
 		c.URL.Presets = map[string]string{"thumb": "w=200", "card": "w=600"}
 		c.Prerender = []string{"thumb"}
-		d.Events, d.FeedState = f, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+		d.Events, d.FeedState = &feed{}, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 	})
 	big := fakeSizedJPEG("BIG", 4000, 3000)
 	n.origin.put("acme", "big.jpg", Original{Body: []byte(big), ETag: `"b"`, CacheControl: "public, max-age=600", Visibility: "public"})
-	f.mu.Lock()
-	f.events = append(f.events, Event{Seq: 1, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()})
-	f.mu.Unlock()
+	// Applied as the feed follower does (the fake feed's long poll, empty
+	// when the node started, holds until the end).
+	n.srv.applyEvent(&Event{Seq: 1, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()})
 	prerendered := func(kind, result string) float64 {
 		return counterValue(t, n.srv.metrics.prerenders.WithLabelValues(kind, result))
 	}
@@ -40,7 +39,7 @@ func TestAnnouncedImagesArePrerendered(t *testing.T) {
 
 	mc.busy.Store(true)
 	n.origin.put("acme", "big.jpg", Original{Body: []byte(fakeSizedJPEG("BIG2", 4000, 3000)), ETag: `"b2"`, CacheControl: "public, max-age=600", Visibility: "public"})
-	n.srv.applyEvent(&Event{Seq: 2, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()}) // the feed's long poll is held
+	n.srv.applyEvent(&Event{Seq: 2, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()})
 	waitFor(t, "the dropped master", func() bool { return prerendered("master", "dropped") == 1 })
 	if mc.made.Load() != 1 {
 		t.Fatalf("a busy processor made a background master: %d made", mc.made.Load())
