@@ -13,7 +13,11 @@ import (
 var ErrCorrupt = errors.New("cachestore: corrupt record")
 
 const (
-	codecVersion = 1
+	// codecVersion is the layout of a record without Entry.Meta, and
+	// codecVersionMeta of one with a Meta (never empty, so each entry has
+	// one encoding).
+	codecVersion     = 1
+	codecVersionMeta = 2
 	// fixedLen is version(1) + crc32c(4) + stamp(8) + 4 times(32) + version(8).
 	fixedLen = 1 + 4 + 8 + 32 + 8
 	// maxStrings bounds the tag count a record may claim, so bad input
@@ -33,8 +37,8 @@ type record struct {
 
 // encode lays out r as: version, CRC-32C of everything after it, stamp,
 // times, image version, then length-prefixed key, content type, ETag,
-// tenant, public id, tag count and tags, and the body to the end. The
-// returned slice is newly allocated.
+// tenant, public id, tag count and tags, the meta if there is one, and
+// the body to the end. The returned slice is newly allocated.
 func encode(r record) []byte { return encodeAfter(0, r) }
 
 // encodeAfter is encode with skip zero bytes reserved in front of the
@@ -43,7 +47,7 @@ func encodeAfter(skip int, r record) []byte {
 	e := &r.entry
 	strs := [][]byte{r.key, []byte(e.ContentType), []byte(e.ETag),
 		[]byte(e.Image.Tenant), []byte(e.Image.PublicID)}
-	n := skip + fixedLen + binary.MaxVarintLen64*(len(strs)+1+len(e.Image.Tags)) + len(e.Body)
+	n := skip + fixedLen + binary.MaxVarintLen64*(len(strs)+2+len(e.Image.Tags)) + len(e.Meta) + len(e.Body)
 	for _, s := range strs {
 		n += len(s)
 	}
@@ -52,6 +56,9 @@ func encodeAfter(skip int, r record) []byte {
 	}
 	b := make([]byte, skip+5, n)
 	b[skip] = codecVersion
+	if len(e.Meta) > 0 {
+		b[skip] = codecVersionMeta
+	}
 	b = binary.BigEndian.AppendUint64(b, r.stamp)
 	for _, t := range []time.Time{e.Created, e.LastModified, e.FreshUntil, e.StaleUntil} {
 		b = binary.BigEndian.AppendUint64(b, uint64(encodeTime(t)))
@@ -64,16 +71,20 @@ func encodeAfter(skip int, r record) []byte {
 	for _, t := range e.Image.Tags {
 		b = appendBytes(b, []byte(t))
 	}
+	if len(e.Meta) > 0 {
+		b = appendBytes(b, e.Meta)
+	}
 	b = append(b, e.Body...)
 	binary.BigEndian.PutUint32(b[skip+1:skip+5], crc32.Checksum(b[skip+5:], castagnoli))
 	return b
 }
 
-// decode parses and verifies b. The returned record's key and body alias b;
-// its strings are copies. Any damage yields an error wrapping ErrCorrupt.
+// decode parses and verifies b. The returned record's key, meta and body
+// alias b; its strings are copies. Any damage yields an error wrapping
+// ErrCorrupt.
 func decode(b []byte) (record, error) {
 	var r record
-	if len(b) < fixedLen || b[0] != codecVersion {
+	if len(b) < fixedLen || (b[0] != codecVersion && b[0] != codecVersionMeta) {
 		return r, fmt.Errorf("%w: short record or unknown version", ErrCorrupt)
 	}
 	if crc32.Checksum(b[5:], castagnoli) != binary.BigEndian.Uint32(b[1:5]) {
@@ -96,6 +107,11 @@ func decode(b []byte) (record, error) {
 		}
 	} else if n > maxStrings {
 		d.err = errors.New("too many tags")
+	}
+	if b[0] == codecVersionMeta {
+		if e.Meta = d.bytes(); len(e.Meta) == 0 {
+			d.fail("empty meta")
+		}
 	}
 	if d.err != nil {
 		return record{}, fmt.Errorf("%w: %v", ErrCorrupt, d.err)

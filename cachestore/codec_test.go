@@ -19,6 +19,7 @@ func TestCodecRoundTrip(t *testing.T) {
 			LastModified: now, Created: now, FreshUntil: now.Add(time.Hour), StaleUntil: now.Add(2 * time.Hour),
 			Image: ImageRef{Tenant: "acme", PublicID: "cats/tom.jpg", Version: -7, Tags: []string{"a", "", "ü"}},
 		}}},
+		{"meta", record{key: []byte("k"), stamp: 3, entry: Entry{Body: []byte("body"), Meta: []byte{0xE1, 0, 1}}}},
 		{"binary key, zero times", record{key: []byte{0, 255, 0}, stamp: 1 << 63, entry: Entry{Body: make([]byte, 70000)}}},
 	}
 	for _, tt := range tests {
@@ -60,6 +61,7 @@ func TestCodecDetectsDamage(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add(encode(record{}))
 	f.Add(encode(record{key: []byte("k"), stamp: 9, entry: testEntry("t", "i", []string{"a", "b"}, []byte("body"))}))
+	f.Add(encode(record{key: []byte("k"), entry: Entry{Body: []byte("body"), Meta: []byte("meta")}}))
 	f.Add([]byte{codecVersion})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rec, err := decode(b)

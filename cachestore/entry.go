@@ -8,7 +8,11 @@ import "time"
 // not kept. A zero FreshUntil means fresh forever (immutable content); a
 // StaleUntil that is zero or before FreshUntil means no stale period.
 type Entry struct {
-	Body         []byte
+	Body []byte
+	// Meta is the caller's own metadata, stored and returned with the entry
+	// as opaque bytes: what the caller keeps that Entry does not model
+	// (the edge's caching policy, for one).
+	Meta         []byte
 	ContentType  string
 	ETag         string
 	LastModified time.Time
@@ -74,7 +78,7 @@ func (e Entry) expiresAt() time.Time {
 
 // size is what e costs a budget: its body plus its headers, roughly.
 func (e Entry) size(keyLen int) int64 {
-	n := len(e.Body) + keyLen + len(e.ContentType) + len(e.ETag) +
+	n := len(e.Body) + len(e.Meta) + keyLen + len(e.ContentType) + len(e.ETag) +
 		len(e.Image.Tenant) + len(e.Image.PublicID) + 128
 	for _, t := range e.Image.Tags {
 		n += len(t) + 16

@@ -139,7 +139,7 @@ func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
 
 // Get returns the entry for key if it is present, intact, not purged and
 // not expired; stale entries are returned (check Entry.Freshness). The
-// returned Entry, its Body and Tags are shared with the cache and other
+// returned Entry, its Body, Meta and Tags are shared with the cache and other
 // callers: they stay valid forever but must not be modified. A disk read
 // that fails its checksum is a miss, and the entry is deleted.
 func (s *Store) Get(key []byte) (Entry, bool) {
@@ -240,7 +240,7 @@ func (s *Store) Snapshot() Generation { return Generation(s.gens.clock.Load()) }
 // periodic sweep (SweepInterval) is refused with ErrPurged too, purged or
 // not: see trim.go.
 //
-// Set copies key and e (Body and Tags included); the caller keeps
+// Set copies key and e (Body, Meta and Tags included); the caller keeps
 // ownership of them. It returns ErrExpired for an entry already expired,
 // ErrTooLarge for one bigger than the disk budget, ErrClosed after Close.
 // While the disk tier is degraded (Health), e is stored in memory only.
@@ -269,7 +269,12 @@ func (s *Store) Set(key []byte, e Entry, gen Generation) error {
 		s.mem.remove(h, nil)
 		return err
 	}
-	e.Body = frame[len(frame)-len(e.Body):] // the copy inside frame, read-only from now on
+	// The copies inside frame, read-only from now on: meta, then the body.
+	bodyAt := len(frame) - len(e.Body)
+	e.Body = frame[bodyAt:]
+	if len(e.Meta) > 0 {
+		e.Meta = frame[bodyAt-len(e.Meta) : bodyAt : bodyAt]
+	}
 	s.mem.set(h, &memItem{key: slices.Clone(key), stamp: stamp, entry: e, size: e.size(len(key))})
 	return nil
 }

@@ -85,6 +85,14 @@ func TestGetSet(t *testing.T) {
 				t.Fatal("miss after Set")
 			}
 			assertSameEntry(t, got, e)
+			withMeta := testEntry("acme", "cats/tom.jpg", nil, body(2, 1, 300))
+			withMeta.Meta = []byte("the caller's own header")
+			mustSet(t, s, "k4", withMeta)
+			if got, ok := s.Get([]byte("k4")); !ok {
+				t.Fatal("miss after Set with Meta")
+			} else {
+				assertSameEntry(t, got, withMeta)
+			}
 			wantMiss(t, s, "k2")
 			wantMiss(t, s, "")
 
@@ -109,6 +117,8 @@ func assertSameEntry(t *testing.T, got, want Entry) {
 	switch {
 	case string(got.Body) != string(want.Body):
 		t.Error("Body differs")
+	case string(got.Meta) != string(want.Meta):
+		t.Errorf("Meta %q, want %q", got.Meta, want.Meta)
 	case got.ContentType != want.ContentType || got.ETag != want.ETag:
 		t.Errorf("headers %q %q, want %q %q", got.ContentType, got.ETag, want.ContentType, want.ETag)
 	case !got.LastModified.Equal(want.LastModified) || !got.Created.Equal(want.Created) ||

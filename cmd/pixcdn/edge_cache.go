@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/binary"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
-	"time"
-	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -16,10 +13,9 @@ import (
 	"pixcdn/edge"
 )
 
-// cacheAdapter adapts cachestore.Store to edge.Cache. cachestore.Entry has
-// no room for the edge's caching policy, origin ETag and visibility, so they
-// travel in a small header in front of the body (entryMeta); Get slices it
-// off without copying.
+// cacheAdapter adapts cachestore.Store to edge.Cache. What cachestore.Entry
+// does not model (the edge's caching policy, origin ETag and visibility)
+// travels as its opaque Meta, encoded by the edge (edge.EncodeMeta).
 type cacheAdapter struct {
 	s   *cachestore.Store
 	log *slog.Logger
@@ -43,7 +39,7 @@ func (c cacheAdapter) GetTier(key []byte) (edge.Entry, string, bool) {
 		Created: ce.Created, FreshUntil: ce.FreshUntil, StaleUntil: ce.StaleUntil,
 		Image: edge.ImageRef{Tenant: ce.Image.Tenant, PublicID: ce.Image.PublicID, Version: ce.Image.Version, Tags: ce.Image.Tags},
 	}
-	if !decodeEntryMeta(ce.Body, &e) {
+	if !edge.DecodeMeta(ce.Meta, ce.Body, &e) {
 		c.log.Warn("cache entry without edge header; dropping it")
 		c.s.Delete(key)
 		return edge.Entry{}, "", false
@@ -55,7 +51,7 @@ func (c cacheAdapter) Guard(edge.ImageRef) edge.Guard { return c.s.Snapshot() }
 
 func (c cacheAdapter) Set(key []byte, e edge.Entry, g edge.Guard) {
 	ce := cachestore.Entry{
-		Body: encodeEntryMeta(&e), ContentType: e.ContentType, ETag: e.ETag, LastModified: e.LastModified,
+		Body: e.Body, Meta: edge.EncodeMeta(&e), ContentType: e.ContentType, ETag: e.ETag, LastModified: e.LastModified,
 		Created: e.Created, FreshUntil: e.FreshUntil, StaleUntil: e.StaleUntil,
 		Image: cachestore.ImageRef{Tenant: e.Image.Tenant, PublicID: e.Image.PublicID, Version: e.Image.Version, Tags: e.Image.Tags},
 	}
@@ -86,66 +82,6 @@ func (c cacheAdapter) Stats() edge.CacheStats {
 		MemoryEvictions: int64(st.Memory.Evictions), DiskEvictions: int64(st.Disk.Evictions),
 		PurgeScopes: int64(st.PurgeScopes),
 	}
-}
-
-// Entry header: magic, flags, then uvarints max-age, swr, sie (seconds) and
-// the origin ETag's length, then the ETag, then the body.
-const (
-	metaMagic       = 0xE1
-	flagPrivate     = 1 << 0
-	flagSigned      = 1 << 1
-	maxEntryMetaLen = 2 + 4*binary.MaxVarintLen64
-	// maxPolicySeconds bounds a decoded duration so it cannot overflow.
-	maxPolicySeconds = 1 << 31
-)
-
-func encodeEntryMeta(e *edge.Entry) []byte {
-	b := make([]byte, 0, maxEntryMetaLen+len(e.OriginETag)+len(e.Body))
-	var flags byte
-	if e.Policy.Private {
-		flags |= flagPrivate
-	}
-	if e.Image.Signed {
-		flags |= flagSigned
-	}
-	b = append(b, metaMagic, flags)
-	b = binary.AppendUvarint(b, uint64(e.Policy.MaxAge/time.Second))
-	b = binary.AppendUvarint(b, uint64(e.Policy.SWR/time.Second))
-	b = binary.AppendUvarint(b, uint64(e.Policy.SIE/time.Second))
-	b = binary.AppendUvarint(b, uint64(len(e.OriginETag)))
-	b = append(b, e.OriginETag...)
-	return append(b, e.Body...)
-}
-
-// decodeEntryMeta fills e's policy, origin ETag, visibility and body from
-// b. The body and ETag alias b, which the cache never modifies.
-func decodeEntryMeta(b []byte, e *edge.Entry) bool {
-	if len(b) < 2 || b[0] != metaMagic {
-		return false
-	}
-	flags := b[1]
-	b = b[2:]
-	var v [4]uint64
-	for i := range v {
-		n, k := binary.Uvarint(b)
-		if k <= 0 {
-			return false
-		}
-		v[i], b = n, b[k:]
-	}
-	if v[3] > uint64(len(b)) || v[0] > maxPolicySeconds || v[1] > maxPolicySeconds || v[2] > maxPolicySeconds {
-		return false
-	}
-	e.Policy = edge.Policy{
-		MaxAge: time.Duration(v[0]) * time.Second, SWR: time.Duration(v[1]) * time.Second,
-		SIE: time.Duration(v[2]) * time.Second, Private: flags&flagPrivate != 0,
-	}
-	e.Image.Signed = flags&flagSigned != 0
-	if v[3] > 0 {
-		e.OriginETag = unsafe.String(&b[0], int(v[3]))
-	}
-	e.Body = b[v[3]:]
-	return true
 }
 
 // cacheHealth exports the disk tier's health (cachestore.Store.Health):

@@ -49,21 +49,6 @@ func TestEdgeEntryRoundTripsThroughCachestore(t *testing.T) {
 	}
 }
 
-func FuzzDecodeEntryMeta(f *testing.F) {
-	f.Add(encodeEntryMeta(&edge.Entry{Body: []byte("x"), OriginETag: `"e"`, Policy: edge.Policy{MaxAge: time.Second}}))
-	f.Add([]byte{metaMagic, 0, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var e edge.Entry
-		if decodeEntryMeta(b, &e) {
-			again := encodeEntryMeta(&e)
-			var e2 edge.Entry
-			if !decodeEntryMeta(again, &e2) || e2.Policy != e.Policy || e2.OriginETag != e.OriginETag || !bytes.Equal(e2.Body, e.Body) {
-				t.Fatalf("re-encode differs: %+v vs %+v", e, e2)
-			}
-		}
-	})
-}
-
 func TestFeedPositionIsWrittenAgainWhenTheCacheDirIsRecreated(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "cache")
 	n := &edgeNode{}
