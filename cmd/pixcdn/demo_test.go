@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"pixcdn/internal/demo"
 	"pixcdn/internal/testenv"
 )
 
@@ -179,10 +180,9 @@ func waitForDemoURL(t *testing.T, out io.Reader, prefix string, seen *demoOutput
 }
 
 func demoPortsOf(base int) []int {
-	s := &demoSettings{Edges: 3, PortBase: base}
-	p := s.ports()
-	ports := append(append(append([]int{}, p.public...), p.internal...), p.gossip...)
-	return append(ports, p.origin, p.postgres, p.minio)
+	p := demo.Config{Edges: 3, PortBase: base}.Ports()
+	ports := append(append(append([]int{}, p.Public...), p.Internal...), p.Gossip...)
+	return append(ports, p.Origin, p.Postgres, p.MinIO)
 }
 
 // freePortBase picks a port base whose demo ports are all free right now,

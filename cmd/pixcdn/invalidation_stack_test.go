@@ -391,7 +391,7 @@ func (o *originProcessUnderTest) running() (*exec.Cmd, chan struct{}) {
 // waitReady waits until the origin answers /readyz.
 func (o *originProcessUnderTest) waitReady(t *testing.T) {
 	t.Helper()
-	if err := waitHTTP(context.Background(), o.url()+"/readyz", 60*time.Second); err != nil {
+	if err := localserver.WaitHTTP(context.Background(), o.url()+"/readyz", 60*time.Second); err != nil {
 		o.dumpLog(t)
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"pixcdn/edge"
+	"pixcdn/internal/demo"
 	"pixcdn/internal/testenv"
 	originclient "pixcdn/origin/client"
 )
@@ -183,7 +184,7 @@ func warmEdge(t *testing.T, client *http.Client, name, url string, want variant)
 // with hue (the demo's own is 0.2), and returns when the origin committed it.
 func (d *demoStackUnderTest) replaceLandscape(t *testing.T, hue float64) time.Time {
 	t.Helper()
-	replacement, err := encodeJPEG(drawScene(1600, 1067, hue))
+	replacement, err := demo.LandscapeJPEG(hue)
 	if err != nil {
 		t.Fatal(err)
 	}

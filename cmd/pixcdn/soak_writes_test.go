@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -342,7 +345,7 @@ func (w *soakWriter) send(ctx context.Context, method, url, auth string, payload
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if !containsInt(want, resp.StatusCode) {
+	if !slices.Contains(want, resp.StatusCode) {
 		return fmt.Errorf("%s %s: %s %s", method, url, resp.Status, bytes.TrimSpace(answer))
 	}
 	return nil
@@ -372,4 +375,10 @@ func edgeGet(ctx context.Context, client *http.Client, url string) (edgeAnswer, 
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return edgeAnswer{status: resp.StatusCode, cache: resp.Header.Get("X-Cache"), age: resp.Header.Get("Age")}, nil
+}
+
+func encodeJPEG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
+	return buf.Bytes(), err
 }

@@ -3,7 +3,6 @@ package localserver
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,19 +74,7 @@ func StartMinIO(ctx context.Context, cfg MinIOConfig) (*MinIO, error) {
 }
 
 func (m *MinIO) live(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.Endpoint+"/minio/health/live", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("minio health: %s", resp.Status)
-	}
-	return nil
+	return ProbeHTTP(ctx, "http://"+m.Endpoint+"/minio/health/live")
 }
 
 func goBinDirs() []string {

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -16,10 +16,10 @@ type sampleImage struct {
 	body     []byte
 }
 
-// demoSamples draws the demo's images: a landscape photo-like JPEG, a
+// samples draws the demo's images: a landscape photo-like JPEG, a
 // portrait JPEG and a PNG with transparency.
-func demoSamples() ([]sampleImage, error) {
-	landscape, err := encodeJPEG(drawScene(1600, 1067, 0.2))
+func samples() ([]sampleImage, error) {
+	landscape, err := LandscapeJPEG(0.2)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +37,11 @@ func demoSamples() ([]sampleImage, error) {
 		{"logos/badge.png", "logo", badge},
 	}, nil
 }
+
+// LandscapeJPEG is the demo's landscape sample painted with hue (the
+// demo's own is 0.2): a test uploads another version of it with another
+// hue.
+func LandscapeJPEG(hue float64) ([]byte, error) { return encodeJPEG(drawScene(1600, 1067, hue)) }
 
 // drawScene paints a sky gradient, a sun and rolling hills; hue shifts the palette.
 func drawScene(w, h int, hue float64) *image.RGBA {

@@ -1,9 +1,7 @@
-package main
+package demo
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -24,11 +22,12 @@ const (
 	restartStableAfter = time.Minute
 )
 
-// supervisor runs child processes of this binary for `pixcdn demo`. It logs
+// supervisor runs child processes of the pixcdn binary for the demo. It logs
 // every child that exits on its own with its exit status, restarts those
 // started with restart after a backoff, and stops them all, newest first,
 // in stopAll. Safe for concurrent use.
 type supervisor struct {
+	binary   string // the pixcdn binary the children run
 	log      *slog.Logger
 	mu       sync.Mutex
 	children []*child // in start order
@@ -51,8 +50,8 @@ type child struct {
 	startedAt time.Time
 }
 
-func newSupervisor(log *slog.Logger) *supervisor {
-	return &supervisor{log: log, quit: make(chan struct{}), exited: make(chan string, 16)}
+func newSupervisor(binary string, log *slog.Logger) *supervisor {
+	return &supervisor{binary: binary, log: log, quit: make(chan struct{}), exited: make(chan string, 16)}
 }
 
 var errSupervisorStopping = errors.New("the supervisor is stopping its children")
@@ -79,11 +78,7 @@ func (s *supervisor) spawnLocked(c *child) error {
 	if s.stopping {
 		return errSupervisorStopping
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(self, c.args...)
+	cmd := exec.Command(s.binary, c.args...)
 	cmd.Env = append(os.Environ(), c.env...)
 	prefixed := &prefixWriter{prefix: c.name + " | ", w: c.out}
 	cmd.Stdout, cmd.Stderr = prefixed, prefixed
@@ -216,22 +211,4 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
-}
-
-// waitHTTP polls url until it answers 2xx or timeout passes.
-func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if err := probeHTTP(ctx, url); err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s did not answer in %s", url, timeout)
-		case <-tick.C:
-		}
-	}
 }
