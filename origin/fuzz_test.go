@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"pixcdn/contract"
+	"pixcdn/transform"
 )
 
 func addImageSeeds(f *testing.F) {
@@ -30,7 +31,7 @@ func addImageSeeds(f *testing.F) {
 func FuzzProbeImage(f *testing.F) {
 	addImageSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sniffed := sniffFormat(b)
+		_, sniffed := transform.Sniff(b)
 		info, err := probeImage(b)
 		if err != nil {
 			if !errors.Is(err, ErrUnsupportedType) && !errors.Is(err, ErrUndecodable) && !errors.Is(err, ErrTooManyPixels) {
@@ -38,8 +39,8 @@ func FuzzProbeImage(f *testing.F) {
 			}
 			return
 		}
-		if sniffed == "" || info.Width <= 0 || info.Height <= 0 || info.ContentType == "" {
-			t.Fatalf("probe %+v but sniff %q", info, sniffed)
+		if !sniffed || info.Width <= 0 || info.Height <= 0 || info.ContentType == "" {
+			t.Fatalf("probe %+v but sniff %v", info, sniffed)
 		}
 	})
 }

@@ -46,7 +46,7 @@ func (s *Service) getOriginal(w http.ResponseWriter, r *http.Request) {
 func setOriginalHeaders(h http.Header, im Image, cacheControl string) {
 	h.Set("ETag", im.ETag())
 	h.Set("Last-Modified", im.UpdatedAt.UTC().Format(http.TimeFormat))
-	h.Set("Content-Type", contentTypes[im.Format])
+	h.Set("Content-Type", contentType(im.Format))
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Pixcdn-Version", strconv.FormatInt(im.Version, 10))
 	h.Set("Pixcdn-Visibility", string(im.Visibility))

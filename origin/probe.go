@@ -1,8 +1,6 @@
 package origin
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -17,50 +15,19 @@ type imageInfo struct {
 	Height      int
 }
 
-var pngMagic = []byte("\x89PNG\r\n\x1a\n")
-
-// sniffFormat names the image type of head from its magic bytes, or "".
-// It runs on the first bytes of an upload, before the body is stored, to
-// refuse other types early; probeImage has the final word.
-func sniffFormat(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, []byte{0xff, 0xd8, 0xff}):
-		return "jpeg"
-	case bytes.HasPrefix(head, pngMagic):
-		return "png"
-	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
-		return "gif"
-	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
-		return "webp"
-	case len(head) >= 12 && string(head[4:8]) == "ftyp":
-		return heifBrand(head)
-	}
-	return ""
+// sniffImage reports whether head, an upload's first bytes, starts like an
+// image type the origin takes (transform.Sniff). It runs before the body
+// is stored, to refuse other types early; probeImage has the final word.
+func sniffImage(head []byte) bool {
+	_, ok := transform.Sniff(head)
+	return ok
 }
 
-func sniffImage(head []byte) bool { return sniffFormat(head) != "" }
-
-// heifBrand tells AVIF from other HEIF by the ftyp brands.
-func heifBrand(head []byte) string {
-	size := int(binary.BigEndian.Uint32(head))
-	if size < 16 || size > len(head) {
-		size = len(head)
-	}
-	heif := ""
-	for off := 8; off+4 <= size; off += 4 {
-		switch string(head[off : off+4]) {
-		case "avif", "avis":
-			return "avif"
-		case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1":
-			heif = "heif"
-		}
-	}
-	return heif
-}
-
-var contentTypes = map[string]string{
-	"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-	"webp": "image/webp", "avif": "image/avif", "heif": "image/heif",
+// contentType is the Content-Type of an image stored with format (an
+// imageInfo.Format), or "" for an unknown one.
+func contentType(format string) string {
+	f, _ := transform.FormatNamed(format)
+	return f.ContentType()
 }
 
 // probeImage reads format and dimensions from b's header and container

@@ -77,6 +77,17 @@ func ParseFormat(s string) (f Format, ok bool) {
 	return FormatAuto, false
 }
 
+// FormatNamed returns the format whose String is name, including those no
+// URL asks for (heif); ok is false for any other name and for "auto".
+func FormatNamed(name string) (f Format, ok bool) {
+	for i, n := range formatNames {
+		if n == name && Format(i) != FormatAuto {
+			return Format(i), true
+		}
+	}
+	return FormatAuto, false
+}
+
 // FormatSet is a set of formats, e.g. those a client accepts. The zero value
 // is the empty set.
 type FormatSet uint16

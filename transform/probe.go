@@ -13,20 +13,21 @@ import (
 // other than JPEG, PNG, GIF, WebP and AVIF/HEIF (SVG, TIFF, BMP, …) give
 // ErrUnsupported. Safe for concurrent use; src is not retained.
 func Probe(src []byte) (Meta, error) {
+	if len(src) == 0 {
+		return Meta{}, fmt.Errorf("%w: empty", ErrCorrupt)
+	}
 	var m Meta
 	var err error
-	switch {
-	case len(src) == 0:
-		return Meta{}, fmt.Errorf("%w: empty", ErrCorrupt)
-	case bytes.HasPrefix(src, []byte{0xff, 0xd8, 0xff}):
+	switch f, _ := Sniff(src); f {
+	case JPEG:
 		m, err = probeJPEG(src)
-	case bytes.HasPrefix(src, pngSignature):
+	case PNG:
 		m, err = probePNG(src)
-	case bytes.HasPrefix(src, []byte("GIF87a")), bytes.HasPrefix(src, []byte("GIF89a")):
+	case GIF:
 		m, err = probeGIF(src)
-	case len(src) >= 12 && string(src[:4]) == "RIFF" && string(src[8:12]) == "WEBP":
+	case WebP:
 		m, err = probeWebP(src)
-	case len(src) >= 12 && string(src[4:8]) == "ftyp":
+	case AVIF, HEIF:
 		m, err = probeHEIF(src)
 	default:
 		return Meta{}, ErrUnsupported
@@ -42,6 +43,32 @@ func Probe(src []byte) (Meta, error) {
 	}
 	m.Bytes = len(src)
 	return m, nil
+}
+
+// Sniff names the image format of src from its first bytes alone: the magic
+// bytes, and for ISO-BMFF files the brands of the leading ftyp box (as much
+// of it as src holds). It is enough of a file's head (64 bytes) to refuse
+// other types before reading the rest; Probe has the final word. ok is
+// false for anything but JPEG, PNG, GIF, WebP, AVIF and HEIF. Safe for
+// concurrent use.
+func Sniff(src []byte) (f Format, ok bool) {
+	switch {
+	case bytes.HasPrefix(src, []byte{0xff, 0xd8, 0xff}):
+		return JPEG, true
+	case bytes.HasPrefix(src, pngSignature):
+		return PNG, true
+	case bytes.HasPrefix(src, []byte("GIF87a")), bytes.HasPrefix(src, []byte("GIF89a")):
+		return GIF, true
+	case len(src) >= 12 && string(src[:4]) == "RIFF" && string(src[8:12]) == "WEBP":
+		return WebP, true
+	case len(src) >= 12 && string(src[4:8]) == "ftyp":
+		size := int(binary.BigEndian.Uint32(src))
+		if size < 16 || size > len(src) {
+			size = len(src)
+		}
+		return ftypFormat(src[8:size])
+	}
+	return FormatAuto, false
 }
 
 // errTruncated is returned for headers that end early.

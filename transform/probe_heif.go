@@ -49,13 +49,18 @@ func heifBrand(src []byte) (Format, bool) {
 	if !ok || len(ftyp) < 8 {
 		return 0, false
 	}
-	brands := []string{string(ftyp[:4])}
-	for i := 8; i+4 <= len(ftyp); i += 4 {
-		brands = append(brands, string(ftyp[i:i+4]))
-	}
+	return ftypFormat(ftyp)
+}
+
+// ftypFormat maps the brands in an ftyp box's body (major brand, minor
+// version, compatible brands; possibly cut short) to AVIF or HEIF.
+func ftypFormat(ftyp []byte) (Format, bool) {
 	format, found := Format(0), false
-	for _, b := range brands {
-		switch b {
+	for i := 0; i+4 <= len(ftyp); i += 4 {
+		if i == 4 {
+			continue // the minor version
+		}
+		switch string(ftyp[i : i+4]) {
 		case "avif", "avis":
 			return AVIF, true
 		case "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1":

@@ -201,3 +201,55 @@ func probeSeeds(t testing.TB) [][]byte {
 	}
 	return seeds
 }
+
+// TestSniffNamesWhatProbeReads: Sniff on a file's first 64 bytes names the
+// format Probe reads from the whole file, and knows nothing else.
+func TestSniffNamesWhatProbeReads(t *testing.T) {
+	files := map[string][]byte{
+		"png":  encodePNG(t, image.NewRGBA(image.Rect(0, 0, 4, 4))),
+		"jpeg": encodeJPEG(t, image.NewRGBA(image.Rect(0, 0, 4, 4))),
+	}
+	for _, name := range []string{"alpha.avif", "lossy.webp", "still.heic"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
+	for name, b := range files {
+		m, err := Probe(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if f, ok := Sniff(b[:min(64, len(b))]); !ok || f != m.Format {
+			t.Errorf("%s: Sniff = %v, %v; Probe says %v", name, f, ok, m.Format)
+		}
+	}
+	// An ftyp box longer than the head: the brands the head holds decide.
+	longFtyp := append([]byte("\x00\x00\x00\x60ftypmif1\x00\x00\x00\x00"), bytes.Repeat([]byte("miaf"), 20)...)
+	for _, tt := range []struct {
+		head []byte
+		want Format
+		ok   bool
+	}{
+		{longFtyp[:64], HEIF, true},
+		{[]byte("\x00\x00\x00\x18ftypisom\x00\x00\x00\x00isomavc1"), FormatAuto, false}, // MP4
+		{[]byte("<svg xmlns="), FormatAuto, false},
+		{nil, FormatAuto, false},
+	} {
+		if f, ok := Sniff(tt.head); f != tt.want || ok != tt.ok {
+			t.Errorf("Sniff(%q) = %v, %v; want %v, %v", tt.head, f, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestFormatNamedInvertsString(t *testing.T) {
+	for f := FormatAuto + 1; f < formatCount; f++ {
+		if got, ok := FormatNamed(f.String()); !ok || got != f {
+			t.Errorf("FormatNamed(%q) = %v, %v", f.String(), got, ok)
+		}
+	}
+	if _, ok := FormatNamed("auto"); ok {
+		t.Error(`FormatNamed("auto") is ok`)
+	}
+}
