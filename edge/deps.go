@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"pixcdn/contract"
 	"pixcdn/edge/peer"
 	"pixcdn/transform"
 )
@@ -101,18 +102,8 @@ type Origin interface {
 	Fetch(ctx context.Context, tenant, publicID, ifNoneMatch string) (Original, error)
 }
 
-// Original is an image as the origin serves it.
-type Original struct {
-	Body         []byte
-	ETag         string // strong, quoted
-	ContentType  string
-	CacheControl string // the tenant's policy
-	Visibility   string // "public" or "signed"
-	LastModified time.Time
-	Version      int64
-	Tags         []string
-	NotModified  bool
-}
+// Original is an image as the origin serves it (package contract).
+type Original = contract.Original
 
 // Codec is the edge's view of the transform package: option parsing,
 // negotiation and the (admitted, bounded) processor. NewCodec adapts a

@@ -9,20 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pixcdn/contract"
 )
 
-// Event is one origin event.
-type Event struct {
-	Seq      int64     `json:"seq"`
-	ID       int64     `json:"id"` // the origin's outbox id: the event's identity on every path
-	Tenant   string    `json:"tenant"`
-	PublicID string    `json:"public_id"`
-	Version  int64     `json:"version"`
-	Kind     string    `json:"kind"` // updated|deleted|visibility|purge-tag|purge-prefix
-	Tags     []string  `json:"tags"`
-	Prefix   string    `json:"prefix"`
-	At       time.Time `json:"at"`
-}
+// Event is one origin event (package contract).
+type Event = contract.Event
 
 // feedWait is the long-poll duration asked of the origin.
 const feedWait = 25 * time.Second
@@ -102,16 +94,8 @@ func (s *Server) applyEvents(events []Event, after int64) int64 {
 
 // applyEvent turns one origin event into a purge.
 func (s *Server) applyEvent(ev *Event) {
-	p := PurgeRequest{Tenant: ev.Tenant, Event: ev.ID, Seq: ev.Seq, At: ev.At}
-	switch ev.Kind {
-	case "purge-tag":
-		p.Tags = ev.Tags
-	case "purge-prefix":
-		p.Prefix = ev.Prefix
-	default: // updated, deleted, visibility and kinds added later
-		p.IDs = []string{ev.PublicID}
-	}
-	if err := p.validate(); err != nil {
+	p := ev.Purge()
+	if err := p.Validate(); err != nil {
 		s.log.Warn("ignoring bad event", "seq", ev.Seq, "err", err)
 		return
 	}

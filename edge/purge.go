@@ -3,44 +3,15 @@ package edge
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
-	"pixcdn/edge/imgurl"
+	"pixcdn/contract"
 )
 
-// PurgeRequest is the body of POST /_purge and of purge broadcasts. Event,
-// Seq and At come from the origin's event (zero for manual purges): Event
-// (or, from an origin that sends none, Seq) dedupes deliveries arriving by
-// several paths, At measures the purge lag. The origin pushes an event at
-// commit, before it has a Seq.
-type PurgeRequest struct {
-	Tenant string    `json:"tenant"`
-	IDs    []string  `json:"ids,omitempty"`
-	Tags   []string  `json:"tags,omitempty"`
-	Prefix string    `json:"prefix,omitempty"`
-	All    bool      `json:"all,omitempty"`
-	Event  int64     `json:"event,omitempty"`
-	Seq    int64     `json:"seq,omitempty"`
-	At     time.Time `json:"at,omitempty"`
-}
-
-// validate checks that the purge names a tenant and something to purge.
-func (p *PurgeRequest) validate() error {
-	if err := imgurl.CheckTenant(p.Tenant); err != nil {
-		return fmt.Errorf("tenant: %w", err)
-	}
-	for _, id := range p.IDs {
-		if err := imgurl.CheckPublicID(id); err != nil {
-			return fmt.Errorf("ids: %w", err)
-		}
-	}
-	if len(p.IDs) == 0 && len(p.Tags) == 0 && p.Prefix == "" && !p.All {
-		return errors.New("nothing to purge: give ids, tags, prefix or all")
-	}
-	return nil
-}
+// PurgeRequest is the body of POST /_purge and of purge broadcasts
+// (package contract).
+type PurgeRequest = contract.PurgeRequest
 
 // purgeLocal drops what matches purge from this node: cache, hot copies,
 // memoised entries and negative answers.
@@ -54,19 +25,6 @@ func (s *Server) purgeLocal(purge Purge) {
 	s.signedImages.Clear()
 }
 
-// dedupKey is the key under which deliveries of one origin event are
-// recognised: its outbox id, or, from an origin that sends none, its
-// sequence number negated (the two never collide). Manual purges have none.
-func (p *PurgeRequest) dedupKey() (int64, bool) {
-	switch {
-	case p.Event > 0:
-		return p.Event, true
-	case p.Seq > 0:
-		return -p.Seq, true
-	}
-	return 0, false
-}
-
 // broadcastPrefix marks a purge message on the cluster's broadcast channel.
 const broadcastPrefix = 'P'
 
@@ -77,7 +35,7 @@ func (s *Server) purgeFromPort(body []byte) error {
 	if err := json.Unmarshal(body, &p); err != nil {
 		return errors.New("invalid JSON")
 	}
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	s.applyPurge(&p, "push")
@@ -140,7 +98,7 @@ func (s *Server) HandleBroadcast(msg []byte) {
 		return
 	}
 	var p PurgeRequest
-	if err := json.Unmarshal(msg[1:], &p); err != nil || p.validate() != nil {
+	if err := json.Unmarshal(msg[1:], &p); err != nil || p.Validate() != nil {
 		s.log.Warn("ignoring malformed purge broadcast")
 		return
 	}
@@ -160,7 +118,7 @@ func (s *Server) HandleBroadcast(msg []byte) {
 // whole catch-up's worth). Manual purges always apply.
 func (s *Server) applyPurge(p *PurgeRequest, path string) {
 	purge := Purge{Tenant: p.Tenant, PublicIDs: p.IDs, Tags: p.Tags, Prefix: p.Prefix, All: p.All}
-	if key, ok := p.dedupKey(); ok {
+	if key, ok := p.DedupKey(); ok {
 		first, done := s.purges.claim(key)
 		if !first {
 			if path == "feed" {

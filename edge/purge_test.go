@@ -203,7 +203,7 @@ func TestLongPurgesAreSplitForGossip(t *testing.T) {
 			t.Fatalf("message of %d bytes", len(m))
 		}
 		var q PurgeRequest
-		if err := json.Unmarshal(m[1:], &q); err != nil || q.Tenant != "acme" || q.Seq != 3 || q.validate() != nil {
+		if err := json.Unmarshal(m[1:], &q); err != nil || q.Tenant != "acme" || q.Seq != 3 || q.Validate() != nil {
 			t.Fatalf("bad part %s: %v", m, err)
 		}
 		for _, id := range q.IDs {

@@ -2,7 +2,7 @@ package edge
 
 import "sync"
 
-// purgeLog remembers the origin events (by PurgeRequest.dedupKey) whose
+// purgeLog remembers the origin events (by PurgeRequest.DedupKey) whose
 // application began, the last n of them, and whether it is done. Safe for
 // concurrent use.
 type purgeLog struct {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"pixcdn/contract"
 )
 
 // feed wakes long-polling readers when events are sequenced. Safe for
@@ -37,7 +39,7 @@ func (f *feed) wake() {
 // sequenced (its Seq is 0, its ID set); nil removes it. The function runs
 // on the committing request's goroutine and must not block. One function
 // at a time: the Publisher sets it.
-func (s *Service) OnCommit(f func(Event)) {
+func (s *Service) OnCommit(f func(contract.Event)) {
 	if f == nil {
 		s.onCommit.Store(nil)
 		return
@@ -48,7 +50,7 @@ func (s *Service) OnCommit(f func(Event)) {
 // committed counts a committed event and hands it to the OnCommit function.
 // Its debug log gives how long after the event row was written (ev.At) the
 // commit returned, the part of the edges' purge lag spent committing.
-func (s *Service) committed(ev Event) {
+func (s *Service) committed(ev contract.Event) {
 	s.metrics.event(ev.Kind)
 	slog.Debug("event committed", "event", ev.ID, "kind", ev.Kind, "commit", time.Since(ev.At))
 	if f := s.onCommit.Load(); f != nil {
@@ -62,7 +64,7 @@ func (s *Service) committed(ev Event) {
 // re-reading every Config.FeedPoll; it then returns what it found, possibly
 // nothing. It returns early with no error when ctx ends. Safe for
 // concurrent use; the returned slice is the caller's.
-func (s *Service) Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error) {
+func (s *Service) Events(ctx context.Context, after int64, wait time.Duration) ([]contract.Event, error) {
 	if after < 0 {
 		return nil, fmt.Errorf("%w: after must be ≥ 0", ErrInvalid)
 	}

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"pixcdn/origin/client"
+
+	"pixcdn/contract"
 )
 
 // follower long-polls the feed through origin/client until it holds want
 // events or the deadline passes.
-func follow(t *testing.T, h *harness, key string, want int, deadline time.Duration) []client.Event {
+func follow(t *testing.T, h *harness, key string, want int, deadline time.Duration) []contract.Event {
 	t.Helper()
 	c, err := client.New(client.Config{BaseURL: h.srv.URL, Key: key, Timeout: 5 * time.Second, MaxBytes: 1 << 20})
 	if err != nil {
@@ -22,7 +24,7 @@ func follow(t *testing.T, h *harness, key string, want int, deadline time.Durati
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	var got []client.Event
+	var got []contract.Event
 	after := int64(0)
 	for len(got) < want && ctx.Err() == nil {
 		evs, err := c.Events(ctx, after, 2*time.Second)
@@ -58,7 +60,7 @@ func twoProcesses(t *testing.T, a, b *harness) {
 	_, editor, _ := h.tenant("acme")
 	edge := h.systemKey("edge")
 	const writers, ids = 50, 10
-	var followed []client.Event
+	var followed []contract.Event
 	done := make(chan struct{})
 	go func() { defer close(done); followed = follow(t, h, edge, writers, 90*time.Second) }()
 
@@ -89,7 +91,7 @@ func twoProcesses(t *testing.T, a, b *harness) {
 // checkFollowed asserts the follower saw each committed change (image
 // i%ids at versions[i]) exactly once, densely numbered from 1, each image's
 // versions increasing.
-func checkFollowed(t *testing.T, followed []client.Event, versions []int64, ids int) {
+func checkFollowed(t *testing.T, followed []contract.Event, versions []int64, ids int) {
 	writers := len(versions)
 	if len(followed) != writers {
 		t.Fatalf("follower saw %d events, want %d", len(followed), writers)

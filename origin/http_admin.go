@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"pixcdn/contract"
 )
 
 func decodeJSON(r *http.Request, v any) error {
@@ -121,7 +123,7 @@ func (s *Service) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if evs == nil {
-		evs = []Event{}
+		evs = []contract.Event{}
 	}
 	last := after
 	if len(evs) > 0 {

@@ -8,6 +8,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+
+	"pixcdn/contract"
 )
 
 // putImage: PUT /v1/{tenant}/images/{id...} with the raw bytes;
@@ -58,7 +60,7 @@ func (s *Service) writeIngested(w http.ResponseWriter, r *http.Request, body *up
 	}
 	body.untrack(r)
 	w.Header().Set("ETag", im.ETag())
-	w.Header().Set("Pixcdn-Version", strconv.FormatInt(im.Version, 10))
+	w.Header().Set(contract.HeaderVersion, strconv.FormatInt(im.Version, 10))
 	code := http.StatusOK
 	if im.CreatedAt.Equal(im.UpdatedAt) {
 		code = http.StatusCreated

@@ -6,8 +6,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"pixcdn/contract"
 )
 
 // getOriginal: GET|HEAD /v1/{tenant}/originals/{id...} → the bytes with a
@@ -48,10 +49,10 @@ func setOriginalHeaders(h http.Header, im Image, cacheControl string) {
 	h.Set("Last-Modified", im.UpdatedAt.UTC().Format(http.TimeFormat))
 	h.Set("Content-Type", contentType(im.Format))
 	h.Set("Cache-Control", cacheControl)
-	h.Set("Pixcdn-Version", strconv.FormatInt(im.Version, 10))
-	h.Set("Pixcdn-Visibility", string(im.Visibility))
+	h.Set(contract.HeaderVersion, strconv.FormatInt(im.Version, 10))
+	h.Set(contract.HeaderVisibility, string(im.Visibility))
 	if len(im.Tags) > 0 {
-		h.Set("Pixcdn-Tags", strings.Join(im.Tags, ","))
+		h.Set(contract.HeaderTags, contract.JoinTags(im.Tags))
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
 }

@@ -93,20 +93,20 @@ func (s *Service) Delete(ctx context.Context, tenant, publicID string, cond Prec
 
 // Purge writes a purge-tag event (tags) or a purge-prefix event (prefix);
 // exactly one must be given.
-func (s *Service) Purge(ctx context.Context, tenant string, tags []string, prefix string) (Event, error) {
+func (s *Service) Purge(ctx context.Context, tenant string, tags []string, prefix string) (contract.Event, error) {
 	if !ValidTenant(tenant) {
-		return Event{}, fmt.Errorf("%w: bad tenant id", ErrInvalid)
+		return contract.Event{}, fmt.Errorf("%w: bad tenant id", ErrInvalid)
 	}
-	ev := Event{Kind: KindPurgeTag, Tags: tags}
+	ev := contract.Event{Kind: contract.KindPurgeTag, Tags: tags}
 	switch {
 	case len(tags) > 0 && prefix == "":
 		if err := ValidateTags(tags); err != nil {
-			return Event{}, err
+			return contract.Event{}, err
 		}
 	case len(tags) == 0 && prefix != "" && len(prefix) <= contract.MaxPublicIDLen:
-		ev = Event{Kind: KindPurgePrefix, Prefix: prefix}
+		ev = contract.Event{Kind: contract.KindPurgePrefix, Prefix: prefix}
 	default:
-		return Event{}, fmt.Errorf("%w: give either tags or a prefix", ErrInvalid)
+		return contract.Event{}, fmt.Errorf("%w: give either tags or a prefix", ErrInvalid)
 	}
 	ev, err := s.catalog.Purge(ctx, tenant, ev)
 	if err == nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"pixcdn/contract"
 )
 
 // metrics are the origin's Prometheus series (names are a contract).
@@ -65,7 +67,7 @@ func uploadResult(err error) string {
 
 func (m *metrics) upload(err error) { m.uploads.WithLabelValues(uploadResult(err)).Inc() }
 
-func (m *metrics) event(kind EventKind) {
+func (m *metrics) event(kind contract.EventKind) {
 	if kind != "" {
 		m.events.WithLabelValues(string(kind)).Inc()
 	}

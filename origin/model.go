@@ -64,35 +64,6 @@ type Tenant struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// EventKind names what an invalidation event means to an edge.
-type EventKind string
-
-// Event kinds.
-const (
-	KindUpdated     EventKind = "updated"
-	KindDeleted     EventKind = "deleted"
-	KindVisibility  EventKind = "visibility"
-	KindPurgeTag    EventKind = "purge-tag"
-	KindPurgePrefix EventKind = "purge-prefix"
-)
-
-// Event is one row of the invalidation outbox, as the feed and the push
-// publish it.
-type Event struct {
-	Seq int64 `json:"seq"`
-	// ID is the outbox row's id, known at commit, before the event has a
-	// Seq: the same event pushed at commit and read from the feed later
-	// carries the same ID, which receivers use to apply it once.
-	ID       int64     `json:"id"`
-	Tenant   string    `json:"tenant"`
-	PublicID string    `json:"public_id"`
-	Version  int64     `json:"version"`
-	Kind     EventKind `json:"kind"`
-	Tags     []string  `json:"tags"`
-	Prefix   string    `json:"prefix"`
-	At       time.Time `json:"at"`
-}
-
 // etagListHas reports whether an If-Match list holds etag (strong
 // comparison: W/ tags never match).
 func etagListHas(list, etag string) bool {

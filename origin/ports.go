@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"pixcdn/contract"
 )
 
 // Blobs stores immutable objects (image bytes under content-addressed
@@ -49,7 +51,7 @@ type Catalog interface {
 	// transaction while holding a shared lock on the blob, so DiscardBlob
 	// cannot delete bytes a committing writer relies on; store must put
 	// the bytes durably and return nil, or the commit is abandoned.
-	CommitVersion(ctx context.Context, v Version, cond Precondition, store func(context.Context) error) (Image, Event, error)
+	CommitVersion(ctx context.Context, v Version, cond Precondition, store func(context.Context) error) (Image, contract.Event, error)
 	// DiscardBlob calls del if no committed row references the tenant's
 	// blob sha, under an exclusive lock on the blob. Ingestion calls it
 	// after a failed CommitVersion so no orphan object remains.
@@ -59,15 +61,15 @@ type Catalog interface {
 	ListImages(ctx context.Context, tenant string, q ListQuery) ([]Image, error)
 	// PatchImage applies p; it returns the event written when visibility
 	// changed (Event.Seq is 0 and Kind "" when none was written).
-	PatchImage(ctx context.Context, tenant, publicID string, p Patch) (Image, Event, error)
-	DeleteImage(ctx context.Context, tenant, publicID string, cond Precondition) (Event, error)
+	PatchImage(ctx context.Context, tenant, publicID string, p Patch) (Image, contract.Event, error)
+	DeleteImage(ctx context.Context, tenant, publicID string, cond Precondition) (contract.Event, error)
 	// Purge writes a purge-tag or purge-prefix event.
-	Purge(ctx context.Context, tenant string, ev Event) (Event, error)
+	Purge(ctx context.Context, tenant string, ev contract.Event) (contract.Event, error)
 
 	// Events returns up to limit sequenced events with Seq > after, in
 	// Seq order, from every tenant. A sequence number, once returned, is
 	// never followed by a smaller one, and no committed event is skipped.
-	Events(ctx context.Context, after int64, limit int) ([]Event, error)
+	Events(ctx context.Context, after int64, limit int) ([]contract.Event, error)
 	// LastSeq returns the highest sequenced event's Seq (0 when none).
 	LastSeq(ctx context.Context) (int64, error)
 	Ping(ctx context.Context) error

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"pixcdn/contract"
 )
 
 // PublisherConfig says where and how events are pushed.
@@ -58,32 +60,6 @@ func (c PublisherConfig) Validate() error {
 	return nil
 }
 
-// PurgeRequest is the body of POST /_purge on an edge.
-type PurgeRequest struct {
-	Tenant string    `json:"tenant"`
-	IDs    []string  `json:"ids"`
-	Tags   []string  `json:"tags"`
-	Prefix string    `json:"prefix"`
-	All    bool      `json:"all"`
-	Event  int64     `json:"event"` // Event.ID: the edges apply each event once, by whichever path comes first
-	Seq    int64     `json:"seq"`
-	At     time.Time `json:"at"`
-}
-
-// PurgeFor translates an event into the purge it implies.
-func PurgeFor(ev Event) PurgeRequest {
-	p := PurgeRequest{Tenant: ev.Tenant, IDs: []string{}, Tags: []string{}, Event: ev.ID, Seq: ev.Seq, At: ev.At}
-	switch ev.Kind {
-	case KindPurgeTag:
-		p.Tags = append(p.Tags, ev.Tags...)
-	case KindPurgePrefix:
-		p.Prefix = ev.Prefix
-	default:
-		p.IDs = append(p.IDs, ev.PublicID)
-	}
-	return p
-}
-
 // Publisher pushes every event the service commits to every configured
 // edge, directly and in parallel, right after the commit and before the
 // event is sequenced: the edges' gossip and their feed followers are the
@@ -95,7 +71,7 @@ type Publisher struct {
 	cfg    PublisherConfig
 	svc    *Service
 	client *http.Client
-	queues []chan Event
+	queues []chan contract.Event
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -114,7 +90,7 @@ func StartPublisher(_ context.Context, cfg PublisherConfig, svc *Service) (*Publ
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	for _, edge := range cfg.Edges {
-		q := make(chan Event, cfg.QueueSize)
+		q := make(chan contract.Event, cfg.QueueSize)
 		p.queues = append(p.queues, q)
 		p.wg.Add(1)
 		go func() { defer p.wg.Done(); p.pushLoop(runCtx, strings.TrimRight(edge, "/")+"/_purge", q) }()
@@ -147,7 +123,7 @@ func (p *Publisher) Close() {
 // publish queues ev for every edge. Never blocks: an edge whose queue is
 // full misses the push (counted as dropped) and learns of ev from gossip
 // or its feed.
-func (p *Publisher) publish(ev Event) {
+func (p *Publisher) publish(ev contract.Event) {
 	for _, q := range p.queues {
 		select {
 		case q <- ev:
@@ -157,7 +133,7 @@ func (p *Publisher) publish(ev Event) {
 	}
 }
 
-func (p *Publisher) pushLoop(ctx context.Context, target string, q <-chan Event) {
+func (p *Publisher) pushLoop(ctx context.Context, target string, q <-chan contract.Event) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -169,8 +145,8 @@ func (p *Publisher) pushLoop(ctx context.Context, target string, q <-chan Event)
 }
 
 // push posts one event, retrying with backoff up to Attempts times.
-func (p *Publisher) push(ctx context.Context, target string, ev Event) {
-	body, _ := json.Marshal(PurgeFor(ev))
+func (p *Publisher) push(ctx context.Context, target string, ev contract.Event) {
+	body, _ := json.Marshal(ev.Purge())
 	backoff := p.cfg.Backoff
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		err := p.post(ctx, target, body)

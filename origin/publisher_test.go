@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"pixcdn/origin"
+
+	"pixcdn/contract"
 )
 
 // fakeEdge is a stand-in for an edge's internal /_purge (the seam under
 // test is the origin's push): it refuses the first failures requests.
-func fakeEdge(t *testing.T, failures int32) (*httptest.Server, <-chan origin.PurgeRequest) {
-	got := make(chan origin.PurgeRequest, 16)
+func fakeEdge(t *testing.T, failures int32) (*httptest.Server, <-chan contract.PurgeRequest) {
+	got := make(chan contract.PurgeRequest, 16)
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/_purge" || r.Header.Get("Authorization") != "Bearer purge-tok" {
@@ -29,7 +31,7 @@ func fakeEdge(t *testing.T, failures int32) (*httptest.Server, <-chan origin.Pur
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		var p origin.PurgeRequest
+		var p contract.PurgeRequest
 		b, _ := io.ReadAll(r.Body)
 		if err := json.Unmarshal(b, &p); err != nil {
 			t.Errorf("bad push body %s: %v", b, err)
@@ -69,7 +71,7 @@ func TestPublisherPushesEachEventWithRetries(t *testing.T) {
 	}
 	// The feed carries the same ids, once both are sequenced (the
 	// sequencer runs after the commit, so the first read may hold one).
-	var evs []origin.Event
+	var evs []contract.Event
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		if evs, err = h.svc.Events(testContext(t), 0, time.Second); err != nil || len(evs) >= 2 {
 			break

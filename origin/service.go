@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"pixcdn/contract"
 )
 
 // Service is the origin domain: ingestion, image management, tenants and
@@ -20,7 +22,7 @@ type Service struct {
 	metrics  *metrics
 	policies policyCache
 	gatherer prometheus.Gatherer // serves /metrics by default
-	onCommit atomic.Pointer[func(Event)]
+	onCommit atomic.Pointer[func(contract.Event)]
 }
 
 // New returns a Service. reg receives the origin's metrics (nil: a

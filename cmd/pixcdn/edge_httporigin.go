@@ -35,7 +35,7 @@ func (o *httpOrigin) Fetch(ctx context.Context, tenant, publicID, ifNoneMatch st
 	if err != nil {
 		return edge.Original{}, originError(err)
 	}
-	return edge.Original(r), nil
+	return r, nil
 }
 
 func (o *httpOrigin) Events(ctx context.Context, after int64, wait time.Duration) ([]edge.Event, error) {
@@ -43,11 +43,7 @@ func (o *httpOrigin) Events(ctx context.Context, after int64, wait time.Duration
 	if err != nil {
 		return nil, originError(err)
 	}
-	out := make([]edge.Event, len(evs))
-	for i, e := range evs {
-		out[i] = edge.Event(e)
-	}
-	return out, nil
+	return evs, nil
 }
 
 // originError maps origin/client errors to edge sentinels. An origin that

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"pixcdn/contract"
 	"pixcdn/internal/localserver"
 	"pixcdn/internal/testenv"
 	originclient "pixcdn/origin/client"
@@ -176,9 +177,9 @@ func (s *invalidationStack) lastSeq(t *testing.T) int64 {
 
 // waitEvents reads the origin's feed after position after until it holds
 // at least n events, and returns all the events it holds then.
-func (s *invalidationStack) waitEvents(t *testing.T, after int64, n int) []originclient.Event {
+func (s *invalidationStack) waitEvents(t *testing.T, after int64, n int) []contract.Event {
 	t.Helper()
-	var seqs []originclient.Event
+	var seqs []contract.Event
 	deadline := time.Now().Add(60 * time.Second)
 	for wait := time.Duration(0); ; wait = time.Second {
 		evs, err := s.events.Events(context.Background(), after, wait)
@@ -235,7 +236,7 @@ func applied(t *testing.T, node *testenv.EdgeNode) map[int64]appliedEvent {
 
 // missing returns the sequence numbers of the events in seqs that node has
 // not applied.
-func missing(t *testing.T, node *testenv.EdgeNode, seqs []originclient.Event) []int64 {
+func missing(t *testing.T, node *testenv.EdgeNode, seqs []contract.Event) []int64 {
 	t.Helper()
 	got := applied(t, node)
 	var out []int64
@@ -249,7 +250,7 @@ func missing(t *testing.T, node *testenv.EdgeNode, seqs []originclient.Event) []
 
 // waitApplied waits until every edge has applied every event in seqs, and
 // fails naming what each edge misses after timeout.
-func (s *invalidationStack) waitApplied(t *testing.T, seqs []originclient.Event, timeout time.Duration) {
+func (s *invalidationStack) waitApplied(t *testing.T, seqs []contract.Event, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -276,7 +277,7 @@ func (s *invalidationStack) waitApplied(t *testing.T, seqs []originclient.Event,
 // counts from the event row's write, inside the transaction, so it also
 // holds the commit itself: reported apart, from the origin's log, with
 // the lag as the metric counts it on every edge.
-func (s *invalidationStack) lagReport(t *testing.T, seqs []originclient.Event) (everyEdge []time.Duration, report string) {
+func (s *invalidationStack) lagReport(t *testing.T, seqs []contract.Event) (everyEdge []time.Duration, report string) {
 	t.Helper()
 	commits := s.origin.commits(t)
 	everyEdge = make([]time.Duration, len(seqs))

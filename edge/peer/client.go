@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"pixcdn/contract"
 	"pixcdn/transform"
 )
 
@@ -136,7 +137,9 @@ func escapePath(p string) string {
 	return strings.Join(segs, "/")
 }
 
-// Original is an original image as exchanged between peers.
+// Original is an original image as exchanged between peers: the
+// origin's (contract.Original) and, from an owner, its feed position and
+// working master.
 type Original struct {
 	Body         []byte
 	ETag         string
@@ -167,7 +170,7 @@ func WriteOriginalHeaders(h *fasthttp.ResponseHeader, o *Original) {
 	h.Set(HeaderVersion, strconv.FormatInt(o.Version, 10))
 	h.Set(HeaderVisibility, o.Visibility)
 	if len(o.Tags) > 0 {
-		h.Set(HeaderTags, strings.Join(o.Tags, ","))
+		h.Set(HeaderTags, contract.JoinTags(o.Tags))
 	}
 	if o.MasterSize != "" {
 		h.Set(HeaderSize, o.Size)
@@ -185,8 +188,6 @@ func readOriginal(h *fasthttp.ResponseHeader) Original {
 	o.LastModified, _ = fasthttp.ParseHTTPDate(h.Peek(fasthttp.HeaderLastModified))
 	o.Version, _ = strconv.ParseInt(string(h.Peek(HeaderVersion)), 10, 64)
 	o.FeedPosition, o.FeedPositionKnown = FeedPosition(h)
-	if tags := string(h.Peek(HeaderTags)); tags != "" {
-		o.Tags = strings.Split(tags, ",")
-	}
+	o.Tags = contract.SplitTags(string(h.Peek(HeaderTags)))
 	return o
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/propagation"
+
+	"pixcdn/contract"
 )
 
 // Protocol constants. Every peer request carries the cluster secret as a
@@ -24,10 +26,10 @@ const (
 	// HeaderClient carries the address of the client a forwarded request
 	// came from, for the owner's per-client limits.
 	HeaderClient = "Pixcdn-Client"
-	// Headers describing an original (same meaning as the origin's).
-	HeaderVersion    = "Pixcdn-Version"
-	HeaderVisibility = "Pixcdn-Visibility"
-	HeaderTags       = "Pixcdn-Tags"
+	// Headers describing an original: the origin's (package contract).
+	HeaderVersion    = contract.HeaderVersion
+	HeaderVisibility = contract.HeaderVisibility
+	HeaderTags       = contract.HeaderTags
 	// HeaderProvisional marks an owner's answer to a forwarded request as
 	// a stand-in for a variant still being made (a format budget's
 	// cheaper format): the forwarding node relays it but keeps no hot

@@ -8,26 +8,15 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-)
 
-// Event is one invalidation event of the origin's feed.
-type Event struct {
-	Seq      int64     `json:"seq"`
-	ID       int64     `json:"id"` // the outbox row's id, the same before and after sequencing
-	Tenant   string    `json:"tenant"`
-	PublicID string    `json:"public_id"`
-	Version  int64     `json:"version"`
-	Kind     string    `json:"kind"` // updated, deleted, visibility, purge-tag, purge-prefix
-	Tags     []string  `json:"tags"`
-	Prefix   string    `json:"prefix"`
-	At       time.Time `json:"at"` // commit time at the origin
-}
+	"pixcdn/contract"
+)
 
 // Events long-polls GET /v1/events: it returns the events with Seq >
 // after, in order, waiting up to wait for the first one; an empty slice
 // means none arrived in time. Needs a key with role edge. Blocks up to
 // wait + Config.Timeout. The slice is the caller's.
-func (c *Client) Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error) {
+func (c *Client) Events(ctx context.Context, after int64, wait time.Duration) ([]contract.Event, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait+c.cfg.Timeout)
 	defer cancel()
 	path := "/v1/events?after=" + strconv.FormatInt(after, 10) + "&wait=" + wait.String()
@@ -44,7 +33,7 @@ func (c *Client) Events(ctx context.Context, after int64, wait time.Duration) ([
 		return nil, statusErr(resp)
 	}
 	var body struct {
-		Events []Event `json:"events"`
+		Events []contract.Event `json:"events"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&body); err != nil {
 		return nil, fmt.Errorf("origin: events: decode: %w", err)

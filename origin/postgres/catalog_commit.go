@@ -6,6 +6,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixcdn/origin"
+
+	"pixcdn/contract"
 )
 
 // CommitVersion implements origin.Catalog. The transaction takes the
@@ -13,9 +15,9 @@ import (
 // only when no blobs row exists yet. Until its first write (after store
 // returns) the transaction has no transaction id, so a slow store does not
 // hold back the outbox sequencer's watermark.
-func (c *Catalog) CommitVersion(ctx context.Context, v origin.Version, cond origin.Precondition, store func(context.Context) error) (origin.Image, origin.Event, error) {
+func (c *Catalog) CommitVersion(ctx context.Context, v origin.Version, cond origin.Precondition, store func(context.Context) error) (origin.Image, contract.Event, error) {
 	var im origin.Image
-	var ev origin.Event
+	var ev contract.Event
 	err := c.db.InTenant(ctx, v.Tenant, func(tx pgx.Tx) error {
 		if err := requireTenant(ctx, tx, v.Tenant); err != nil {
 			return err
@@ -33,7 +35,7 @@ func (c *Catalog) CommitVersion(ctx context.Context, v origin.Version, cond orig
 		if im, err = writeVersion(ctx, tx, v, cur, exists); err != nil {
 			return err
 		}
-		ev, err = insertEvent(ctx, tx, origin.Event{Tenant: v.Tenant, PublicID: v.PublicID, Version: im.Version, Kind: origin.KindUpdated})
+		ev, err = insertEvent(ctx, tx, contract.Event{Tenant: v.Tenant, PublicID: v.PublicID, Version: im.Version, Kind: contract.KindUpdated})
 		return err
 	})
 	return im, ev, mapErr("commit version", err)

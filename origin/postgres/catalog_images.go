@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixcdn/origin"
+
+	"pixcdn/contract"
 )
 
 // Advisory lock classes (first key of the two-int form).
@@ -70,7 +72,7 @@ func requireTenant(ctx context.Context, tx pgx.Tx, tenant string) error {
 
 // insertEvent appends ev to the outbox (unsequenced) and asks the
 // sequencer, via NOTIFY at commit, to number it.
-func insertEvent(ctx context.Context, tx pgx.Tx, ev origin.Event) (origin.Event, error) {
+func insertEvent(ctx context.Context, tx pgx.Tx, ev contract.Event) (contract.Event, error) {
 	if ev.Tags == nil {
 		ev.Tags = []string{}
 	}
@@ -86,8 +88,8 @@ func insertEvent(ctx context.Context, tx pgx.Tx, ev origin.Event) (origin.Event,
 
 // DeleteImage implements origin.Catalog. Versions stay in image_versions,
 // so a re-created image continues the version sequence.
-func (c *Catalog) DeleteImage(ctx context.Context, tenant, publicID string, cond origin.Precondition) (origin.Event, error) {
-	var ev origin.Event
+func (c *Catalog) DeleteImage(ctx context.Context, tenant, publicID string, cond origin.Precondition) (contract.Event, error) {
+	var ev contract.Event
 	err := c.db.InTenant(ctx, tenant, func(tx pgx.Tx) error {
 		cur, exists, err := lockedImage(ctx, tx, tenant, publicID)
 		if err != nil {
@@ -102,7 +104,7 @@ func (c *Catalog) DeleteImage(ctx context.Context, tenant, publicID string, cond
 		if _, err := tx.Exec(ctx, `DELETE FROM images WHERE tenant_id = $1 AND public_id = $2`, tenant, publicID); err != nil {
 			return err
 		}
-		ev, err = insertEvent(ctx, tx, origin.Event{Tenant: tenant, PublicID: publicID, Version: cur.Version, Kind: origin.KindDeleted})
+		ev, err = insertEvent(ctx, tx, contract.Event{Tenant: tenant, PublicID: publicID, Version: cur.Version, Kind: contract.KindDeleted})
 		return err
 	})
 	return ev, mapErr("delete image", err)
@@ -110,7 +112,7 @@ func (c *Catalog) DeleteImage(ctx context.Context, tenant, publicID string, cond
 
 // Purge implements origin.Catalog: it records a purge-tag or purge-prefix
 // event for the tenant.
-func (c *Catalog) Purge(ctx context.Context, tenant string, ev origin.Event) (origin.Event, error) {
+func (c *Catalog) Purge(ctx context.Context, tenant string, ev contract.Event) (contract.Event, error) {
 	ev.Tenant = tenant
 	err := c.db.InTenant(ctx, tenant, func(tx pgx.Tx) (err error) {
 		if err := requireTenant(ctx, tx, tenant); err != nil {

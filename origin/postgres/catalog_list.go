@@ -6,6 +6,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixcdn/origin"
+
+	"pixcdn/contract"
 )
 
 // ListImages implements origin.Catalog: keyset pagination in public_id
@@ -28,9 +30,9 @@ func (c *Catalog) ListImages(ctx context.Context, tenant string, q origin.ListQu
 
 // PatchImage implements origin.Catalog. A visibility change writes a
 // visibility event in the same transaction.
-func (c *Catalog) PatchImage(ctx context.Context, tenant, publicID string, p origin.Patch) (origin.Image, origin.Event, error) {
+func (c *Catalog) PatchImage(ctx context.Context, tenant, publicID string, p origin.Patch) (origin.Image, contract.Event, error) {
 	var im origin.Image
-	var ev origin.Event
+	var ev contract.Event
 	err := c.db.InTenant(ctx, tenant, func(tx pgx.Tx) error {
 		cur, exists, err := lockedImage(ctx, tx, tenant, publicID)
 		if err != nil || !exists {
@@ -52,7 +54,7 @@ func (c *Catalog) PatchImage(ctx context.Context, tenant, publicID string, p ori
 		if err != nil || vis == cur.Visibility {
 			return err
 		}
-		ev, err = insertEvent(ctx, tx, origin.Event{Tenant: tenant, PublicID: publicID, Version: cur.Version, Kind: origin.KindVisibility})
+		ev, err = insertEvent(ctx, tx, contract.Event{Tenant: tenant, PublicID: publicID, Version: cur.Version, Kind: contract.KindVisibility})
 		return err
 	})
 	return im, ev, mapErr("patch image", err)

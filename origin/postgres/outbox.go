@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"pixcdn/origin"
+	"pixcdn/contract"
 )
 
 // NOTIFY channels: writers notify channelOutbox at commit; the sequencer
@@ -17,12 +17,12 @@ const (
 
 // Events implements origin.Catalog: sequenced events only, from every
 // tenant (system scope).
-func (c *Catalog) Events(ctx context.Context, after int64, limit int) ([]origin.Event, error) {
-	var out []origin.Event
+func (c *Catalog) Events(ctx context.Context, after int64, limit int) ([]contract.Event, error) {
+	var out []contract.Event
 	err := readInScope(ctx, c.db.pool, SystemScope, `SELECT seq, id, tenant_id, public_id, version, kind, tags, prefix, at
 		FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, []any{after, limit}, func(rows pgx.Rows) (err error) {
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (origin.Event, error) {
-			var ev origin.Event
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (contract.Event, error) {
+			var ev contract.Event
 			err := r.Scan(&ev.Seq, &ev.ID, &ev.Tenant, &ev.PublicID, &ev.Version, &ev.Kind, &ev.Tags, &ev.Prefix, &ev.At)
 			return ev, err
 		})

@@ -8,6 +8,8 @@ import (
 
 	"pixcdn/origin"
 	"pixcdn/origin/postgres"
+
+	"pixcdn/contract"
 )
 
 func newCatalog(t *testing.T, tenants ...string) (*postgres.DB, *postgres.Catalog) {
@@ -40,7 +42,7 @@ func TestSequencerNeverSkipsALateCommit(t *testing.T) {
 	if _, err := slow.Exec(ctx, `INSERT INTO events (tenant_id, kind, prefix) VALUES ('acme', 'purge-prefix', 'slow')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Purge(ctx, "acme", origin.Event{Kind: origin.KindPurgePrefix, Prefix: "fast"}); err != nil {
+	if _, err := c.Purge(ctx, "acme", contract.Event{Kind: contract.KindPurgePrefix, Prefix: "fast"}); err != nil {
 		t.Fatal(err)
 	}
 	numbered, waiting, err := c.Sequence(ctx)
@@ -74,7 +76,7 @@ func TestAbortedWriterDoesNotStallTheFeed(t *testing.T) {
 		}
 		return context.Canceled // roll back
 	})
-	if _, err := c.Purge(ctx, "acme", origin.Event{Kind: origin.KindPurgePrefix, Prefix: "kept"}); err != nil {
+	if _, err := c.Purge(ctx, "acme", contract.Event{Kind: contract.KindPurgePrefix, Prefix: "kept"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := c.Sequence(ctx); err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"pixcdn/contract"
 )
 
 // extensions are the tus extensions pixcdn offers; tusd itself knows only
@@ -91,7 +93,7 @@ func (w *responseWriter) decorate(code int) {
 	}
 	if ingested != nil && code < 300 {
 		h.Set("ETag", ingested.ETag)
-		h.Set("Pixcdn-Version", strconv.FormatInt(ingested.Version, 10))
+		h.Set(contract.HeaderVersion, strconv.FormatInt(ingested.Version, 10))
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"pixcdn/contract"
 )
 
 // Options tune Upload.
@@ -99,7 +101,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 		case <-time.After(s.opts.RetryDelay << (failures - 1)):
 		}
 	}
-	version, _ := strconv.ParseInt(s.last.Get("Pixcdn-Version"), 10, 64)
+	version, _ := strconv.ParseInt(s.last.Get(contract.HeaderVersion), 10, 64)
 	return Result{URL: s.url, ETag: s.last.Get("ETag"), Version: version}, nil
 }
 
