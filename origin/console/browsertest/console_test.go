@@ -188,8 +188,9 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 //   - sign in with an editor key: the gallery lists the seeded images with
 //     thumbnails from the edge (srcset with a 2x candidate) that load, over
 //     placeholders from the edge's image info (signed for a signed image);
-//   - a tag filter narrows the gallery, and "Load more" pages with the
-//     cursor without repeating an image after new ones were added;
+//   - "Load more" brings the next page by the cursor, with an image added
+//     after the cursor meanwhile and without one added before it, nothing
+//     repeated; a tag filter and an id prefix filter narrow the gallery;
 //   - upload a photo of a few MB and a small file; 1 MiB into the photo's
 //     PATCH the browser goes offline (DevTools network emulation) and the
 //     connection drops (a proxy between browser and origin ends the request
@@ -226,6 +227,10 @@ func TestConsole(t *testing.T) {
 	} {
 		s.origin.Put(t, tenant, c.id+"?tags="+c.tags, swatch(t, c.col))
 	}
+	// Twenty tiles more, so that the gallery's first page (24) is not all.
+	for i := range 20 {
+		s.origin.Put(t, tenant, fmt.Sprintf("tiles/%02d.png?tags=tile", i), swatch(t, hue(float64(i)/20)))
+	}
 	for i, id := range []string{"photos/dunes.jpg", "photos/hills.jpg"} {
 		s.origin.Put(t, tenant, id+"?tags=photo", photo(800, 533, uint64(i+1)))
 	}
@@ -254,15 +259,16 @@ func TestConsole(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	// Gallery: six images, each thumbnail loaded from the edge, with a 2x candidate.
+	// Gallery: the first page of 24 in id order, the first six (in view)
+	// loaded from the edge, with a 2x candidate.
 	waitFor(t, ctx, "six thumbnails loaded", `(() => { const imgs = [...document.querySelectorAll("#gallery img")];
-		return imgs.length === 6 && imgs.every((i) => i.complete && i.naturalWidth > 0); })()`, 60*time.Second)
+		return imgs.length === 24 && imgs.slice(0, 6).every((i) => i.complete && i.naturalWidth > 0); })()`, 60*time.Second)
 	srcset := eval[string](t, ctx, `document.querySelector('#gallery li[data-id="swatches/amber.png"] img').srcset`)
 	if !strings.HasPrefix(srcset, s.edgeURL+"/"+tenant+"/swatches/amber.png?w=240&h=240&fit=cover 1x, ") || !strings.Contains(srcset, "dpr=2 2x") {
 		t.Errorf("thumbnail srcset %q: want edge URLs with 1x and dpr=2 2x", srcset)
 	}
 	waitFor(t, ctx, "placeholders from the edge's image info", `[...document.querySelectorAll("#gallery img")].every((i) =>
-		i.dataset.placeholder === "shown" && getComputedStyle(i).backgroundImage.startsWith('url("data:image/png'))`, 30*time.Second)
+		i.dataset.placeholder === "shown" && getComputedStyle(i).backgroundImage.startsWith('url("data:image/png'))`, 60*time.Second)
 	signedThumb := eval[string](t, ctx, `document.querySelector('#gallery li[data-id="photos/hills.jpg"] img').currentSrc`)
 	if !strings.Contains(signedThumb, "&s=") {
 		t.Errorf("thumbnail of a signed image %q carries no signature", signedThumb)
@@ -275,7 +281,23 @@ func TestConsole(t *testing.T) {
 	}
 
 	phase("signed in, gallery shown")
-	// Filter by tag, then page with a cursor while images are added.
+	// Load more while images are added: one after the cursor (the last id
+	// shown, tiles/17.png) comes with the next page, one before it does
+	// not, and nothing repeats.
+	s.origin.Put(t, tenant, "tiles/05b.png", swatch(t, hue(0.5)))
+	s.origin.Put(t, tenant, "zz/late.png", swatch(t, hue(0.9)))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#load-more"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the second page", `document.querySelectorAll("#gallery li").length === 27 && document.getElementById("load-more").hidden`, 20*time.Second)
+	ids := eval[[]string](t, ctx, `[...document.querySelectorAll("#gallery li")].map((li) => li.dataset.id)`)
+	if got := strings.Join(ids[24:], " "); got != "tiles/18.png tiles/19.png zz/late.png" {
+		t.Errorf("second page %q, want tiles/18.png tiles/19.png zz/late.png", got)
+	}
+	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Errorf("gallery ids out of order or repeated: %q", ids)
+	}
+	// Filter by tag.
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#filter-tag"), "swatch"), chromedp.Click(chromedp.CSS(`#filter-form button[type=submit]`))); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +305,7 @@ func TestConsole(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#filter-clear"))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the cleared filter", `document.querySelectorAll("#gallery li").length === 6`, 20*time.Second)
+	waitFor(t, ctx, "the cleared filter", `document.querySelectorAll("#gallery li").length === 24`, 20*time.Second)
 	screenshot(t, ctx, shots, "console-gallery.png")
 
 	// Upload: a photo of a few MB, cut off mid-upload and restored.
@@ -377,7 +399,9 @@ func TestConsole(t *testing.T) {
 	phase("paused, reloaded, resumed")
 
 	// The gallery shows it.
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.consoleURL+"#/")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.consoleURL+"#/"),
+		chromedp.SendKeys(chromedp.CSS("#filter-prefix"), "uploads/"),
+		chromedp.Click(chromedp.CSS(`#filter-form button[type=submit]`))); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the uploaded photo in the gallery", `(() => { const i = document.querySelector('#gallery li[data-id="uploads/valley.jpg"] img');

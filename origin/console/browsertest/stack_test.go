@@ -293,6 +293,15 @@ func swatch(t *testing.T, c color.RGBA) []byte {
 	return buf.Bytes()
 }
 
+// hue is a saturated colour at h (0..1) around the colour wheel.
+func hue(h float64) color.RGBA {
+	c := func(offset float64) uint8 {
+		x := math.Abs(math.Mod(h*6+offset, 6) - 3)
+		return uint8(60 + 170*max(0, min(1, x-1)))
+	}
+	return color.RGBA{c(0), c(4), c(2), 255}
+}
+
 // screenshotDir is where screenshots go when PIXCDN_SCREENSHOTS=1: the
 // repository's docs/screenshots; "" otherwise.
 func screenshotDir(t *testing.T) string {
