@@ -6,7 +6,9 @@ import "time"
 //
 // Times are wall-clock instants; their monotonic readings and locations are
 // not kept. A zero FreshUntil means fresh forever (immutable content); a
-// StaleUntil that is zero or before FreshUntil means no stale period.
+// StaleUntil that is zero or before FreshUntil means no stale period. The
+// store only drops an entry after both; what is fresh or stale between
+// them is the caller's to decide.
 type Entry struct {
 	Body []byte
 	// Meta is the caller's own metadata, stored and returned with the entry
@@ -28,41 +30,6 @@ type ImageRef struct {
 	PublicID string
 	Version  int64    // origin version of the image
 	Tags     []string // tags of the image, for purge by tag
-}
-
-// Freshness says how an entry may be served at some instant.
-type Freshness int
-
-const (
-	// Fresh entries are served as they are.
-	Fresh Freshness = iota
-	// Stale entries may be served while they are revalidated.
-	Stale
-	// Expired entries are never served; Get does not return them.
-	Expired
-)
-
-func (f Freshness) String() string {
-	switch f {
-	case Fresh:
-		return "fresh"
-	case Stale:
-		return "stale"
-	default:
-		return "expired"
-	}
-}
-
-// Freshness returns whether e is fresh, stale or expired at now.
-func (e Entry) Freshness(now time.Time) Freshness {
-	switch {
-	case e.FreshUntil.IsZero() || now.Before(e.FreshUntil):
-		return Fresh
-	case now.Before(e.StaleUntil):
-		return Stale
-	default:
-		return Expired
-	}
 }
 
 // expiresAt is the instant after which e is never served; zero means never.

@@ -138,7 +138,7 @@ func (s *Store) done(d *diskTier) {
 func hashKey(key []byte) uint64 { return xxhash.Sum64(key) }
 
 // Get returns the entry for key if it is present, intact, not purged and
-// not expired; stale entries are returned (check Entry.Freshness). The
+// not expired; stale entries are returned (after FreshUntil). The
 // returned Entry, its Body, Meta and Tags are shared with the cache and other
 // callers: they stay valid forever but must not be modified. A disk read
 // that fails its checksum is a miss, and the entry is deleted.

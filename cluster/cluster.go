@@ -150,9 +150,5 @@ func (c *Cluster) Self() Member {
 // on two nodes exactly when they place every key identically.
 func (c *Cluster) RingVersion() uint64 { return c.ring.Load().Version() }
 
-// Agrees reports whether m advertised the same ring version as this node, so
-// forwarding to m is safe.
-func (c *Cluster) Agrees(m Member) bool { return m.RingVersion == c.RingVersion() }
-
 // Ring returns the current immutable ring snapshot.
 func (c *Cluster) Ring() *Ring { return c.ring.Load() }

@@ -11,7 +11,7 @@ type Member struct {
 	GossipAddr string
 	// RingVersion is the ring version the node last advertised in its
 	// metadata (0 before it built one). Forward to a peer only when this
-	// equals the local Cluster.RingVersion(): see Cluster.Agrees.
+	// equals the local Cluster.RingVersion().
 	RingVersion uint64
 	// Partitions is the number of partitions the member owns in this ring.
 	Partitions int
