@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"pixcdn/internal/testenv"
 )
 
 // recorder counts messages per receiving node.
@@ -43,7 +45,7 @@ func TestBroadcastReachesEveryMemberOnce(t *testing.T) {
 		name := fmt.Sprintf("node-%d", i)
 		nodes = append(nodes, start(t, testConfig(name, seeds...), rec.handler(name)))
 	}
-	waitFor(t, convergeTimeout, "5 nodes to agree", func() bool { return agreed(nodes, 5) })
+	testenv.WaitFor(t, convergeTimeout, "5 nodes to agree", func() bool { return agreed(nodes, 5) })
 	const msgs = 20
 	for i := range msgs {
 		if err := nodes[i%5].Broadcast(fmt.Appendf(nil, "purge %d", i)); err != nil {
@@ -51,7 +53,7 @@ func TestBroadcastReachesEveryMemberOnce(t *testing.T) {
 		}
 	}
 	sent := time.Now()
-	waitFor(t, convergeTimeout, "every message at every other node", func() bool {
+	testenv.WaitFor(t, convergeTimeout, "every message at every other node", func() bool {
 		for i := range msgs {
 			for j, c := range nodes {
 				if j != i%5 && rec.count(c.cfg.NodeName, fmt.Sprintf("purge %d", i)) == 0 {
@@ -62,7 +64,7 @@ func TestBroadcastReachesEveryMemberOnce(t *testing.T) {
 		return true
 	})
 	t.Logf("%d broadcasts reached all 4 other members in %v", msgs, time.Since(sent))
-	waitFor(t, convergeTimeout, "gossip queues to drain", func() bool {
+	testenv.WaitFor(t, convergeTimeout, "gossip queues to drain", func() bool {
 		for _, c := range nodes {
 			if c.queue.NumQueued() > 0 {
 				return false
@@ -100,7 +102,7 @@ func TestMessageReceivedTwiceIsHandledOnce(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("message not handled")
 	}
-	waitFor(t, 5*time.Second, "duplicate counted", func() bool { return c.Stats().Duplicates == 1 })
+	testenv.WaitFor(t, 5*time.Second, "duplicate counted", func() bool { return c.Stats().Duplicates == 1 })
 	select {
 	case m := <-handled:
 		t.Fatalf("duplicate handled: %q", m)

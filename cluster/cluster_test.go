@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"pixcdn/internal/testenv"
 )
 
 const convergeTimeout = 30 * time.Second
@@ -48,7 +50,7 @@ func assertOwnersAgree(t *testing.T, nodes []*Cluster, keys [][]byte) {
 func TestFiveNodesJoinLeaveKill(t *testing.T) {
 	nodes := startN(t, 5)
 	keys := randomKeys(10000, 1)
-	d := waitFor(t, convergeTimeout, "5 nodes to agree", func() bool { return agreed(nodes, 5) })
+	d := testenv.WaitFor(t, convergeTimeout, "5 nodes to agree", func() bool { return agreed(nodes, 5) })
 	t.Logf("join: 5 nodes agreed %v after the last join", d)
 	assertOwnersAgree(t, nodes, keys)
 	for _, c := range nodes {
@@ -60,7 +62,7 @@ func TestFiveNodesJoinLeaveKill(t *testing.T) {
 	if err := nodes[4].Close(); err != nil {
 		t.Fatalf("graceful close: %v", err)
 	}
-	d = waitFor(t, convergeTimeout, "4 nodes to agree after a leave", func() bool { return agreed(nodes[:4], 4) })
+	d = testenv.WaitFor(t, convergeTimeout, "4 nodes to agree after a leave", func() bool { return agreed(nodes[:4], 4) })
 	t.Logf("leave: 4 nodes agreed %v after Close returned", d)
 	assertOwnersAgree(t, nodes[:4], keys)
 
@@ -68,9 +70,9 @@ func TestFiveNodesJoinLeaveKill(t *testing.T) {
 	if err := nodes[3].shutdown(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, convergeTimeout, "kill to be noticed", func() bool { return excluded(nodes[:3], "node-3") })
+	testenv.WaitFor(t, convergeTimeout, "kill to be noticed", func() bool { return excluded(nodes[:3], "node-3") })
 	noticed := time.Since(killed)
-	waitFor(t, convergeTimeout, "3 nodes to agree after a kill", func() bool { return agreed(nodes[:3], 3) })
+	testenv.WaitFor(t, convergeTimeout, "3 nodes to agree after a kill", func() bool { return agreed(nodes[:3], 3) })
 	t.Logf("kill: dead node out of every ring after %v, full agreement after %v", noticed, time.Since(killed))
 	if noticed > 10*time.Second { // tuned for ~3s; generous for loaded CI machines
 		t.Errorf("kill noticed after %v, want about 3s", noticed)
@@ -80,7 +82,7 @@ func TestFiveNodesJoinLeaveKill(t *testing.T) {
 
 func TestMembersCarryInternalAddrAndShares(t *testing.T) {
 	nodes := startN(t, 3)
-	waitFor(t, convergeTimeout, "3 nodes to agree", func() bool { return agreed(nodes, 3) })
+	testenv.WaitFor(t, convergeTimeout, "3 nodes to agree", func() bool { return agreed(nodes, 3) })
 	want := map[string]string{}
 	for _, c := range nodes {
 		want[c.cfg.NodeName] = c.cfg.InternalAddr
@@ -160,7 +162,7 @@ func TestLeavingNodeKeepsItsRingWithoutErrors(t *testing.T) {
 	for _, n := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d nodes", n), func(t *testing.T) {
 			nodes := startN(t, n)
-			waitFor(t, convergeTimeout, "nodes to agree", func() bool { return agreed(nodes, n) })
+			testenv.WaitFor(t, convergeTimeout, "nodes to agree", func() bool { return agreed(nodes, n) })
 			last := nodes[n-1]
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

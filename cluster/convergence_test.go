@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"pixcdn/internal/testenv"
 )
 
 // BenchmarkConvergenceAfterKill measures, per iteration, a fresh 5-node
@@ -26,16 +28,16 @@ func BenchmarkConvergenceAfterKill(b *testing.B) {
 
 func killAndConverge(b *testing.B) (detectMS, agreeMS float64) {
 	nodes := startN(b, 5)
-	waitFor(b, convergeTimeout, "5 nodes to agree", func() bool { return agreed(nodes, 5) })
+	testenv.WaitFor(b, convergeTimeout, "5 nodes to agree", func() bool { return agreed(nodes, 5) })
 	victim := nodes[2]
 	survivors := slices.Delete(slices.Clone(nodes), 2, 3)
 	killed := time.Now()
 	if err := victim.shutdown(); err != nil {
 		b.Fatal(err)
 	}
-	waitFor(b, convergeTimeout, "kill noticed", func() bool { return excluded(survivors, victim.cfg.NodeName) })
+	testenv.WaitFor(b, convergeTimeout, "kill noticed", func() bool { return excluded(survivors, victim.cfg.NodeName) })
 	detectMS = float64(time.Since(killed).Microseconds()) / 1000
-	waitFor(b, convergeTimeout, "survivors agree", func() bool { return agreed(survivors, 4) })
+	testenv.WaitFor(b, convergeTimeout, "survivors agree", func() bool { return agreed(survivors, 4) })
 	agreeMS = float64(time.Since(killed).Microseconds()) / 1000
 	for _, c := range survivors {
 		_ = c.Close()

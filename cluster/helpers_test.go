@@ -57,20 +57,6 @@ func startN(t testing.TB, n int, opts ...Option) []*Cluster {
 
 func gossipAddr(c *Cluster) string { return c.selfAddr }
 
-// waitFor polls cond every 10ms until it holds or timeout passes; it returns
-// the time taken.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > timeout {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 // agreed reports whether every node has a ring of exactly want members, the
 // same ring version, and sees every member advertising that version, so
 // every node would forward.

@@ -1,13 +1,17 @@
 package cluster
 
-import "testing"
+import (
+	"testing"
+
+	"pixcdn/internal/testenv"
+)
 
 // TestRestartSameNameNewAddress kills a node and immediately starts it again
 // under the same name on a new port, before peers have noticed the death: the
 // conflicting-address case memberlist refuses until the old address is dead.
 func TestRestartSameNameNewAddress(t *testing.T) {
 	nodes := startN(t, 3)
-	waitFor(t, convergeTimeout, "3 nodes to agree", func() bool { return agreed(nodes, 3) })
+	testenv.WaitFor(t, convergeTimeout, "3 nodes to agree", func() bool { return agreed(nodes, 3) })
 	old := gossipAddr(nodes[2])
 	if err := nodes[2].shutdown(); err != nil {
 		t.Fatal(err)
@@ -17,7 +21,7 @@ func TestRestartSameNameNewAddress(t *testing.T) {
 		t.Fatalf("restart reused address %s", old)
 	}
 	live := []*Cluster{nodes[0], nodes[1], again}
-	d := waitFor(t, convergeTimeout, "restarted node accepted at its new address", func() bool {
+	d := testenv.WaitFor(t, convergeTimeout, "restarted node accepted at its new address", func() bool {
 		if !agreed(live, 3) {
 			return false
 		}
@@ -51,5 +55,5 @@ func TestLoneNodeFindsLateSeed(t *testing.T) {
 	seedCfg := testConfig("seed")
 	seedCfg.BindAddr = addr
 	seed := start(t, seedCfg)
-	waitFor(t, convergeTimeout, "late seed joined", func() bool { return agreed([]*Cluster{lone, seed}, 2) })
+	testenv.WaitFor(t, convergeTimeout, "late seed joined", func() bool { return agreed([]*Cluster{lone, seed}, 2) })
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	metrics "github.com/hashicorp/go-metrics"
+
+	"pixcdn/internal/testenv"
 )
 
 // TestScale prints pixcdn's cluster figures at sizes larger than the other
@@ -113,7 +115,7 @@ func startScaleCluster(t *testing.T, n int) []*Cluster {
 		nodes = append(nodes, startScaleNode(t, fmt.Sprintf("scale-%d-%d", n, i), seeds...))
 	}
 	t.Cleanup(func() { stopTogether(nodes) })
-	waitFor(t, 2*convergeTimeout, fmt.Sprintf("%d nodes to agree", n), func() bool { return agreed(nodes, n) })
+	testenv.WaitFor(t, 2*convergeTimeout, fmt.Sprintf("%d nodes to agree", n), func() bool { return agreed(nodes, n) })
 	return nodes
 }
 
@@ -149,12 +151,12 @@ func joinAndLeave(t *testing.T, nodes []*Cluster, name string) (joinMS, leaveMS 
 	began := time.Now()
 	c := startScaleNode(t, name, gossipAddr(nodes[0]), gossipAddr(nodes[len(nodes)/2]))
 	all := append(slices.Clone(nodes), c)
-	waitFor(t, convergeTimeout, name+" joined everywhere", func() bool { return agreed(all, n+1) })
+	testenv.WaitFor(t, convergeTimeout, name+" joined everywhere", func() bool { return agreed(all, n+1) })
 	joinMS = msSince(began)
 	began = time.Now()
 	closed := make(chan struct{})
 	go func() { _ = c.Close(); close(closed) }()
-	waitFor(t, convergeTimeout, name+" left everywhere", func() bool { return agreed(nodes, n) })
+	testenv.WaitFor(t, convergeTimeout, name+" left everywhere", func() bool { return agreed(nodes, n) })
 	leaveMS = msSince(began)
 	<-closed
 	return joinMS, leaveMS
@@ -170,13 +172,13 @@ func killAndReplace(t *testing.T, nodes []*Cluster, replacement string) (_ []*Cl
 	if err := victim.shutdown(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, convergeTimeout, "kill noticed", func() bool { return excluded(survivors, victim.cfg.NodeName) })
+	testenv.WaitFor(t, convergeTimeout, "kill noticed", func() bool { return excluded(survivors, victim.cfg.NodeName) })
 	detectMS = msSince(killed)
-	waitFor(t, convergeTimeout, "survivors agree", func() bool { return agreed(survivors, n-1) })
+	testenv.WaitFor(t, convergeTimeout, "survivors agree", func() bool { return agreed(survivors, n-1) })
 	agreeMS = msSince(killed)
 	c := startScaleNode(t, replacement, gossipAddr(nodes[0]), gossipAddr(nodes[len(nodes)/2]))
 	nodes = append(survivors, c)
-	waitFor(t, convergeTimeout, replacement+" joined everywhere", func() bool { return agreed(nodes, n) })
+	testenv.WaitFor(t, convergeTimeout, replacement+" joined everywhere", func() bool { return agreed(nodes, n) })
 	return nodes, detectMS, agreeMS
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
+
+	"pixcdn/internal/testenv"
 )
 
 // budgetCodec is fakeCodec with a slow format: it negotiates "avif" for
@@ -106,7 +108,7 @@ func TestNegotiatedSlowFormatIsAnsweredWithCheaperOneMeanwhile(t *testing.T) {
 		t.Fatalf("transforms before the AVIF: %d", got)
 	}
 	close(codec.release)
-	waitFor(t, "the background render", func() bool {
+	testenv.WaitFor(t, 5*time.Second, "the background render", func() bool {
 		return n.metricLine(`pixcdn_background_renders_total{result="done"}`) != ""
 	})
 	r = n.get("/acme/cat.jpg?w=40", "Accept", chromeAccept, "If-None-Match", webpETag)
@@ -160,7 +162,7 @@ func TestFallbackThroughForwardingNodeIsNotKept(t *testing.T) {
 		}
 	}
 	close(codec.release)
-	waitFor(t, "the owner's render", func() bool {
+	testenv.WaitFor(t, 5*time.Second, "the owner's render", func() bool {
 		return b.metricLine(`pixcdn_background_renders_total{result="done"}`) != ""
 	})
 	if r := a.get("/acme/cat.jpg?w=40", "Accept", chromeAccept); r.body != catJPEG+"|w=40|avif" {

@@ -1,14 +1,14 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"image"
-	"image/png"
 	"testing"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testimage"
 )
 
 // echoProcessor records the options it was given and returns fixed bytes.
@@ -22,13 +22,7 @@ func (p *echoProcessor) Process(_ context.Context, src []byte, o transform.Optio
 	return []byte("out"), transform.Meta{Format: o.Format}, p.err
 }
 
-func pngBytes(t *testing.T) []byte {
-	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 4, 3))); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+func pngBytes(t *testing.T) []byte { return testimage.PNG(t, image.NewNRGBA(image.Rect(0, 0, 4, 3))) }
 
 func TestCodecParse(t *testing.T) {
 	c := NewCodec(&echoProcessor{})

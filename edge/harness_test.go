@@ -129,16 +129,4 @@ func (n *testNode) internalDo(method, uri, body string, headers ...string) resul
 	return n.do(n.iclient, method, uri, body, headers...)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 var _ PeerClient = (*peer.Client)(nil)

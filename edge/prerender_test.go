@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pixcdn/internal/testenv"
 )
 
 // An image the feed announces gets its master and its pre-rendered
@@ -26,7 +28,7 @@ func TestAnnouncedImagesArePrerendered(t *testing.T) {
 	prerendered := func(kind, result string) float64 {
 		return counterValue(t, n.srv.metrics.prerenders.WithLabelValues(kind, result))
 	}
-	waitFor(t, "the master and the preset", func() bool { return prerendered("master", "done") == 1 && prerendered("preset", "done") == 1 })
+	testenv.WaitFor(t, 5*time.Second, "the master and the preset", func() bool { return prerendered("master", "done") == 1 && prerendered("preset", "done") == 1 })
 	if mc.made.Load() != 1 {
 		t.Fatalf("masters made %d, want 1", mc.made.Load())
 	}
@@ -40,7 +42,7 @@ func TestAnnouncedImagesArePrerendered(t *testing.T) {
 	mc.busy.Store(true)
 	n.origin.put("acme", "big.jpg", Original{Body: []byte(fakeSizedJPEG("BIG2", 4000, 3000)), ETag: `"b2"`, CacheControl: "public, max-age=600", Visibility: "public"})
 	n.srv.applyEvent(&Event{Seq: 2, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()})
-	waitFor(t, "the dropped master", func() bool { return prerendered("master", "dropped") == 1 })
+	testenv.WaitFor(t, 5*time.Second, "the dropped master", func() bool { return prerendered("master", "dropped") == 1 })
 	if mc.made.Load() != 1 {
 		t.Fatalf("a busy processor made a background master: %d made", mc.made.Load())
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"pixcdn/internal/testenv"
 )
 
 func counterValue(t *testing.T, c prometheus.Collector) float64 {
@@ -176,7 +178,7 @@ func TestEventFeed(t *testing.T) {
 	}}
 	n := newTestNode(t, func(_ *Config, d *Deps) { d.Events, d.FeedState = f, store })
 	n.get("/acme/cat.jpg?w=9&fm=png") // may race with the feed; the wait below settles it
-	waitFor(t, "feed position 6", func() bool { s, _ := store.Load(); return s == 6 })
+	testenv.WaitFor(t, 5*time.Second, "feed position 6", func() bool { s, _ := store.Load(); return s == 6 })
 	f.mu.Lock()
 	first := f.afters[0]
 	f.mu.Unlock()

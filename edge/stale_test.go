@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"pixcdn/edge/imgurl"
+
+	"pixcdn/internal/testenv"
 )
 
 func TestStaleWhileRevalidate(t *testing.T) {
@@ -19,7 +21,7 @@ func TestStaleWhileRevalidate(t *testing.T) {
 	}
 	// The background revalidation asks the origin conditionally; its 304
 	// refreshes the entry without a new transform.
-	waitFor(t, "background revalidation", func() bool {
+	testenv.WaitFor(t, 5*time.Second, "background revalidation", func() bool {
 		e, ok := n.cache.Get(imgurl.VariantKey("acme", "cat.jpg", "w=20", "png"))
 		return ok && e.state(n.srv.now()) == fresh
 	})

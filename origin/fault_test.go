@@ -249,7 +249,7 @@ func checkUploadsReadable(t *testing.T, h *harness, key string, got []answer) {
 // missing from the store.
 func checkEveryRowHasBytes(t *testing.T, h *harness, tenant string) {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	rows, after := 0, ""
 	for {
 		page, err := h.catalog.ListImages(ctx, tenant, origin.ListQuery{After: after, Limit: 1000})

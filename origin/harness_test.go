@@ -2,13 +2,10 @@ package origin_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +18,8 @@ import (
 	"pixcdn/origin"
 	"pixcdn/origin/minio"
 	"pixcdn/origin/postgres"
+
+	"pixcdn/internal/testimage"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
@@ -49,7 +48,7 @@ func newHarness(t testing.TB, mutate ...func(*origin.Config)) *harness {
 // bucket (it migrates again, as a real process would).
 func newHarnessOn(t testing.TB, dsn string, m testenv.MinIOServer, mutate ...func(*origin.Config)) *harness {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	pcfg := postgres.DefaultConfig()
 	pcfg.DSN = dsn
 	if _, err := postgres.Migrate(ctx, pcfg); err != nil {
@@ -81,12 +80,6 @@ func newHarnessOn(t testing.TB, dsn string, m testenv.MinIOServer, mutate ...fun
 	h.srv = httptest.NewServer(h.svc.Handler(origin.HandlerOptions{}))
 	t.Cleanup(h.srv.Close)
 	return h
-}
-
-func testContext(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // do sends a request and returns the status, headers and body.
@@ -159,20 +152,12 @@ func (h *harness) systemKey(role string) string {
 
 // pngImage returns a w×h PNG whose pixels depend on seed.
 func pngImage(t testing.TB, w, h int, seed byte) []byte {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, pattern(w, h, seed)); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testimage.PNG(t, pattern(w, h, seed))
 }
 
 // jpegImage returns a w×h JPEG whose pixels depend on seed.
 func jpegImage(t testing.TB, w, h int, seed byte) []byte {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, pattern(w, h, seed), &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testimage.JPEG(t, pattern(w, h, seed), 90)
 }
 
 func pattern(w, h int, seed byte) image.Image {

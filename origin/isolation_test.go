@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"pixcdn/internal/testenv"
 )
 
 // TestTenantIsolationOnEveryPath gives tenant beta's keys every route
@@ -94,7 +96,7 @@ func TestRolesAndKeys(t *testing.T) {
 	h.mustDo(http.StatusForbidden, "GET", "/v1/events?after=0", viewer, nil)
 	// Keys are stored hashed: the database never holds the key itself.
 	var stored int
-	row := h.db.Pool().QueryRow(testContext(t), `SELECT count(*) FROM api_keys WHERE encode(hash, 'escape') LIKE '%' || $1 || '%'`, editor[3:12])
+	row := h.db.Pool().QueryRow(testenv.Context(t), `SELECT count(*) FROM api_keys WHERE encode(hash, 'escape') LIKE '%' || $1 || '%'`, editor[3:12])
 	if err := row.Scan(&stored); err != nil || stored != 0 {
 		t.Fatalf("a key appears in api_keys (%d rows, err %v)", stored, err)
 	}

@@ -14,6 +14,8 @@ import (
 	"pixcdn/origin"
 
 	"pixcdn/contract"
+
+	"pixcdn/internal/testenv"
 )
 
 // fakeEdge is a stand-in for an edge's internal /_purge (the seam under
@@ -48,7 +50,7 @@ func TestPublisherPushesEachEventWithRetries(t *testing.T) {
 	edge, got := fakeEdge(t, 2)
 	cfg := origin.DefaultPublisherConfig()
 	cfg.Edges, cfg.PurgeToken, cfg.Backoff = []string{edge.URL}, "purge-tok", 10*time.Millisecond
-	pub, err := origin.StartPublisher(testContext(t), cfg, h.svc)
+	pub, err := origin.StartPublisher(testenv.Context(t), cfg, h.svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestPublisherPushesEachEventWithRetries(t *testing.T) {
 	// sequencer runs after the commit, so the first read may hold one).
 	var evs []contract.Event
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		if evs, err = h.svc.Events(testContext(t), 0, time.Second); err != nil || len(evs) >= 2 {
+		if evs, err = h.svc.Events(testenv.Context(t), 0, time.Second); err != nil || len(evs) >= 2 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -10,27 +10,12 @@ import (
 	"image/color/palette"
 	"image/gif"
 	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"pixcdn/internal/testimage"
 )
-
-func encodePNG(t testing.TB, img image.Image) []byte {
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func encodeJPEG(t testing.TB, img image.Image) []byte {
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // withExifOrientation inserts an APP1 Exif segment (little-endian TIFF, one
 // IFD0 entry) after the SOI of a JPEG.
@@ -103,16 +88,16 @@ func TestProbe(t *testing.T) {
 	nrgba := image.NewNRGBA(image.Rect(0, 0, 5, 2))
 	gray16 := image.NewGray16(image.Rect(0, 0, 9, 4))
 	pal := image.NewPaletted(image.Rect(0, 0, 3, 3), color.Palette{color.Transparent, color.Black})
-	jpg := encodeJPEG(t, image.NewGray(image.Rect(0, 0, 8, 5)))
+	jpg := testimage.JPEG(t, image.NewGray(image.Rect(0, 0, 8, 5)), jpeg.DefaultQuality)
 	cases := []struct {
 		name string
 		src  []byte
 		want Meta
 	}{
-		{"png rgb", encodePNG(t, rgb), Meta{Width: 7, Height: 3, Format: PNG, Frames: 1}},
-		{"png rgba", encodePNG(t, nrgba), Meta{Width: 5, Height: 2, Format: PNG, Frames: 1, HasAlpha: true}},
-		{"png gray16", encodePNG(t, gray16), Meta{Width: 9, Height: 4, Format: PNG, Frames: 1}},
-		{"png tRNS", encodePNG(t, pal), Meta{Width: 3, Height: 3, Format: PNG, Frames: 1, HasAlpha: true}},
+		{"png rgb", testimage.PNG(t, rgb), Meta{Width: 7, Height: 3, Format: PNG, Frames: 1}},
+		{"png rgba", testimage.PNG(t, nrgba), Meta{Width: 5, Height: 2, Format: PNG, Frames: 1, HasAlpha: true}},
+		{"png gray16", testimage.PNG(t, gray16), Meta{Width: 9, Height: 4, Format: PNG, Frames: 1}},
+		{"png tRNS", testimage.PNG(t, pal), Meta{Width: 3, Height: 3, Format: PNG, Frames: 1, HasAlpha: true}},
 		{"png bomb", pngBomb(50000, 50000), Meta{Width: 50000, Height: 50000, Format: PNG, Frames: 1}},
 		{"jpeg", jpg, Meta{Width: 8, Height: 5, Format: JPEG, Frames: 1}},
 		{"jpeg exif 6", withExifOrientation(jpg, 6), Meta{Width: 5, Height: 8, Format: JPEG, Frames: 1, Orientation: 6}},
@@ -135,7 +120,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestProbeRejects(t *testing.T) {
-	jpg := encodeJPEG(t, image.NewGray(image.Rect(0, 0, 8, 5)))
+	jpg := testimage.JPEG(t, image.NewGray(image.Rect(0, 0, 8, 5)), jpeg.DefaultQuality)
 	cases := []struct {
 		name string
 		src  []byte
@@ -148,7 +133,7 @@ func TestProbeRejects(t *testing.T) {
 		{"mp4", []byte("\x00\x00\x00\x14ftypisom\x00\x00\x00\x00isom"), ErrUnsupported},
 		{"jpeg truncated", jpg[:20], ErrCorrupt},
 		{"jpeg soi only", []byte{0xff, 0xd8, 0xff}, ErrCorrupt},
-		{"png truncated", encodePNG(t, image.NewGray(image.Rect(0, 0, 2, 2)))[:20], ErrCorrupt},
+		{"png truncated", testimage.PNG(t, image.NewGray(image.Rect(0, 0, 2, 2)))[:20], ErrCorrupt},
 		{"png zero size", pngBomb(0, 5), ErrCorrupt},
 		{"gif header only", []byte("GIF89a\x05\x00\x05\x00\x00\x00\x00"), ErrCorrupt},
 		{"webp truncated", readTestdata(t, "lossy.webp")[:20], ErrCorrupt},
@@ -188,9 +173,9 @@ func TestLimitsCheck(t *testing.T) {
 
 // probeSeeds are the fuzz seeds: every fixture, whole and truncated.
 func probeSeeds(t testing.TB) [][]byte {
-	jpg := encodeJPEG(t, image.NewGray(image.Rect(0, 0, 8, 5)))
+	jpg := testimage.JPEG(t, image.NewGray(image.Rect(0, 0, 8, 5)), jpeg.DefaultQuality)
 	seeds := [][]byte{
-		jpg, withExifOrientation(jpg, 8), encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 3, 2))),
+		jpg, withExifOrientation(jpg, 8), testimage.PNG(t, image.NewNRGBA(image.Rect(0, 0, 3, 2))),
 		pngBomb(50000, 50000), animatedGIF(t, 3, true),
 	}
 	for _, n := range []string{"lossy.webp", "alpha.webp", "still.avif", "alpha.avif", "still.heic"} {
@@ -206,8 +191,8 @@ func probeSeeds(t testing.TB) [][]byte {
 // format Probe reads from the whole file, and knows nothing else.
 func TestSniffNamesWhatProbeReads(t *testing.T) {
 	files := map[string][]byte{
-		"png":  encodePNG(t, image.NewRGBA(image.Rect(0, 0, 4, 4))),
-		"jpeg": encodeJPEG(t, image.NewRGBA(image.Rect(0, 0, 4, 4))),
+		"png":  testimage.PNG(t, image.NewRGBA(image.Rect(0, 0, 4, 4))),
+		"jpeg": testimage.JPEG(t, image.NewRGBA(image.Rect(0, 0, 4, 4)), jpeg.DefaultQuality),
 	}
 	for _, name := range []string{"alpha.avif", "lossy.webp", "still.heic"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"pixcdn/internal/testca"
+
+	"pixcdn/internal/testenv"
 )
 
 const interval = 20 * time.Millisecond
@@ -36,16 +38,6 @@ func served(t *testing.T, w *Watch) string {
 	return c.Leaf.SerialNumber.String()
 }
 
-// waitFor polls cond until it holds or fails the test after 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(interval / 2) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5 s", what)
-		}
-	}
-}
-
 func TestChangedFilesAreServedWithoutRestart(t *testing.T) {
 	ca := testca.New(t)
 	first, second := ca.Issue(t, "a.example"), ca.Issue(t, "b.example")
@@ -54,7 +46,7 @@ func TestChangedFilesAreServedWithoutRestart(t *testing.T) {
 		t.Fatalf("serving %s, want the first certificate", got)
 	}
 	second.WriteFiles(t, dir)
-	waitFor(t, "new certificate", func() bool { return served(t, w) == second.Cert.SerialNumber.String() })
+	testenv.WaitFor(t, 5*time.Second, "new certificate", func() bool { return served(t, w) == second.Cert.SerialNumber.String() })
 	if w.Reloads() != 1 || w.Failures() != 0 {
 		t.Fatalf("reloads %d, failures %d", w.Reloads(), w.Failures())
 	}
@@ -83,7 +75,7 @@ func TestBadNewFilesKeepTheCertificateInUse(t *testing.T) {
 	}
 	for i, c := range cases {
 		c.write()
-		waitFor(t, c.name+": failure counted", func() bool { return w.Failures() == int64(i+1) })
+		testenv.WaitFor(t, 5*time.Second, c.name+": failure counted", func() bool { return w.Failures() == int64(i+1) })
 		if got := served(t, w); got != want {
 			t.Fatalf("%s: serving %s, want the certificate in use %s", c.name, got, want)
 		}
@@ -91,7 +83,7 @@ func TestBadNewFilesKeepTheCertificateInUse(t *testing.T) {
 	// A good pair after bad ones is taken.
 	good := ca.Issue(t, "d.example")
 	good.WriteFiles(t, dir)
-	waitFor(t, "good pair after bad ones", func() bool { return served(t, w) == good.Cert.SerialNumber.String() })
+	testenv.WaitFor(t, 5*time.Second, "good pair after bad ones", func() bool { return served(t, w) == good.Cert.SerialNumber.String() })
 }
 
 func TestNewFailsWithoutAUsablePair(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 
 func TestStoreContract(t *testing.T) {
 	s := newStore(t)
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	body := bytes.Repeat([]byte("0123456789"), 1000)
 	if err := s.Ping(ctx); err != nil {
 		t.Fatal(err)
@@ -58,21 +58,21 @@ func TestStoreContract(t *testing.T) {
 func TestNewMakesTheBucket(t *testing.T) {
 	m := testenv.MinIO(t)
 	cfg := minio.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket + "-made"}
-	s, err := minio.New(testContext(t), cfg)
+	s, err := minio.New(testenv.Context(t), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.Ping(testContext(t)); err != nil {
+	if err := s.Ping(testenv.Context(t)); err != nil {
 		t.Fatal(err)
 	}
-	again, err := minio.New(testContext(t), cfg)
+	again, err := minio.New(testenv.Context(t), cfg)
 	if err != nil {
 		t.Fatalf("second New over an existing bucket: %v", err)
 	}
 	again.Close()
 	cfg.SecretKey = "wrong-secret"
-	if _, err := minio.New(testContext(t), cfg); err == nil {
+	if _, err := minio.New(testenv.Context(t), cfg); err == nil {
 		t.Fatal("New with a wrong secret succeeded")
 	}
 	if err := (minio.Config{Endpoint: "x"}).Validate(); err == nil {

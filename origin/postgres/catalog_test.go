@@ -8,6 +8,8 @@ import (
 
 	"pixcdn/origin"
 	"pixcdn/origin/postgres"
+
+	"pixcdn/internal/testenv"
 )
 
 func storeOK(context.Context) error { return nil }
@@ -21,7 +23,7 @@ func version(tenant, id, sha string) origin.Version {
 // away from acme's rows.
 func TestCatalogIsolationBelowHTTP(t *testing.T) {
 	_, c := newCatalog(t, "acme", "beta")
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	if _, _, err := c.CommitVersion(ctx, version("acme", "shared/a.png", "aaaa"), origin.Precondition{}, storeOK); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func TestCatalogIsolationBelowHTTP(t *testing.T) {
 
 func TestCommitVersionStoresNewBlobsOnly(t *testing.T) {
 	_, c := newCatalog(t, "acme")
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	stores := 0
 	count := func(context.Context) error { stores++; return nil }
 	for _, id := range []string{"a", "b", "a"} {
@@ -87,7 +89,7 @@ func TestCommitVersionStoresNewBlobsOnly(t *testing.T) {
 
 func TestListKeysetPagination(t *testing.T) {
 	_, c := newCatalog(t, "acme")
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	for _, id := range []string{"b/2", "a/1", "b/1", "b/3", "c"} {
 		v := version("acme", id, "s")
 		if id[0] == 'b' {
@@ -126,7 +128,7 @@ func TestListKeysetPagination(t *testing.T) {
 // those bytes cleaning up) waits for it and then keeps the object.
 func TestDiscardWaitsForACommittingWriter(t *testing.T) {
 	db, c := newCatalog(t, "acme")
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	storing, release := make(chan struct{}), make(chan struct{})
 	committed := make(chan error, 1)
 	go func() {
@@ -169,7 +171,7 @@ func waitForLockWaiter(t *testing.T, db *postgres.DB) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		var n int
-		err := db.Pool().QueryRow(testContext(t), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n)
+		err := db.Pool().QueryRow(testenv.Context(t), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}

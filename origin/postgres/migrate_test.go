@@ -11,7 +11,7 @@ import (
 )
 
 func TestMigrateConcurrentlyAppliesEachOnce(t *testing.T) {
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	cfg := postgres.DefaultConfig()
 	cfg.DSN = testenv.Postgres(t)
 	all, err := postgres.Migrations()

@@ -10,14 +10,18 @@ import (
 	"pixcdn/origin/postgres"
 
 	"pixcdn/contract"
+
+	"pixcdn/internal/testenv"
+
+	"pixcdn/origin/postgres/pgtest"
 )
 
 func newCatalog(t *testing.T, tenants ...string) (*postgres.DB, *postgres.Catalog) {
 	t.Helper()
-	db := openDB(t)
+	db := pgtest.DB(t)
 	c := postgres.NewCatalog(db)
 	for _, id := range tenants {
-		if err := c.CreateTenant(testContext(t), origin.Tenant{ID: id, CacheControl: "public"}); err != nil {
+		if err := c.CreateTenant(testenv.Context(t), origin.Tenant{ID: id, CacheControl: "public"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -30,7 +34,7 @@ func newCatalog(t *testing.T, tenants ...string) (*postgres.DB, *postgres.Catalo
 // the older commits both are delivered, none skipped.
 func TestSequencerNeverSkipsALateCommit(t *testing.T) {
 	db, c := newCatalog(t, "acme")
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	slow, err := db.Pool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +72,7 @@ func TestSequencerNeverSkipsALateCommit(t *testing.T) {
 // and does not block later ones.
 func TestAbortedWriterDoesNotStallTheFeed(t *testing.T) {
 	db, c := newCatalog(t, "acme")
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	_ = db.InTenant(ctx, "acme", func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO events (tenant_id, kind, prefix) VALUES ('acme', 'purge-prefix', 'aborted')`)
 		if err != nil {

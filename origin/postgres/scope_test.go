@@ -9,11 +9,13 @@ import (
 	"pixcdn/internal/testenv"
 	"pixcdn/origin"
 	"pixcdn/origin/postgres"
+
+	"pixcdn/origin/postgres/pgtest"
 )
 
 func TestInTenantRunsAsNonOwnerWithForcedRLS(t *testing.T) {
-	db := openDB(t)
-	ctx := testContext(t)
+	db := pgtest.DB(t)
+	ctx := testenv.Context(t)
 	mustExec(t, db.InSystem(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO tenants (id, cache_control) VALUES ('acme', 'x'), ('beta', 'x')`)
 		return err
@@ -59,8 +61,8 @@ func TestInTenantRunsAsNonOwnerWithForcedRLS(t *testing.T) {
 }
 
 func TestScopeDoesNotLeakAcrossPooledTransactions(t *testing.T) {
-	db := openDB(t)
-	ctx := testContext(t)
+	db := pgtest.DB(t)
+	ctx := testenv.Context(t)
 	mustExec(t, db.InTenant(ctx, "acme", func(pgx.Tx) error { return nil }))
 	var scope, role string
 	conn, err := db.Pool().Acquire(ctx)
@@ -75,9 +77,9 @@ func TestScopeDoesNotLeakAcrossPooledTransactions(t *testing.T) {
 }
 
 func TestInTenantRejectsBadScopes(t *testing.T) {
-	db := openDB(t)
+	db := pgtest.DB(t)
 	for _, bad := range []string{"", "*", "Acme", "a b", "x'--", "-lead"} {
-		err := db.InTenant(testContext(t), bad, func(pgx.Tx) error { return nil })
+		err := db.InTenant(testenv.Context(t), bad, func(pgx.Tx) error { return nil })
 		if !errors.Is(err, postgres.ErrBadScope) {
 			t.Errorf("InTenant(%q) = %v, want ErrBadScope", bad, err)
 		}
@@ -92,7 +94,7 @@ func mustExec(t *testing.T, err error) {
 }
 
 func TestPipelinedReadsDoNotLeakScope(t *testing.T) {
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	cfg := postgres.DefaultConfig()
 	cfg.DSN, cfg.MaxConns = testenv.Postgres(t), 1
 	if _, err := postgres.Migrate(ctx, cfg); err != nil {

@@ -11,13 +11,17 @@ import (
 	"pixcdn/origin/postgres"
 
 	"pixcdn/origin/uploads"
+
+	"pixcdn/internal/testenv"
+
+	"pixcdn/origin/postgres/pgtest"
 )
 
 // uploadDB migrates a database with tenants acme and beta.
 func uploadDB(t *testing.T) *postgres.DB {
 	t.Helper()
-	db := openDB(t)
-	ctx := testContext(t)
+	db := pgtest.DB(t)
+	ctx := testenv.Context(t)
 	mustExec(t, db.InSystem(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO tenants (id, cache_control) VALUES ('acme', 'x'), ('beta', 'x')`)
 		return err
@@ -35,7 +39,7 @@ func newTestUpload(tenant, id string, expires time.Time) uploads.Upload {
 
 func TestUploadLedgerCommitsChunksAtomically(t *testing.T) {
 	db := uploadDB(t)
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	ledger := postgres.NewUploadLedger(db)
 	mustExec(t, ledger.CreateUpload(ctx, newTestUpload("acme", "u1", time.Now().Add(time.Hour))))
 
@@ -77,7 +81,7 @@ func TestUploadLedgerCommitsChunksAtomically(t *testing.T) {
 
 func TestUploadLedgerIsolatesTenants(t *testing.T) {
 	db := uploadDB(t)
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	ledger := postgres.NewUploadLedger(db)
 	mustExec(t, ledger.CreateUpload(ctx, newTestUpload("acme", "u1", time.Now().Add(time.Hour))))
 	if _, err := ledger.Upload(ctx, "beta", "u1"); !errors.Is(err, uploads.ErrNotFound) {
@@ -97,7 +101,7 @@ func TestUploadLedgerIsolatesTenants(t *testing.T) {
 
 func TestUploadLedgerListsExpiredUploadsOfEveryTenant(t *testing.T) {
 	db := uploadDB(t)
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	ledger := postgres.NewUploadLedger(db)
 	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
 	mustExec(t, ledger.CreateUpload(ctx, newTestUpload("acme", "old", past)))
@@ -122,7 +126,7 @@ func TestUploadLedgerListsExpiredUploadsOfEveryTenant(t *testing.T) {
 
 func TestUploadLocksLeaseAndReleaseRequests(t *testing.T) {
 	db := uploadDB(t)
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	locks := postgres.NewUploadLocks(db)
 	ttl := time.Minute
 	ok, err := locks.TryAcquire(ctx, "acme", "u1", "a", ttl)
@@ -151,7 +155,7 @@ func TestUploadLocksLeaseAndReleaseRequests(t *testing.T) {
 
 func TestUploadLocksLapseUnlessRenewed(t *testing.T) {
 	db := uploadDB(t)
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	locks := postgres.NewUploadLocks(db)
 	if ok, err := locks.TryAcquire(ctx, "acme", "u1", "a", 50*time.Millisecond); !ok || err != nil {
 		t.Fatalf("acquire: %v %v", ok, err)

@@ -14,7 +14,7 @@ import (
 // A database migrated before 0101 keeps its buffered tails: they move
 // from the old column into the piece table.
 func TestMigration0101MovesBufferedTails(t *testing.T) {
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	cfg := postgres.DefaultConfig()
 	cfg.DSN = testenv.Postgres(t)
 	conn, err := pgx.Connect(ctx, cfg.DSN)

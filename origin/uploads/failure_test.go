@@ -11,6 +11,8 @@ import (
 
 	"pixcdn/origin/uploads"
 	"pixcdn/origin/uploads/tusclient"
+
+	"pixcdn/internal/testenv"
 )
 
 // flakyStaging is the real staging whose PutPart of part fail fails once
@@ -53,7 +55,7 @@ func TestFailedPartKeepsWhatCameBeforeAndHidesTheCause(t *testing.T) {
 	if off := offsetOf(t, url); off < 5<<20 || off > int64(len(data)) {
 		t.Fatalf("offset after the failed part = %d, want the first part (%d) kept", off, 5<<20)
 	}
-	_, err = (&tusclient.Client{Key: "key-acme"}).Upload(testContext(t), "", bytes.NewReader(data), int64(len(data)), nil,
+	_, err = (&tusclient.Client{Key: "key-acme"}).Upload(testenv.Context(t), "", bytes.NewReader(data), int64(len(data)), nil,
 		tusclient.Options{ResumeURL: url})
 	if err != nil {
 		t.Fatal(err)

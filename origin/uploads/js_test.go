@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"pixcdn/internal/testenv"
 )
 
 // harness is the argument of testdata/js/upload.mjs (see there).
@@ -61,7 +63,7 @@ func runJS(t *testing.T, h harness) []harnessEvent {
 	t.Helper()
 	node := needNode(t)
 	arg, _ := json.Marshal(h)
-	cmd := exec.CommandContext(testContext(t), node, "testdata/js/upload.mjs", string(arg))
+	cmd := exec.CommandContext(testenv.Context(t), node, "testdata/js/upload.mjs", string(arg))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, _ := cmd.Output()

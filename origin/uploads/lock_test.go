@@ -12,6 +12,8 @@ import (
 	mc "github.com/minio/minio-go/v7"
 
 	"pixcdn/origin/uploads/tusclient"
+
+	"pixcdn/internal/testenv"
 )
 
 // A request on one origin makes another origin's stalled PATCH on the same
@@ -50,7 +52,7 @@ func TestSecondOriginTakesOverAStalledPatch(t *testing.T) {
 
 	onSecond := onServer(url, second)
 	client := &tusclient.Client{Key: "key-acme"}
-	ctx, cancel := context.WithTimeout(testContext(t), 15*time.Second)
+	ctx, cancel := context.WithTimeout(testenv.Context(t), 15*time.Second)
 	defer cancel()
 	offset, _, err := client.Offset(ctx, onSecond)
 	t.Logf("HEAD after %v", time.Since(start))
@@ -86,8 +88,8 @@ func waitForPart(t *testing.T, b *backend, url string) {
 	core := &mc.Core{Client: b.client}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		for u := range b.client.ListIncompleteUploads(testContext(t), b.bucket, key, false) {
-			parts, err := core.ListObjectParts(testContext(t), b.bucket, key, u.UploadID, 0, 10)
+		for u := range b.client.ListIncompleteUploads(testenv.Context(t), b.bucket, key, false) {
+			parts, err := core.ListObjectParts(testenv.Context(t), b.bucket, key, u.UploadID, 0, 10)
 			if err == nil && len(parts.ObjectParts) > 0 {
 				return
 			}

@@ -25,6 +25,8 @@ import (
 	"pixcdn/origin/minio"
 	"pixcdn/origin/postgres"
 	"pixcdn/origin/uploads"
+
+	"pixcdn/origin/postgres/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
@@ -43,13 +45,9 @@ type backend struct {
 
 func newBackend(t testing.TB) *backend {
 	t.Helper()
-	ctx := testContext(t)
-	pg := postgres.DefaultConfig()
-	pg.DSN = testenv.Postgres(t)
-	if _, err := postgres.Migrate(ctx, pg); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	db := openDB(t, pg)
+	ctx := testenv.Context(t)
+	pg := pgtest.Migrated(t)
+	db := pgtest.Open(t, pg)
 	err := db.InSystem(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO tenants (id, cache_control) VALUES ('acme', 'x'), ('beta', 'x')`)
 		return err
@@ -63,16 +61,6 @@ func newBackend(t testing.TB) *backend {
 		t.Fatal(err)
 	}
 	return &backend{pg: pg, bucket: m.Bucket, client: client, ingested: newRecorder()}
-}
-
-func openDB(t testing.TB, cfg postgres.Config) *postgres.DB {
-	t.Helper()
-	db, err := postgres.Open(testContext(t), cfg)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(db.Close)
-	return db
 }
 
 // origin is one running upload server over the backend.
@@ -93,7 +81,7 @@ func testConfig() uploads.Config {
 // start runs a new origin process over the backend; stop it with Close.
 func (b *backend) start(t testing.TB, cfg uploads.Config) *originProc {
 	t.Helper()
-	db := openDB(t, b.pg)
+	db := pgtest.Open(t, b.pg)
 	deps := uploads.Deps{
 		Ledger:    postgres.NewUploadLedger(db),
 		Staging:   minio.NewMultipart(b.client, b.bucket),
@@ -192,10 +180,4 @@ func (r *recorder) bytes(tenant, publicID string) ([]byte, bool) {
 	defer r.mu.Unlock()
 	b, ok := r.got[tenant+"/"+publicID]
 	return b, ok
-}
-
-func testContext(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }

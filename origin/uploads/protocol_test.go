@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pixcdn/origin/uploads/tusclient"
+
+	"pixcdn/internal/testenv"
 )
 
 func randomBytes(t *testing.T, n int) []byte {
@@ -30,7 +32,7 @@ func randomBytes(t *testing.T, n int) []byte {
 // tusRequest sends one raw tus request with tenant acme's editor key.
 func tusRequest(t *testing.T, method, url string, body []byte, header map[string]string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testContext(t), method, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(testenv.Context(t), method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func tusRequest(t *testing.T, method, url string, body []byte, header map[string
 func create(t *testing.T, o *originProc, size int, publicID string) string {
 	t.Helper()
 	c := &tusclient.Client{Key: "key-acme"}
-	url, err := c.Create(testContext(t), o.endpoint("acme"), int64(size), map[string]string{"public_id": publicID})
+	url, err := c.Create(testenv.Context(t), o.endpoint("acme"), int64(size), map[string]string{"public_id": publicID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func create(t *testing.T, o *originProc, size int, publicID string) string {
 
 func offsetOf(t *testing.T, url string) int64 {
 	t.Helper()
-	off, _, err := (&tusclient.Client{Key: "key-acme"}).Offset(testContext(t), url)
+	off, _, err := (&tusclient.Client{Key: "key-acme"}).Offset(testenv.Context(t), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func TestSmallPatchesAreBufferedAndAssembled(t *testing.T) {
 	o := b.start(t, testConfig())
 	data := randomBytes(t, 11<<20+123)
 	c := &tusclient.Client{Key: "key-acme"}
-	res, err := c.Upload(testContext(t), o.endpoint("acme"), bytes.NewReader(data), int64(len(data)),
+	res, err := c.Upload(testenv.Context(t), o.endpoint("acme"), bytes.NewReader(data), int64(len(data)),
 		map[string]string{"public_id": "cats/small-chunks.jpg", "tags": "a,b"}, tusclient.Options{ChunkSize: 700 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +153,7 @@ func TestTerminationDiscardsTheUpload(t *testing.T) {
 	o := b.start(t, testConfig())
 	url := create(t, o, 8<<20, "cats/gone.jpg")
 	tusRequest(t, http.MethodPatch, url, randomBytes(t, 6<<20), map[string]string{"Upload-Offset": "0"})
-	if err := (&tusclient.Client{Key: "key-acme"}).Terminate(testContext(t), url); err != nil {
+	if err := (&tusclient.Client{Key: "key-acme"}).Terminate(testenv.Context(t), url); err != nil {
 		t.Fatal(err)
 	}
 	if resp := tusRequest(t, http.MethodHead, url, nil, nil); resp.StatusCode != http.StatusNotFound {
@@ -228,7 +230,7 @@ func TestExpiredUploadsAreSweptFromLedgerAndBucket(t *testing.T) {
 	if n := countMultipartUploads(t, b, url); n != 1 {
 		t.Fatalf("%d multipart uploads before the sweep, want 1", n)
 	}
-	removed, err := o.sweeper.Sweep(testContext(t))
+	removed, err := o.sweeper.Sweep(testenv.Context(t))
 	if err != nil || removed != 1 {
 		t.Fatalf("sweep removed %d, err %v; want 1", removed, err)
 	}
@@ -246,7 +248,7 @@ func countMultipartUploads(t *testing.T, b *backend, url string) int {
 	t.Helper()
 	id := url[strings.LastIndex(url, "/")+1:]
 	n := 0
-	for u := range b.client.ListIncompleteUploads(testContext(t), b.bucket, "uploads/acme/"+id, false) {
+	for u := range b.client.ListIncompleteUploads(testenv.Context(t), b.bucket, "uploads/acme/"+id, false) {
 		if u.Err != nil {
 			t.Fatal(u.Err)
 		}

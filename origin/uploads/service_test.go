@@ -20,6 +20,8 @@ import (
 	"pixcdn/origin/postgres"
 	"pixcdn/origin/uploads"
 	"pixcdn/origin/uploads/tusclient"
+
+	"pixcdn/origin/postgres/pgtest"
 )
 
 const adminKey = "uploads-test-admin-key-0123456789"
@@ -29,13 +31,13 @@ const adminKey = "uploads-test-admin-key-0123456789"
 // completed uploads going through Service.Ingest.
 func realOrigin(t *testing.T) *httptest.Server {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := testenv.Context(t)
 	pcfg := postgres.DefaultConfig()
 	pcfg.DSN = testenv.Postgres(t)
 	if _, err := postgres.Migrate(ctx, pcfg); err != nil {
 		t.Fatal(err)
 	}
-	db := openDB(t, pcfg)
+	db := pgtest.Open(t, pcfg)
 	m := testenv.MinIO(t)
 	store, err := minio.New(ctx, minio.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket})
 	if err != nil {
@@ -120,7 +122,7 @@ func TestCompletedUploadBecomesAnImageLikeAPut(t *testing.T) {
 	}
 	client := &tusclient.Client{Key: editor}
 	endpoint, _ := tusclient.Endpoint(srv.URL, "acme")
-	res, err := client.Upload(testContext(t), endpoint, bytes.NewReader(data), int64(len(data)),
+	res, err := client.Upload(testenv.Context(t), endpoint, bytes.NewReader(data), int64(len(data)),
 		map[string]string{"public_id": "cats/noise.png", "tags": "summer,noise"}, tusclient.Options{ChunkSize: 3 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +154,7 @@ func TestRealOriginRefusesANonImageUpload(t *testing.T) {
 	editor := newKey(t, srv.URL+"/v1/acme/keys", `{"role":"editor"}`)
 	endpoint, _ := tusclient.Endpoint(srv.URL, "acme")
 	text := bytes.Repeat([]byte("not an image "), 1000)
-	_, err := (&tusclient.Client{Key: editor}).Upload(testContext(t), endpoint, bytes.NewReader(text), int64(len(text)),
+	_, err := (&tusclient.Client{Key: editor}).Upload(testenv.Context(t), endpoint, bytes.NewReader(text), int64(len(text)),
 		map[string]string{"public_id": "docs/readme.jpg"}, tusclient.Options{})
 	var se *tusclient.StatusError
 	if !asStatus(err, &se) || se.Code != http.StatusUnsupportedMediaType {

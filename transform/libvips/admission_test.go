@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testenv"
 )
 
 // A freed worker goes to the clients in turn: a client that queued one
@@ -33,7 +35,7 @@ func TestAdmissionSharesWorkersBetweenClients(t *testing.T) {
 			mu.Unlock()
 			a.release()
 		}()
-		waitFor(t, func() bool { _, w := a.load(); return w == want })
+		testenv.WaitFor(t, 5*time.Second, "condition", func() bool { _, w := a.load(); return w == want })
 	}
 	for i := range 5 {
 		enqueue("greedy", i+1)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testenv"
 )
 
 // TestCorrectnessRelations checks what a photographer would notice by
@@ -127,7 +129,7 @@ func TestAdmissionFailsFastWhenFull(t *testing.T) {
 		_, _, err := p.Process(context.Background(), fixture(t, "tiny"), transform.Options{Format: transform.PNG})
 		queued <- err
 	}()
-	waitFor(t, func() bool { _, waiting := p.Load(); return waiting == 1 })
+	testenv.WaitFor(t, 5*time.Second, "condition", func() bool { _, waiting := p.Load(); return waiting == 1 })
 	if running, _ := p.Load(); running != 1 {
 		t.Errorf("Load: %d running, want 1", running)
 	}
@@ -186,16 +188,5 @@ func TestConcurrentAndClose(t *testing.T) {
 	_ = p.Close() // idempotent
 	if _, _, err := p.Process(context.Background(), fixture(t, "tiny"), transform.Options{Format: transform.PNG}); !errors.Is(err, transform.ErrOverloaded) {
 		t.Errorf("after Close: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -97,7 +96,7 @@ func benchCold(b *testing.B, files [][]byte, f transform.Format) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	baseRSS := procStatusMB("VmRSS:")
-	cpu0 := cpuTime()
+	cpu0 := testenv.CPUTime()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		src := files[i%len(files)]
@@ -108,21 +107,13 @@ func benchCold(b *testing.B, files [][]byte, f transform.Format) {
 		outBytes += int64(len(out))
 	}
 	n := float64(b.N)
-	cpu := (cpuTime() - cpu0).Seconds()
+	cpu := (testenv.CPUTime() - cpu0).Seconds()
 	b.ReportMetric(n/b.Elapsed().Seconds(), "results/s")
 	b.ReportMetric(cpu*1000/n, "cpu-ms/op")
 	b.ReportMetric(n/cpu, "results/cpu-s")
 	b.ReportMetric(float64(outBytes)/n, "out-B/op")
 	b.ReportMetric(procStatusMB("VmHWM:"), "peak-rss-MB")
 	b.ReportMetric(baseRSS, "start-rss-MB")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procStatusMB reads a kB field of /proc/self/status in MB: VmHWM (peak
@@ -168,7 +159,7 @@ func BenchmarkColdBaseline(b *testing.B) {
 			files := corpusFiles(b, ".jpg")
 			newTestProcessor(b, nil) // starts libvips with the same settings
 			cfg := DefaultConfig()
-			cpu0 := cpuTime()
+			cpu0 := testenv.CPUTime()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				img, err := vips.NewThumbnailWithSizeFromBuffer(files[i%len(files)], 400, transform.MaxSide, vips.InterestingNone, vips.SizeDown)
@@ -181,7 +172,7 @@ func BenchmarkColdBaseline(b *testing.B) {
 				}
 				img.Close()
 			}
-			cpu := (cpuTime() - cpu0).Seconds()
+			cpu := (testenv.CPUTime() - cpu0).Seconds()
 			b.ReportMetric(cpu*1000/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(float64(b.N)/cpu, "results/cpu-s")
 		})

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testimage"
 )
 
 // Every fit returns exactly the size asked for: the given side for
@@ -22,7 +24,7 @@ func TestResultSizesAreExact(t *testing.T) {
 	}
 	var sources []source
 	for _, size := range [][2]int{{2140, 1200}, {333, 1001}} {
-		png := pngBytes(t, pattern(size[0], size[1], 0, false))
+		png := testimage.PNG(t, pattern(size[0], size[1], 0, false))
 		for _, f := range []transform.Format{transform.JPEG, transform.PNG, transform.WebP, transform.GIF, transform.HEIF} {
 			data := png
 			if f != transform.PNG {

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
 	"os"
 	"testing"
@@ -14,6 +13,8 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testimage"
 )
 
 // Fixtures are made by the tests themselves: a synthetic "photo" (gradients,
@@ -42,14 +43,6 @@ func pattern(w, h, phase int, alpha bool) *image.NRGBA {
 	return img
 }
 
-func pngBytes(t testing.TB, img image.Image) []byte {
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // load decodes b with libvips (lazily).
 func load(t testing.TB, b []byte) *vips.ImageRef {
 	t.Helper()
@@ -70,7 +63,7 @@ func exportJPEG(t testing.TB, img *vips.ImageRef, progressive bool) []byte {
 }
 
 func photoJPEG(t testing.TB, w, h int, progressive bool) []byte {
-	img := load(t, pngBytes(t, pattern(w, h, 0, false)))
+	img := load(t, testimage.PNG(t, pattern(w, h, 0, false)))
 	defer img.Close()
 	return exportJPEG(t, img, progressive)
 }
@@ -79,7 +72,7 @@ func photoJPEG(t testing.TB, w, h int, progressive bool) []byte {
 // with orientation 6 (display turned 90° clockwise), so a correct decoder
 // shows the upright photo.
 func exifRotatedJPEG(t testing.TB, w, h int) []byte {
-	img := load(t, pngBytes(t, pattern(w, h, 0, false)))
+	img := load(t, testimage.PNG(t, pattern(w, h, 0, false)))
 	defer img.Close()
 	if err := img.Rotate(vips.Angle270); err != nil {
 		t.Fatal(err)
@@ -104,7 +97,7 @@ func withOrientation(jpg []byte, o uint16) []byte {
 // cmykJPEG converts the photo to CMYK with libvips' built-in profile; with
 // keepProfile false the profile is removed, so only the fallback can help.
 func cmykJPEG(t testing.TB, w, h int, keepProfile bool) []byte {
-	img := load(t, pngBytes(t, pattern(w, h, 0, false)))
+	img := load(t, testimage.PNG(t, pattern(w, h, 0, false)))
 	defer img.Close()
 	if err := img.ToColorSpace(vips.InterpretationCMYK); err != nil {
 		t.Fatal(err)
@@ -126,11 +119,11 @@ func png16(t testing.TB, w, h int) []byte {
 			img.Set(x, y, src.At(x, y))
 		}
 	}
-	return pngBytes(t, img)
+	return testimage.PNG(t, img)
 }
 
 func greyJPEG(t testing.TB, w, h int) []byte {
-	img := load(t, pngBytes(t, pattern(w, h, 0, false)))
+	img := load(t, testimage.PNG(t, pattern(w, h, 0, false)))
 	defer img.Close()
 	if err := img.ToColorSpace(vips.InterpretationBW); err != nil {
 		t.Fatal(err)
@@ -144,7 +137,7 @@ func animatedGIF(t testing.TB, w, h, frames int) []byte {
 	var parts []*vips.ImageRef
 	delays := make([]int, frames)
 	for i := range frames {
-		parts = append(parts, load(t, pngBytes(t, pattern(w, h, i, false))))
+		parts = append(parts, load(t, testimage.PNG(t, pattern(w, h, i, false))))
 		delays[i] = 40 * (i + 1)
 	}
 	strip := parts[0]

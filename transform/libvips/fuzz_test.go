@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testimage"
 )
 
 // fuzzQueries are the option sets FuzzProcess picks from, covering every step.
@@ -65,7 +67,7 @@ func isSentinel(err error) bool {
 func processSeeds(t testing.TB) [][]byte {
 	valid := [][]byte{
 		photoJPEG(t, 48, 32, false), photoJPEG(t, 48, 32, true), withOrientation(photoJPEG(t, 20, 10, false), 8),
-		cmykJPEG(t, 24, 16, true), png16(t, 24, 16), pngBytes(t, pattern(24, 16, 0, true)),
+		cmykJPEG(t, 24, 16, true), png16(t, 24, 16), testimage.PNG(t, pattern(24, 16, 0, true)),
 		animatedGIF(t, 12, 8, 3), greyJPEG(t, 16, 16),
 	}
 	for _, name := range []string{"lossy.webp", "alpha.webp", "still.avif", "alpha.avif", "still.heic"} {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testimage"
 )
 
 var (
@@ -53,10 +55,10 @@ var fixtureMakers = map[string]func(testing.TB) []byte{
 	"cmyk-noicc":  func(t testing.TB) []byte { return cmykJPEG(t, 640, 480, false) },
 	"png16":       func(t testing.TB) []byte { return png16(t, 640, 480) },
 	"grey":        func(t testing.TB) []byte { return greyJPEG(t, 640, 480) },
-	"alpha":       func(t testing.TB) []byte { return pngBytes(t, pattern(640, 480, 0, true)) },
+	"alpha":       func(t testing.TB) []byte { return testimage.PNG(t, pattern(640, 480, 0, true)) },
 	"anim":        func(t testing.TB) []byte { return animatedGIF(t, 120, 80, 5) },
-	"tiny":        func(t testing.TB) []byte { return pngBytes(t, pattern(1, 1, 0, false)) },
-	"wide":        func(t testing.TB) []byte { return pngBytes(t, pattern(4000, 10, 0, false)) },
+	"tiny":        func(t testing.TB) []byte { return testimage.PNG(t, pattern(1, 1, 0, false)) },
+	"wide":        func(t testing.TB) []byte { return testimage.PNG(t, pattern(4000, 10, 0, false)) },
 	"heic":        func(t testing.TB) []byte { return readFile(t, "../testdata/still.heic") },
 }
 

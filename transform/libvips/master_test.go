@@ -9,6 +9,8 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testimage"
 )
 
 func makeMaster(t *testing.T, p *Processor, src []byte, bound int) ([]byte, transform.Meta) {
@@ -37,7 +39,7 @@ func TestMakeMaster(t *testing.T) {
 	if m.Width != 600 || m.Height != 400 {
 		t.Errorf("EXIF-rotated master %d×%d, want upright 600×400", m.Width, m.Height)
 	}
-	_, m = makeMaster(t, p, pngBytes(t, pattern(1200, 900, 0, true)), 400)
+	_, m = makeMaster(t, p, testimage.PNG(t, pattern(1200, 900, 0, true)), 400)
 	if m.Format != transform.PNG || !m.HasAlpha || m.Width != 400 || m.Height != 304 {
 		t.Errorf("alpha master %+v, want a 400×304 PNG with alpha (the short side a multiple of 8)", m)
 	}
@@ -65,7 +67,7 @@ func TestProcessMasterSizes(t *testing.T) {
 		orig transform.Size
 	}{
 		{"photo", photoJPEG(t, 2140, 1201, false), transform.Size{W: 2140, H: 1201}},
-		{"portrait PNG", pngBytes(t, pattern(777, 1999, 0, false)), transform.Size{W: 777, H: 1999}},
+		{"portrait PNG", testimage.PNG(t, pattern(777, 1999, 0, false)), transform.Size{W: 777, H: 1999}},
 		{"EXIF-rotated", exifRotatedJPEG(t, 1999, 1333), transform.Size{W: 1999, H: 1333}},
 	} {
 		master, mm := makeMaster(t, p, src.data, 1000)

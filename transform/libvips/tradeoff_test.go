@@ -8,6 +8,8 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"pixcdn/transform"
+
+	"pixcdn/internal/testenv"
 )
 
 // tradeoffSetting is one encoder setting BenchmarkFormatTradeoff measures.
@@ -51,7 +53,7 @@ func benchTradeoff(b *testing.B, s tradeoffSetting, refs []*image.NRGBA, imgs []
 	cfg.JPEGQuality, cfg.WebPQuality, cfg.AVIFQuality, cfg.JXLQuality = s.quality, s.quality, s.quality, s.quality
 	cfg.WebPEffort, cfg.AVIFEffort, cfg.JXLEffort = s.effort, s.effort, s.effort
 	outs := make([][]byte, len(imgs))
-	cpu0 := cpuTime()
+	cpu0 := testenv.CPUTime()
 	for i := 0; b.Loop(); i++ {
 		j := &job{cfg: &cfg, img: imgs[i%len(imgs)], opts: transform.Options{Format: s.format}}
 		if err := encodeOnly(j); err != nil {
@@ -68,7 +70,7 @@ func benchTradeoff(b *testing.B, s tradeoffSetting, refs []*image.NRGBA, imgs []
 			n++
 		}
 	}
-	ms := float64((cpuTime() - cpu0).Microseconds()) / 1000 / float64(b.N)
+	ms := float64((testenv.CPUTime() - cpu0).Microseconds()) / 1000 / float64(b.N)
 	bytes, db = bytes/float64(n), db/float64(n)
 	b.ReportMetric(bytes, "out-B")
 	b.ReportMetric(ms, "encode-cpu-ms")
