@@ -1,8 +1,10 @@
 // Package cachestore is a tiered byte cache: a memory tier over a disk
 // tier (append-only segment files indexed by Badger v4), with byte budgets, eviction, freshness and staleness,
-// checksums and O(1) purges by generation. Keys are opaque bytes; it knows
-// nothing of images, HTTP or peers (an entry names its image only so that
-// purges can match it).
+// checksums and O(1) purges by generation. Keys are opaque bytes, and so is
+// an entry's Meta, which the caller stores with the body (the edge keeps
+// its caching policy there, in its own encoding); it knows nothing of
+// images, HTTP or peers (an entry names its image only so that purges can
+// match it). Why things are as they are, with the figures: docs/cachestore.md.
 //
 // # Tiers and budgets
 //
@@ -27,11 +29,8 @@
 //
 // # Segments
 //
-// Bodies stay out of Badger because its value log is an mmapped file that
-// it msyncs whole each time one fills (ristretto z.MmapFile.Truncate): with
-// 16 KiB bodies that synchronous flush, in Badger's single write
-// goroutine, capped Sets below 20,000 a second. Segments are written with
-// plain pwritev into the page cache and never synced: the cache is
+// Bodies stay out of Badger (docs/cachestore.md says why). Segments are
+// written with plain pwritev into the page cache and never synced: the cache is
 // disposable, kill -9 keeps the page cache, and every read is verified,
 // so a tail torn or lost by a power cut is a miss, never wrong bytes.
 //
@@ -56,10 +55,8 @@
 // compaction plus a controller that lowers the live budget when the
 // directory (Badger's files and the segments) would pass Config.DiskBytes.
 //
-// Badger now holds only records of about 150 bytes, below its value
-// threshold, so its value log stays (nearly) empty and is never
-// garbage-collected: the value-log GC, the write gate it needed and the
-// workaround for entry records it resurrected (badger v4.9.6) are gone.
+// Badger holds only records of about 150 bytes, below its value threshold,
+// so its value log stays (nearly) empty and is never garbage-collected.
 // Without a directory, segments are kept in memory, compacted the same way.
 //
 // # Purges and the fill protocol

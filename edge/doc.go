@@ -14,7 +14,8 @@
 // route to the owner or serve here), parse.go and hints.go (URL, client
 // hints and Accept → request, with its cache key), memo.go (requests
 // memoised per raw URI in package urlmemo, with their L0 slots), entry.go and policy.go (a
-// cache entry, its freshness and Cache-Control), lookup.go (L0, cache
+// cache entry, its freshness and Cache-Control; entrymeta.go, what the
+// cache keeps of an entry beside its body, in the edge's own encoding), lookup.go (L0, cache
 // hit, stale serving, or a fill: visibility first, then one fill per key
 // for a bounded number of misses per client), flight.go (the fill group),
 // original.go and master.go (the source of a fill: the original from this
@@ -28,9 +29,10 @@
 // feedposition.go (a peer's answer from before an origin event this node
 // applied is refused), purge.go, purgelog.go, purgesettle.go and feed.go
 // (purges from the internal port, gossip, pushes and the origin's event
-// feed), prerender.go (the master and Config.Prerender presets of an image
-// the event feed announces, made in the background on idle CPU),
-// internal.go (what the internal port, package internalport,
+// feed; Event, Original and PurgeRequest are package contract's, the
+// edge–origin wire), prerender.go (the master and Config.Prerender presets
+// of an image the event feed announces, made in the background on idle
+// CPU), internal.go (what the internal port, package internalport,
 // serves from this node: peer endpoints, purges, status), status.go and
 // clusterview.go (/_cluster's JSON), info.go
 // (?info), metrics.go (the metric names of ARCHITECTURE.md), tracing.go
