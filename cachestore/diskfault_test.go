@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"pixcdn/internal/testenv"
 )
 
 // logLines is a slog destination that tests can read.
@@ -47,20 +49,6 @@ func faultConfig(dir string, log *logLines) Config {
 	return cfg
 }
 
-// waitUntil polls cond every 10 ms and reports how long it took to hold,
-// failing the test after limit.
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > limit {
-			t.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 func TestDirRemovedUnderRunningStoreIsDetectedAndReopened(t *testing.T) {
 	log := &logLines{}
 	parent := filepath.Join(t.TempDir(), "cache")
@@ -88,7 +76,7 @@ func TestDirRemovedUnderRunningStoreIsDetectedAndReopened(t *testing.T) {
 		}
 	}
 	removed := time.Now()
-	waitUntil(t, 5*time.Second, "fault detected", func() bool { return s.Health().Faults[FaultDirGone] == 1 })
+	testenv.WaitFor(t, 5*time.Second, "fault detected", func() bool { return s.Health().Faults[FaultDirGone] == 1 })
 	detected := time.Since(removed)
 	if st := s.Stats(); st.Disk.Bytes != 0 || st.Disk.Entries != 0 {
 		t.Errorf("disk tier while its directory is gone: %d bytes, %d entries; want none", st.Disk.Bytes, st.Disk.Entries)
@@ -122,7 +110,7 @@ func TestDirRemovedUnderRunningStoreIsDetectedAndReopened(t *testing.T) {
 		wantBody(t, s, fmt.Sprint("k", i), body(i, 1, 2<<10)) // from memory
 	}
 	mustSet(t, s, "after", testEntry("acme", "after", nil, body(1, 3, 4<<10)))
-	waitUntil(t, 5*time.Second, "a Set reaches the reopened disk tier", func() bool { return s.Stats().Disk.Entries == 1 })
+	testenv.WaitFor(t, 5*time.Second, "a Set reaches the reopened disk tier", func() bool { return s.Stats().Disk.Entries == 1 })
 	landed(s, "after")
 	if segs, _ := filepath.Glob(filepath.Join(cfg.Dir, segDirName, "*.seg")); len(segs) != 1 {
 		t.Errorf("segments in the recreated directory: %v, want one", segs)
@@ -240,7 +228,7 @@ func TestDiskFullStopsDiskWritesAndRecovers(t *testing.T) {
 	filler := filepath.Join(mnt, "filler")
 	filled := fill(t, filler)
 	t.Logf("filled the tmpfs with %d bytes", filled)
-	took := waitUntil(t, 5*time.Second, "disk full detected", func() bool { return s.Health().Fault == FaultDiskFull })
+	took := testenv.WaitFor(t, 5*time.Second, "disk full detected", func() bool { return s.Health().Fault == FaultDiskFull })
 	t.Logf("disk full detected after %v", took)
 	for i := range 500 {
 		if err := s.Set([]byte(fmt.Sprint("late", i)), testEntry("acme", "y", nil, body(i, 2, 1<<10)), s.Snapshot()); err != nil {
@@ -262,11 +250,11 @@ func TestDiskFullStopsDiskWritesAndRecovers(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	took = waitUntil(t, 5*time.Second, "recovery", func() bool { return s.Health().OK() })
+	took = testenv.WaitFor(t, 5*time.Second, "recovery", func() bool { return s.Health().OK() })
 	t.Logf("recovered %v after space was freed", took)
 	before := s.Stats().Disk.Entries
 	mustSet(t, s, "resumed", testEntry("acme", "z", nil, body(7, 3, 1<<10)))
-	waitUntil(t, 5*time.Second, "a Set reaches the disk again", func() bool { return s.Stats().Disk.Entries == before+1 })
+	testenv.WaitFor(t, 5*time.Second, "a Set reaches the disk again", func() bool { return s.Stats().Disk.Entries == before+1 })
 	if full, back := log.count("disk cache cannot be written"), log.count("disk cache writable again"); full != 1 || back != 1 {
 		t.Errorf("log: %d 'cannot be written', %d 'writable again'; want 1 and 1:\n%s", full, back, log)
 	}
