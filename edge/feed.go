@@ -73,6 +73,7 @@ func (s *Server) followEvents(ctx context.Context, after int64) {
 		}
 		backoff = feedRetryMin
 		after = s.applyEvents(events, after)
+		s.announceEvents(events)
 	}
 }
 
@@ -100,9 +101,6 @@ func (s *Server) applyEvent(ev *Event) {
 		return
 	}
 	s.applyPurge(&p, "feed")
-	if ev.Kind == "updated" && s.prerendering() {
-		s.announce(ev.Tenant, ev.PublicID)
-	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

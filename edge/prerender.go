@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"pixcdn/edge/imgurl"
 	"pixcdn/transform"
 )
 
 // Pre-rendering: when the origin's event feed announces a new or replaced
-// image (kind "updated"), the ring owner of its original fetches it and
+// image (kind "updated", live, not while catching up), the ring owner of its original fetches it and
 // makes its working master, and the ring owner of each Config.Prerender
 // preset's variant makes that variant (from the master, which it asks the
 // original's owner for), before any browser asks. It is background work:
-// one job at a time on one goroutine, from a queue of prerenderQueue jobs
+// started once the event's purge has settled (purgeSettle: its second
+// application would drop what was made before), one job at a time on one
+// goroutine, from a queue of prerenderQueue jobs
 // (more are dropped), each transform run only while the processor is
 // otherwise idle (transform.WithBackground: a busy processor drops it at
 // once). pixcdn_prerenders_total counts jobs by kind (master, preset) and
@@ -23,6 +26,13 @@ import (
 
 // prerenderQueue bounds the jobs waiting for the background worker.
 const prerenderQueue = 64
+
+// prerenderMaxAge is how old an announcement may be and still be
+// prepared: events the node catches up on after a restart or a partition
+// are old news, and preparing every image they name would fetch a backlog
+// of originals nobody may ask for. Events applied while catching up at
+// start are never prepared.
+const prerenderMaxAge = time.Minute
 
 // prerenderAccept is the Accept header negotiated presets are rendered
 // for: Chromium's (Chrome, Edge, Opera), so their requests find them.
@@ -33,6 +43,9 @@ const prerenderAccept = "image/avif,image/webp,image/apng,image/svg+xml,image/*,
 type prerenderJob struct {
 	tenant, publicID string
 	r                *request
+	// notBefore is when the event's purge has settled (purgeSettle): its
+	// second application would drop what was made before.
+	notBefore time.Time
 }
 
 func (j prerenderJob) kind() string {
@@ -45,12 +58,28 @@ func (j prerenderJob) kind() string {
 // prerendering reports whether announced images are prepared at all.
 func (s *Server) prerendering() bool { return s.prerenders != nil }
 
+// announceEvents prepares the images the live feed announced as new or
+// replaced (kind "updated"), when recent (prerenderMaxAge; an event
+// without a time counts as recent).
+func (s *Server) announceEvents(events []Event) {
+	if !s.prerendering() {
+		return
+	}
+	now := s.clock()
+	for i := range events {
+		ev := &events[i]
+		if ev.Kind == "updated" && (ev.At.IsZero() || now.Sub(ev.At) <= prerenderMaxAge) {
+			s.announce(ev.Tenant, ev.PublicID, time.Now().Add(s.settleAfter+s.settleAfter/4))
+		}
+	}
+}
+
 // announce queues the work this node owns for an image the origin
-// announced as new or replaced. It never blocks.
-func (s *Server) announce(tenant, publicID string) {
+// announced as new or replaced, to start at notBefore. It never blocks.
+func (s *Server) announce(tenant, publicID string, notBefore time.Time) {
 	if s.masters != nil {
 		if _, self := s.deps.Ring.Owner(imgurl.OriginalKey(tenant, publicID)); self {
-			s.queuePrerender(prerenderJob{tenant: tenant, publicID: publicID})
+			s.queuePrerender(prerenderJob{tenant: tenant, publicID: publicID, notBefore: notBefore})
 		}
 	}
 	for _, name := range s.cfg.Prerender {
@@ -60,7 +89,7 @@ func (s *Server) announce(tenant, publicID string) {
 			continue
 		}
 		if _, self := s.deps.Ring.Owner(r.key); self {
-			s.queuePrerender(prerenderJob{tenant: tenant, publicID: publicID, r: r})
+			s.queuePrerender(prerenderJob{tenant: tenant, publicID: publicID, r: r, notBefore: notBefore})
 		}
 	}
 }
@@ -96,6 +125,10 @@ func (s *Server) prerenderLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case j := <-s.prerenders:
+			sleepCtx(ctx, time.Until(j.notBefore)) // jobs come in order: the head is due first
+			if ctx.Err() != nil {
+				return
+			}
 			s.metrics.prerenders.WithLabelValues(j.kind(), s.prerender(ctx, j)).Inc()
 		}
 	}
