@@ -34,11 +34,8 @@ func TestTraceJoinsBrowserEdgeOwnerOrigin(t *testing.T) {
 	for i := range images {
 		origin.Put(t, "acme", fmt.Sprintf("traced/%d.png", i), tinyPNG(i))
 	}
-	// Masters off: with them, each original's owner fetches the images the
-	// feed announces in the background (pre-rendering), and the traced
-	// request would find its original cached, with no origin fetch to trace.
 	c := testenv.StartEdgeCluster(t, testenv.EdgeClusterConfig{Nodes: 3, Origin: origin.URL,
-		Args: append([]string{"--origin-key", key, "--master-bound", "0"}, tracingFlags...)})
+		Args: append([]string{"--origin-key", key}, tracingFlags...)})
 	entry := c.Nodes[0]
 
 	// Each image is new to every edge; the first whose variant the entry
