@@ -98,16 +98,16 @@ func TestBrowserSendsDPRHintOverHTTPS(t *testing.T) {
 		t.Fatalf("no response for %s among the browser's network events", imgURL)
 	}
 	sent, resp := x.sent, x.resp
-	if got := header(sent, "Sec-CH-DPR"); got != "2" {
+	if got := testenv.BrowserHeader(sent, "Sec-CH-DPR"); got != "2" {
 		t.Errorf("the image request carried Sec-CH-DPR %q, want 2 (headers %v)", got, sent)
 	}
 	if resp.Status != 200 {
 		t.Errorf("%s: status %d", imgURL, resp.Status)
 	}
-	if vary := header(resp.Headers, "Vary"); !strings.Contains(vary, "Sec-CH-DPR") {
+	if vary := testenv.BrowserHeader(resp.Headers, "Vary"); !strings.Contains(vary, "Sec-CH-DPR") {
 		t.Errorf("Vary %q does not name Sec-CH-DPR", vary)
 	}
-	if got := header(resp.Headers, "Accept-CH"); got != "Sec-CH-DPR, Sec-CH-Width, DPR, Width" {
+	if got := testenv.BrowserHeader(resp.Headers, "Accept-CH"); got != "Sec-CH-DPR, Sec-CH-Width, DPR, Width" {
 		t.Errorf("Accept-CH %q", got)
 	}
 }

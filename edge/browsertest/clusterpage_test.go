@@ -175,7 +175,7 @@ func TestClusterPageIsLive(t *testing.T) {
 		t.Errorf("%d loads of the page and %d polls of its JSON; want 1 and several", loads, polls)
 	}
 	for _, x := range w.all(pageURL) {
-		if csp := header(x.resp.Headers, "Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		if csp := testenv.BrowserHeader(x.resp.Headers, "Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 			t.Errorf("page CSP %q", csp)
 		}
 	}

@@ -93,14 +93,14 @@ func TestImgOfAnAutoFormatURLFollowsTheBrowsersAccept(t *testing.T) {
 			if !ok {
 				t.Fatalf("no response for %s among the browser's network events", imgURL)
 			}
-			got = header(x.resp.Headers, "Content-Type")
-			accept := header(x.sent, "Accept")
+			got = testenv.BrowserHeader(x.resp.Headers, "Content-Type")
+			accept := testenv.BrowserHeader(x.sent, "Accept")
 			if c.accept != "" && accept != c.accept {
 				t.Fatalf("the image request carried Accept %q, want the override %q", accept, c.accept)
 			}
-			if x.resp.Status != 200 || header(x.resp.Headers, "Vary") != "Accept" || width != 300 {
+			if x.resp.Status != 200 || testenv.BrowserHeader(x.resp.Headers, "Vary") != "Accept" || width != 300 {
 				t.Fatalf("Accept %q: %d %s, Vary %q, decoded width %d (want 200, Vary: Accept, 300 px)",
-					accept, x.resp.Status, got, header(x.resp.Headers, "Vary"), width)
+					accept, x.resp.Status, got, testenv.BrowserHeader(x.resp.Headers, "Vary"), width)
 			}
 			if got == c.want {
 				t.Logf("Accept %q → %s (%d attempts)", accept, got, attempt+1)

@@ -37,7 +37,7 @@ func TestReloadRevalidatesWithIfNoneMatch(t *testing.T) {
 	if !ok || first.resp.Status != 200 {
 		t.Fatalf("first load: %+v", first)
 	}
-	etag := header(first.resp.Headers, "ETag")
+	etag := testenv.BrowserHeader(first.resp.Headers, "ETag")
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
@@ -46,7 +46,7 @@ func TestReloadRevalidatesWithIfNoneMatch(t *testing.T) {
 		t.Fatalf("%d exchanges for %s, want the load and the reload", len(xs), imgURL)
 	}
 	reload := xs[1]
-	if got := header(reload.sent, "If-None-Match"); etag == "" || got != etag {
+	if got := testenv.BrowserHeader(reload.sent, "If-None-Match"); etag == "" || got != etag {
 		t.Errorf("the reload sent If-None-Match %q, want the ETag %q", got, etag)
 	}
 	if reload.rawStatus != 304 {

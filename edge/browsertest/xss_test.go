@@ -109,16 +109,6 @@ func (w *browserWatch) responsesFrom(prefix string) []*network.Response {
 	return out
 }
 
-func header(h network.Headers, name string) string {
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			s, _ := v.(string)
-			return s
-		}
-	}
-	return ""
-}
-
 // pwnedMarks walks a DOM tree, iframe documents included, and returns the
 // marks a hostile script leaves: a data-pwned attribute or a changed title.
 func pwnedMarks(n *cdp.Node) []string {
@@ -253,11 +243,11 @@ func TestHostileFilesInADirOriginRunNoScript(t *testing.T) {
 	for _, r := range w.responsesFrom(base) {
 		name := strings.TrimPrefix(r.URL, base)
 		seen[name]++
-		if got := header(r.Headers, "Content-Security-Policy"); got != wantCSP {
+		if got := testenv.BrowserHeader(r.Headers, "Content-Security-Policy"); got != wantCSP {
 			t.Errorf("%s (%d, %s): Content-Security-Policy %q, want %q", r.URL, r.Status, r.MimeType, got, wantCSP)
 		}
 		if _, hostile := hostileFiles[name]; hostile && r.Status < 400 {
-			t.Errorf("%s: %d %s, want it refused", r.URL, r.Status, header(r.Headers, "Content-Type"))
+			t.Errorf("%s: %d %s, want it refused", r.URL, r.Status, testenv.BrowserHeader(r.Headers, "Content-Type"))
 		}
 	}
 	for _, name := range []string{"evil.svg", "evil.jpg", "photo.jpg"} {

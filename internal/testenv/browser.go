@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -59,4 +61,16 @@ func chromiumPath() (string, error) {
 		}
 	}
 	return "", errors.New("no chromium or chromium-browser on PATH")
+}
+
+// BrowserHeader returns the value of the header name (any case) in h, as
+// DevTools network events report headers; "" when absent.
+func BrowserHeader(h network.Headers, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
 }

@@ -54,7 +54,7 @@ func watchUploads(t *testing.T, ctx context.Context) *uploadWatch {
 			w.mu.Lock()
 			w.ids[ev.RequestID] = true
 			if ev.Request.Method == http.MethodPatch {
-				off, _ := strconv.ParseInt(headerValue(ev.Request.Headers, "Upload-Offset"), 10, 64)
+				off, _ := strconv.ParseInt(testenv.BrowserHeader(ev.Request.Headers, "Upload-Offset"), 10, 64)
 				w.patches = append(w.patches, off)
 			}
 			w.mu.Unlock()
@@ -110,16 +110,6 @@ func (w *uploadWatch) snapshot() (patches []int64, failed int, errors []string) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]int64(nil), w.patches...), w.failed, append([]string(nil), w.errors...)
-}
-
-func headerValue(h network.Headers, name string) string {
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			s, _ := v.(string)
-			return s
-		}
-	}
-	return ""
 }
 
 // setOffline cuts the browser off the network (or restores it) with
