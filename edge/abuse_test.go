@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pixcdn/edge/imgurl"
+	"pixcdn/transform"
 )
 
 // blockingCodec is a fakeCodec whose transforms wait until released or
@@ -21,7 +22,7 @@ type blockingCodec struct {
 	cancelled atomic.Int64
 }
 
-func (c *blockingCodec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
+func (c *blockingCodec) Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error) {
 	c.started.Add(1)
 	select {
 	case <-c.release:

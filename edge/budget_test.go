@@ -8,6 +8,7 @@ import (
 
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
+	"pixcdn/transform"
 
 	"pixcdn/internal/testenv"
 )
@@ -35,7 +36,7 @@ func (c *budgetCodec) Negotiate(accept string) string {
 
 func (c *budgetCodec) Cheaper(format string) (string, bool) { return "webp", format == "avif" }
 
-func (c *budgetCodec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
+func (c *budgetCodec) Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error) {
 	if format == "avif" {
 		c.started <- struct{}{}
 		select {

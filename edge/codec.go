@@ -38,6 +38,7 @@ type codec struct {
 	p       transform.Processor
 	order   transform.FormatOrder
 	classes sync.Map // transform.FormatSet → "auto:…" key string
+	sets    sync.Map // "auto:…" key string → transform.FormatSet
 	cheaper sync.Map // "auto:…" key string → cheaperClass
 }
 
@@ -53,14 +54,14 @@ func (c *codec) Parse(query string) (Variant, error) {
 	if query == "" {
 		return Variant{Original: true}, nil
 	}
-	o, err := transform.Parse(query)
+	o, err := transform.ParseChecked(query)
 	if err != nil {
 		return Variant{}, mapTransformError(err)
 	}
 	if o.IsZero() {
 		return Variant{Original: true}, nil
 	}
-	return Variant{Canonical: o.Canonical(), Format: o.Format.String(), Opts: o.Normalize()}, nil
+	return Variant{Canonical: o.Canonical(), Format: o.Options().Format.String(), Opts: o}, nil
 }
 
 func (c *codec) Negotiate(accept string) string {
@@ -78,6 +79,7 @@ func (c *codec) class(set transform.FormatSet) string {
 		return v.(string)
 	}
 	class := autoPrefix + set.String()
+	c.sets.Store(class, set)
 	c.classes.Store(set, class)
 	return class
 }
@@ -90,7 +92,7 @@ func (c *codec) Cheaper(format string) (string, bool) {
 		a := v.(cheaperClass)
 		return a.class, a.ok
 	}
-	set, slow := c.order.Cheaper(classSet(format))
+	set, slow := c.order.Cheaper(c.classSet(format))
 	a := cheaperClass{ok: slow}
 	if slow {
 		a.class = c.class(set)
@@ -99,8 +101,13 @@ func (c *codec) Cheaper(format string) (string, bool) {
 	return a.class, a.ok
 }
 
-// classSet returns the formats a negotiated variant's class names.
-func classSet(format string) transform.FormatSet {
+// classSet returns the formats a negotiated variant's class names: the
+// set class made it from, or, for a class this codec did not make, the
+// set its names spell.
+func (c *codec) classSet(format string) transform.FormatSet {
+	if set, ok := c.sets.Load(format); ok {
+		return set.(transform.FormatSet)
+	}
 	var set transform.FormatSet
 	for _, name := range strings.Split(strings.TrimPrefix(format, autoPrefix), ",") {
 		if f, ok := transform.ParseFormat(name); ok {
@@ -112,15 +119,18 @@ func classSet(format string) transform.FormatSet {
 	return set
 }
 
-func (c *codec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
-	o, err := parsed(v)
+func (c *codec) Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error) {
+	o, err := c.target(v, src, format)
 	if err != nil {
 		return Rendered{}, err
 	}
-	if err := c.chooseFormat(&o, src, format); err != nil {
-		return Rendered{}, err
+	var body []byte
+	var meta transform.Meta
+	if sp, ok := c.p.(transform.SourceProcessor); ok {
+		body, meta, err = sp.ProcessSource(ctx, src, o)
+	} else {
+		body, meta, err = c.p.Process(ctx, src.Bytes(), o.Options())
 	}
-	body, meta, err := c.p.Process(ctx, src, o)
 	if err != nil {
 		return Rendered{}, mapTransformError(err)
 	}
@@ -129,7 +139,7 @@ func (c *codec) Transform(ctx context.Context, src []byte, v Variant, format str
 
 // MakeMaster implements MasterCodec when the processor is a
 // transform.MasterProcessor.
-func (c *codec) MakeMaster(ctx context.Context, src []byte, bound int) (Rendered, transform.Size, error) {
+func (c *codec) MakeMaster(ctx context.Context, src transform.Source, bound int) (Rendered, transform.Size, error) {
 	mp, ok := c.p.(transform.MasterProcessor)
 	if !ok {
 		return Rendered{}, transform.Size{}, fmt.Errorf("%w: the processor makes no masters", transform.ErrNoMaster)
@@ -148,23 +158,20 @@ func (c *codec) MakeMaster(ctx context.Context, src []byte, bound int) (Rendered
 // MasterFits implements MasterCodec.
 func (c *codec) MasterFits(v Variant, orig, master transform.Size) bool {
 	mp, ok := c.p.(transform.MasterProcessor)
-	o, err := parsed(v)
-	return ok && err == nil && mp.MasterFits(orig, master, o)
+	_, err := parsed(v)
+	return ok && err == nil && mp.MasterFits(orig, master, v.Opts)
 }
 
 // TransformMaster implements MasterCodec. The format is chosen from the
 // master's Meta, which decides as the original's would: a master is a
 // still, with alpha exactly when the original has it.
-func (c *codec) TransformMaster(ctx context.Context, master []byte, orig transform.Size, v Variant, format string) (Rendered, error) {
+func (c *codec) TransformMaster(ctx context.Context, master transform.Source, orig transform.Size, v Variant, format string) (Rendered, error) {
 	mp, ok := c.p.(transform.MasterProcessor)
-	o, err := parsed(v)
-	if err != nil {
-		return Rendered{}, err
-	}
 	if !ok {
 		return Rendered{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
 	}
-	if err := c.chooseFormat(&o, master, format); err != nil {
+	o, err := c.target(v, master, format)
+	if err != nil {
 		return Rendered{}, err
 	}
 	body, meta, err := mp.ProcessMaster(ctx, master, orig, o)
@@ -175,31 +182,38 @@ func (c *codec) TransformMaster(ctx context.Context, master []byte, orig transfo
 }
 
 // parsed returns v's options, refusing a variant no codec parsed.
-func parsed(v Variant) (transform.Options, error) {
-	if v.Original || v.Opts == (transform.Options{}) {
-		return transform.Options{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
+func parsed(v Variant) (transform.Checked, error) {
+	if v.Original || v.Opts == (transform.Checked{}) {
+		return transform.Checked{}, fmt.Errorf("%w: variant not parsed by this codec", ErrInvalidOption)
 	}
 	return v.Opts, nil
 }
 
-// chooseFormat sets o.Format (and o.Accepts for negotiated variants).
-func (c *codec) chooseFormat(o *transform.Options, src []byte, format string) error {
+// target returns v's options with the output format: format itself, or
+// for a negotiated variant the format its class (and src's Meta, as
+// probed) picks, with Accepts set.
+func (c *codec) target(v Variant, src transform.Source, format string) (transform.Checked, error) {
+	o, err := parsed(v)
+	if err != nil {
+		return transform.Checked{}, err
+	}
+	if src.IsZero() {
+		return transform.Checked{}, fmt.Errorf("%w: the source was not probed", ErrUndecodable)
+	}
 	if !strings.HasPrefix(format, autoPrefix) {
 		f, ok := transform.ParseFormat(format)
 		if !ok || f == transform.FormatAuto {
-			return fmt.Errorf("%w: fm: unknown format", ErrInvalidOption)
+			return transform.Checked{}, fmt.Errorf("%w: fm: unknown format", ErrInvalidOption)
 		}
-		o.Format = f
-		return nil
+		o, err = o.WithFormat(f, 0)
+	} else {
+		set := c.classSet(format)
+		o, err = o.WithFormat(c.order.Choose(set, src.Meta()), set)
 	}
-	set := classSet(format)
-	meta, err := transform.Probe(src)
 	if err != nil {
-		return mapTransformError(err)
+		return transform.Checked{}, mapTransformError(err)
 	}
-	o.Format = c.order.Choose(set, meta)
-	o.Accepts = set
-	return nil
+	return o, nil
 }
 
 // mapTransformError wraps a transform error with the edge sentinel that

@@ -24,6 +24,15 @@ func (p *echoProcessor) Process(_ context.Context, src []byte, o transform.Optio
 
 func pngBytes(t *testing.T) []byte { return testimage.PNG(t, image.NewNRGBA(image.Rect(0, 0, 4, 3))) }
 
+// pngSource is pngBytes probed.
+func pngSource(t *testing.T) transform.Source {
+	src, err := transform.NewSource(pngBytes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 func TestCodecParse(t *testing.T) {
 	c := NewCodec(&echoProcessor{})
 	a, err1 := c.Parse("w=200&dpr=2&fm=webp")
@@ -54,12 +63,12 @@ func TestCodecNegotiatesFromAcceptClass(t *testing.T) {
 		t.Fatalf("classes: %q %q %q", chrome, c.Negotiate("image/webp, image/avif"), c.Negotiate("*/*"))
 	}
 	v, _ := c.Parse("w=2")
-	out, err := c.Transform(context.Background(), pngBytes(t), v, chrome)
+	out, err := c.Transform(context.Background(), pngSource(t), v, chrome)
 	if err != nil || p.got.Format != transform.AVIF || !p.got.Accepts.Has(transform.WebP) || out.Format != "avif" {
 		t.Fatalf("chrome: %+v %v (opts %+v)", out, err, p.got)
 	}
 	// An alpha PNG for a client without modern formats stays PNG.
-	if _, err := c.Transform(context.Background(), pngBytes(t), v, c.Negotiate("")); err != nil || p.got.Format != transform.PNG {
+	if _, err := c.Transform(context.Background(), pngSource(t), v, c.Negotiate("")); err != nil || p.got.Format != transform.PNG {
 		t.Fatalf("legacy client: %v, format %v", err, p.got.Format)
 	}
 }
@@ -74,12 +83,14 @@ func TestCodecErrorMapping(t *testing.T) {
 	} {
 		codec := NewCodec(&echoProcessor{err: c.err})
 		v, _ := codec.Parse("w=2&fm=jpeg")
-		_, err := codec.Transform(context.Background(), pngBytes(t), v, "jpeg")
+		_, err := codec.Transform(context.Background(), pngSource(t), v, "jpeg")
 		if code, _ := statusFor(err); code != c.code {
 			t.Errorf("%v → %d, want %d", c.err, code, c.code)
 		}
 	}
-	if _, err := NewCodec(&echoProcessor{}).Transform(context.Background(), []byte("junk"), Variant{Opts: transform.Options{Width: 1}}, "auto:jpeg"); err == nil {
+	opts, _ := transform.Options{Width: 1}.Check()
+	junk, _ := transform.NewSource([]byte("junk"))
+	if _, err := NewCodec(&echoProcessor{}).Transform(context.Background(), junk, Variant{Opts: opts}, "auto:jpeg"); err == nil {
 		t.Error("junk source accepted")
 	}
 }

@@ -116,10 +116,11 @@ type Codec interface {
 	// whose format is auto, from the client's Accept header only: the key
 	// must not depend on the source, which is unknown before the fill.
 	Negotiate(accept string) string
-	// Transform makes the variant from src; format is the variant's format
-	// or what Negotiate returned. Errors wrap ErrUnsupported,
-	// ErrSourceTooLarge, ErrUndecodable, ErrOverloaded or a context error.
-	Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error)
+	// Transform makes the variant from src, probed once by the caller;
+	// format is the variant's format or what Negotiate returned. Errors
+	// wrap ErrUnsupported, ErrSourceTooLarge, ErrUndecodable,
+	// ErrOverloaded or a context error.
+	Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error)
 }
 
 // FormatBudget is implemented by a Codec whose negotiated formats may be
@@ -142,14 +143,14 @@ type MasterCodec interface {
 	// MakeMaster returns the master of src, whose long side is bound,
 	// and its size; an error wrapping transform.ErrNoMaster when src
 	// needs none (its long side is within bound, or it is animated).
-	MakeMaster(ctx context.Context, src []byte, bound int) (Rendered, transform.Size, error)
+	MakeMaster(ctx context.Context, src transform.Source, bound int) (Rendered, transform.Size, error)
 	// MasterFits reports whether v can be made from a master of size
 	// master of an original of size orig. Pure and cheap.
 	MasterFits(v Variant, orig, master transform.Size) bool
 	// TransformMaster is Transform from a master of an original of size
 	// orig: the result has the size Transform gives from the original,
 	// and the same format.
-	TransformMaster(ctx context.Context, master []byte, orig transform.Size, v Variant, format string) (Rendered, error)
+	TransformMaster(ctx context.Context, master transform.Source, orig transform.Size, v Variant, format string) (Rendered, error)
 }
 
 // Rendered is a transform's output.
@@ -167,9 +168,10 @@ type Variant struct {
 	Format string
 	// Original reports that there are no options: serve the original bytes.
 	Original bool
-	// Opts are the options parsed, valid and normalised, passed back to
-	// the Codec; zero for the original, or from a Codec that keeps its own.
-	Opts transform.Options
+	// Opts are the options parsed, checked once (valid and normalised),
+	// passed back to the Codec; zero for the original, or from a Codec
+	// that keeps its own.
+	Opts transform.Checked
 }
 
 // PeerClient talks to other edge nodes (edge/peer.Client).

@@ -18,8 +18,9 @@
 // cache keeps of an entry beside its body, in the edge's own encoding), lookup.go (L0, cache
 // hit, stale serving, or a fill: visibility first, then one fill per key
 // for a bounded number of misses per client), flight.go (the fill group),
-// original.go and master.go (the source of a fill: the original from this
-// node, its ring owner or the origin, and the working master made from
+// original.go, originalread.go and master.go (the source of a fill: the
+// original from this node, its ring owner or the origin, read from the
+// cache once and probed once per miss, and the working master made from
 // it), budget.go (a negotiated AVIF or JPEG XL miss answered with a
 // cheaper format while the slow one renders in the background), codec.go
 // (the Codec over package transform), respond.go and errors.go (headers,

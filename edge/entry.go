@@ -1,6 +1,10 @@
 package edge
 
-import "time"
+import (
+	"time"
+
+	"pixcdn/transform"
+)
 
 // Entry is a cached response: a variant or an original.
 type Entry struct {
@@ -19,6 +23,34 @@ type Entry struct {
 	// made (see provisional in budget.go). Such an entry is only ever
 	// served, never stored: not in the cache, nor in L0 or as a hot copy.
 	Provisional bool
+	// probe is Body as transform probed it, when this process did
+	// (probed); never stored in the cache (unstored), which keeps bytes,
+	// not what a process learnt of them. A pointer keeps Entry, copied on
+	// every hit, small.
+	probe *transform.Source
+}
+
+// probed returns e's Body as a probed transform.Source, probing it the
+// first time only. Errors are mapped as the codec's (mapTransformError).
+func (e *Entry) probed() (transform.Source, error) {
+	if e.probe == nil {
+		src, err := newSource(e.Body)
+		if err != nil {
+			return transform.Source{}, mapTransformError(err)
+		}
+		e.probe = &src
+	}
+	return *e.probe, nil
+}
+
+// newSource probes bytes for a fill: transform.NewSource, which tests
+// replace to count probes.
+var newSource = transform.NewSource
+
+// unstored returns e as a cache keeps it: without its probe.
+func (e Entry) unstored() Entry {
+	e.probe = nil
+	return e
 }
 
 // ImageRef names the image an entry was made from, for purges.

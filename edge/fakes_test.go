@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"pixcdn/transform"
 )
 
 // memCache is a map-backed Cache with generation-guarded fills.
@@ -161,7 +163,7 @@ func (c *fakeCodec) Negotiate(accept string) string {
 	return "jpeg"
 }
 
-func (c *fakeCodec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
+func (c *fakeCodec) Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error) {
 	if c.overloaded.Load() {
 		return Rendered{}, ErrOverloaded
 	}
@@ -169,7 +171,7 @@ func (c *fakeCodec) Transform(ctx context.Context, src []byte, v Variant, format
 		return Rendered{}, *err
 	}
 	c.transforms.Add(1)
-	body := []byte(fmt.Sprintf("%s|%s|%s", src, v.Canonical, format))
+	body := []byte(fmt.Sprintf("%s|%s|%s", src.Bytes(), v.Canonical, format))
 	return Rendered{Body: body, ContentType: "image/" + format, Format: format}, nil
 }
 

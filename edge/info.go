@@ -34,7 +34,7 @@ func infoRequest(u imgurl.Request) *request {
 
 // render makes r's output from its source: the codec's transform, or for
 // an info request, the JSON describing src, which must be the original.
-func (s *Server) render(ctx context.Context, r *request, src []byte) (Rendered, error) {
+func (s *Server) render(ctx context.Context, r *request, src transform.Source) (Rendered, error) {
 	if r.info {
 		return s.describe(ctx, src)
 	}
@@ -44,11 +44,8 @@ func (s *Server) render(ctx context.Context, r *request, src []byte) (Rendered, 
 // describe returns the imageinfo JSON of an original: its header as
 // probed, and colours and placeholder from a ThumbQuery thumbnail the
 // codec makes under its usual limits and admission.
-func (s *Server) describe(ctx context.Context, src []byte) (Rendered, error) {
-	meta, err := transform.Probe(src)
-	if err != nil {
-		return Rendered{}, mapTransformError(err)
-	}
+func (s *Server) describe(ctx context.Context, src transform.Source) (Rendered, error) {
+	meta := src.Meta()
 	v, err := s.deps.Codec.Parse(imageinfo.ThumbQuery)
 	if err != nil {
 		return Rendered{}, err

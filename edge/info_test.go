@@ -11,13 +11,14 @@ import (
 
 	"pixcdn/edge/imageinfo"
 	"pixcdn/edge/imgurl"
+	"pixcdn/transform"
 )
 
 // thumbCodec is the fake codec, but its PNG outputs are real PNGs: a
 // 32×16 thumbnail, red but for its rightmost quarter, blue.
 type thumbCodec struct{ fakeCodec }
 
-func (c *thumbCodec) Transform(ctx context.Context, src []byte, v Variant, format string) (Rendered, error) {
+func (c *thumbCodec) Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error) {
 	out, err := c.fakeCodec.Transform(ctx, src, v, format)
 	if err != nil || format != "png" {
 		return out, err

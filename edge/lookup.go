@@ -270,10 +270,13 @@ func (s *Server) transform(ctx context.Context, r *request, src *source) (out Re
 		ctx, span = s.startTransformSpan(ctx, r, src.Body)
 		defer func() { endTransformSpan(span, out, err) }()
 	}
-	if src.fromMaster() {
-		out, err = s.masters.TransformMaster(ctx, src.Body, src.orig, r.variant, r.format)
-	} else {
-		out, err = s.render(ctx, r, src.Body)
+	probe, err := src.probed()
+	switch {
+	case err != nil:
+	case src.fromMaster():
+		out, err = s.masters.TransformMaster(ctx, probe, src.orig, r.variant, r.format)
+	default:
+		out, err = s.render(ctx, r, probe)
 	}
 	if err != nil {
 		return Rendered{}, err

@@ -70,7 +70,8 @@ func (s *Server) masterFor(ctx context.Context, orig Entry, v *Variant, guard Gu
 			return s.pick(src, m.Body, origSize, masterSize, v)
 		}
 	}
-	meta, err := transform.Probe(orig.Body)
+	probe, err := src.probed()
+	meta := probe.Meta()
 	if err != nil || meta.Frames > 1 || max(meta.Width, meta.Height) <= s.cfg.MasterBound {
 		return src // its own master
 	}
@@ -78,7 +79,7 @@ func (s *Server) masterFor(ctx context.Context, orig Entry, v *Variant, guard Gu
 	if !s.masters.MasterFits(*v, origSize, scaledTo(origSize, s.cfg.MasterBound)) {
 		return src // not made for a variant that would not use it
 	}
-	m, err := s.master(ctx, key, orig, origSize, guard)
+	m, err := s.master(ctx, key, src.Entry, origSize, guard)
 	if err != nil {
 		s.log.Debug("no master, making the variant from the original", "tenant", orig.Image.Tenant, "id", orig.Image.PublicID, "err", err)
 		return src
@@ -91,12 +92,13 @@ func (s *Server) masterFor(ctx context.Context, orig Entry, v *Variant, guard Gu
 func (s *Server) pick(src source, master []byte, origSize, masterSize transform.Size, v *Variant) source {
 	src.orig = origSize
 	if s.masters.MasterFits(*v, origSize, masterSize) {
-		src.Body, src.master = master, masterSize
+		src.Body, src.probe, src.master = master, nil, masterSize
 	}
 	return src
 }
 
 // master makes orig's master once per key on this node and caches it.
+// orig is probed already (masterFor).
 func (s *Server) master(ctx context.Context, key []byte, orig Entry, origSize transform.Size, guard Guard) (Entry, error) {
 	ch := s.flights.DoChan("m"+string(key), func() (any, error) {
 		// Re-check inside the flight: a master just made by another
@@ -109,7 +111,11 @@ func (s *Server) master(ctx context.Context, key []byte, orig Entry, origSize tr
 		if transform.IsBackground(ctx) { // pre-rendering: only on an idle processor
 			mctx = transform.WithBackground(mctx)
 		}
-		out, size, err := s.masters.MakeMaster(mctx, orig.Body, s.cfg.MasterBound)
+		probe, err := orig.probed()
+		if err != nil {
+			return nil, err
+		}
+		out, size, err := s.masters.MakeMaster(mctx, probe, s.cfg.MasterBound)
 		if err != nil {
 			if !errors.Is(err, transform.ErrNoMaster) {
 				s.metrics.masters.WithLabelValues("failed").Inc()

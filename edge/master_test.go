@@ -42,12 +42,12 @@ type fakeMasterCodec struct {
 
 func masterName(src []byte) string { return fmt.Sprintf("MASTER-%08x", crc32.ChecksumIEEE(src)) }
 
-func (c *fakeMasterCodec) MakeMaster(ctx context.Context, src []byte, bound int) (Rendered, transform.Size, error) {
+func (c *fakeMasterCodec) MakeMaster(ctx context.Context, source transform.Source, bound int) (Rendered, transform.Size, error) {
 	if c.busy.Load() && transform.IsBackground(ctx) {
 		return Rendered{}, transform.Size{}, transform.ErrOverloaded
 	}
-	m, err := transform.Probe(src)
-	if err != nil || m.Width <= bound {
+	src, m := source.Bytes(), source.Meta()
+	if m.Width <= bound {
 		return Rendered{}, transform.Size{}, transform.ErrNoMaster
 	}
 	c.made.Add(1)
@@ -60,7 +60,7 @@ func (c *fakeMasterCodec) MasterFits(v Variant, _, master transform.Size) bool {
 	return w > 0 && w <= master.W
 }
 
-func (c *fakeMasterCodec) TransformMaster(ctx context.Context, master []byte, orig transform.Size, v Variant, format string) (Rendered, error) {
+func (c *fakeMasterCodec) TransformMaster(ctx context.Context, master transform.Source, orig transform.Size, v Variant, format string) (Rendered, error) {
 	c.fromMaster.Add(1)
 	out, err := c.Transform(ctx, master, v, format)
 	out.Body = append([]byte(fmt.Sprintf("from %d×%d ", orig.W, orig.H)), out.Body...)

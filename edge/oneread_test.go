@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -11,54 +12,92 @@ import (
 	"pixcdn/transform"
 )
 
-// missProcessor is a transform.MasterProcessor that makes fake JPEGs: a
-// master is the bound wide, a variant 1×1. It checks its inputs as
-// transform/libvips does.
-type missProcessor struct{}
-
-func (missProcessor) Process(_ context.Context, src []byte, o transform.Options) ([]byte, transform.Meta, error) {
-	if err := o.Validate(); err != nil {
-		return nil, transform.Meta{}, err
-	}
-	if _, err := transform.Probe(src); err != nil {
-		return nil, transform.Meta{}, err
-	}
-	return []byte(fakeJPEG("VARIANT")), transform.Meta{Format: o.Format, Width: 1, Height: 1}, nil
+// missWork counts the work of a miss done at the seams: reads of an
+// original's cache entry, probes (by the image probed), option parses,
+// and the validations and normalisations a processor does when it is
+// handed unchecked input (Process).
+type missWork struct {
+	originalReads, parses, processorChecks atomic.Int64
+	mu                                     sync.Mutex
+	probes                                 map[string]int
 }
 
-func (missProcessor) MakeMaster(_ context.Context, src []byte, bound int) ([]byte, transform.Meta, error) {
-	m, err := transform.Probe(src)
-	if err != nil || max(m.Width, m.Height) <= bound {
+func (w *missWork) probe(b []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.probes[string(b)]++
+}
+
+// missProcessor is a transform.MasterProcessor that makes fake JPEGs (a
+// master the bound wide, a variant 1×1), checking unchecked input as
+// transform/libvips does, which it counts.
+type missProcessor struct{ work *missWork }
+
+func (p missProcessor) Process(ctx context.Context, src []byte, o transform.Options) ([]byte, transform.Meta, error) {
+	p.work.processorChecks.Add(1)
+	p.work.probe(src)
+	c, err := o.Check()
+	if err != nil {
+		return nil, transform.Meta{}, err
+	}
+	s, err := transform.NewSource(src)
+	if err != nil {
+		return nil, transform.Meta{}, err
+	}
+	return p.ProcessSource(ctx, s, c)
+}
+
+func (missProcessor) ProcessSource(_ context.Context, _ transform.Source, o transform.Checked) ([]byte, transform.Meta, error) {
+	return []byte(fakeJPEG("VARIANT")), transform.Meta{Format: o.Options().Format, Width: 1, Height: 1}, nil
+}
+
+func (missProcessor) MakeMaster(_ context.Context, src transform.Source, bound int) ([]byte, transform.Meta, error) {
+	m := src.Meta()
+	if max(m.Width, m.Height) <= bound {
 		return nil, transform.Meta{}, transform.ErrNoMaster
 	}
 	h := m.Height * bound / m.Width
 	return []byte(fakeSizedJPEG("MASTER", bound, h)), transform.Meta{Format: transform.JPEG, Width: bound, Height: h}, nil
 }
 
-func (missProcessor) MasterFits(_, master transform.Size, o transform.Options) bool {
-	return o.Validate() == nil && o.Width > 0 && o.Width <= master.W
+func (missProcessor) MasterFits(_, master transform.Size, o transform.Checked) bool {
+	return o.Options().Width > 0 && o.Options().Width <= master.W
 }
 
-func (p missProcessor) ProcessMaster(ctx context.Context, master []byte, _ transform.Size, o transform.Options) ([]byte, transform.Meta, error) {
-	return p.Process(ctx, master, o)
+func (p missProcessor) ProcessMaster(ctx context.Context, master transform.Source, _ transform.Size, o transform.Checked) ([]byte, transform.Meta, error) {
+	return p.ProcessSource(ctx, master, o)
+}
+
+// countingCodec is NewCodec's codec counting option parses.
+type countingCodec struct {
+	*codec
+	work *missWork
+}
+
+func (c countingCodec) Parse(query string) (Variant, error) {
+	c.work.parses.Add(1)
+	return c.codec.Parse(query)
 }
 
 // readCountingCache counts the reads of originals' entries.
 type readCountingCache struct {
 	*memCache
-	originalReads atomic.Int64
+	work *missWork
 }
 
-func (c *readCountingCache) Get(key []byte) (Entry, bool) {
+func (c readCountingCache) Get(key []byte) (Entry, bool) {
 	if bytes.HasPrefix(key, imgurl.OriginalKey("", "")[:3]) {
-		c.originalReads.Add(1)
+		c.work.originalReads.Add(1)
 	}
 	return c.memCache.Get(key)
 }
 
 // TestOneReadPerMiss: a cold miss of a variant reads its original's cache
-// entry once, whether the URL is signed or not, its format negotiated or
-// not, the original (and its master) cached or not, masters on or off.
+// entry once, probes each image it uses once (the original, or the
+// master it is made from; both when it makes the master), and parses,
+// validates and normalises its options once, whether the URL is signed
+// or not, its format negotiated or not, the original (and its master)
+// cached or not, masters on or off.
 func TestOneReadPerMiss(t *testing.T) {
 	key := []byte("0123456789abcdef0123")
 	big := fakeSizedJPEG("BIG", 4000, 3000)
@@ -71,13 +110,14 @@ func TestOneReadPerMiss(t *testing.T) {
 					}
 					name := fmt.Sprintf("masters=%v/signed=%v/%s/cached=%s", masters, signed, query, cached)
 					t.Run(name, func(t *testing.T) {
-						c := &readCountingCache{memCache: newMemCache()}
+						work := &missWork{probes: map[string]int{}}
 						n := newTestNode(t, func(cfg *Config, d *Deps) {
 							cfg.URL.SignKeys = [][]byte{key}
 							if !masters {
 								cfg.MasterBound = 0
 							}
-							d.Cache, d.Codec = c, NewCodec(missProcessor{})
+							d.Cache = readCountingCache{newMemCache(), work}
+							d.Codec = countingCodec{NewCodec(missProcessor{work}).(*codec), work}
 						})
 						n.origin.put("acme", "big.jpg", Original{Body: []byte(big), ETag: `"b"`, CacheControl: "public, max-age=600", Visibility: "public", Version: 1})
 						if cached != "nothing" {
@@ -90,15 +130,39 @@ func TestOneReadPerMiss(t *testing.T) {
 						if signed {
 							uri = imgurl.SignURL(key, "/acme/big.jpg", query)
 						}
-						c.originalReads.Store(0)
+						*work = missWork{probes: map[string]int{}}
+						countProbes(t, work)
 						n.mustGet(uri, "Accept", "image/webp,*/*")
-						if got := c.originalReads.Load(); got != 1 {
+						if got := work.originalReads.Load(); got != 1 {
 							t.Errorf("the original's entry was read %d times", got)
+						}
+						if got := work.parses.Load(); got != 1 {
+							t.Errorf("the options were parsed %d times", got)
+						}
+						if got := work.processorChecks.Load(); got != 0 {
+							t.Errorf("the processor probed and checked again %d times", got)
+						}
+						for img, got := range work.probes {
+							if got != 1 {
+								t.Errorf("%q probed %d times", img[:12], got)
+							}
+						}
+						if len(work.probes) == 0 {
+							t.Error("nothing was probed")
 						}
 					})
 				}
 			}
 		}
+	}
+}
+
+// countProbes makes the edge's probes count in work until the test ends.
+func countProbes(t *testing.T, work *missWork) {
+	t.Cleanup(func() { newSource = transform.NewSource })
+	newSource = func(b []byte) (transform.Source, error) {
+		work.probe(b)
+		return transform.NewSource(b)
 	}
 }
 

@@ -201,7 +201,7 @@ func (s *Server) fetchOriginal(ctx context.Context, key []byte, tenant, publicID
 		s.neg.Add(key, s.clock().Add(s.cfg.NegativeTTL), err)
 		return Entry{}, err
 	}
-	s.deps.Cache.Set(key, e, guard)
+	s.deps.Cache.Set(key, e.unstored(), guard)
 	s.stored.bump(key)
 	return e, nil
 }
@@ -224,14 +224,15 @@ func fetchResult(o Original, err error) string {
 
 // entryFromOriginal builds the cache entry of an original. Its
 // Content-Type is that of the raster format sniffed from the bytes
-// (originalType), never the one the origin or peer declared.
+// (originalSource), never the one the origin or peer declared; the probe
+// is kept with the entry for the fill (Entry.probed).
 func (s *Server) entryFromOriginal(tenant, publicID string, o Original) (Entry, error) {
-	ct, err := originalType(o.Body)
+	probe, err := originalSource(o.Body)
 	if err != nil {
 		return Entry{}, err
 	}
 	e := Entry{
-		Body: o.Body, ContentType: ct, ETag: o.ETag, LastModified: o.LastModified,
+		Body: o.Body, ContentType: probe.Meta().Format.ContentType(), probe: &probe, ETag: o.ETag, LastModified: o.LastModified,
 		Image: ImageRef{
 			Tenant: tenant, PublicID: publicID, Version: o.Version, Tags: o.Tags,
 			Signed: strings.EqualFold(o.Visibility, "signed"),
@@ -242,17 +243,17 @@ func (s *Server) entryFromOriginal(tenant, publicID string, o Original) (Entry, 
 	return e, nil
 }
 
-// originalType returns the MIME type of the raster format transform.Probe
-// reads in body. Anything else is refused, so an original reaches a
-// browser only as an image the transform package can decode: SVG, HTML,
-// XML and unknown bytes wrap ErrUnsupported (415), a broken image header
-// ErrUndecodable (422).
-func originalType(body []byte) (string, error) {
-	m, err := transform.Probe(body)
+// originalSource probes an original's body: its Content-Type is that of
+// the raster format transform.Probe reads, and anything else is refused,
+// so an original reaches a browser only as an image the transform package
+// can decode: SVG, HTML, XML and unknown bytes wrap ErrUnsupported (415),
+// a broken image header ErrUndecodable (422).
+func originalSource(body []byte) (transform.Source, error) {
+	src, err := newSource(body)
 	if err != nil {
-		return "", mapTransformError(err)
+		return transform.Source{}, mapTransformError(err)
 	}
-	return m.Format.ContentType(), nil
+	return src, nil
 }
 
 // errPeerBehind: a peer answered from before an origin event this node

@@ -11,8 +11,13 @@ import (
 // sets give the same string, so the edge can use it in cache keys; "" means
 // IsZero. Parse(o.Canonical()) returns o.Normalize() (Accepts aside). o must
 // be valid.
-func (o Options) Canonical() string {
-	n := o.Normalize()
+func (o Options) Canonical() string { return o.Normalize().canonical() }
+
+// Canonical is Options.Canonical of options already in normal form.
+func (c Checked) Canonical() string { return c.o.canonical() }
+
+// canonical writes n, which is in normal form.
+func (n Options) canonical() string {
 	var b strings.Builder
 	add := func(k, v string) {
 		if b.Len() > 0 {

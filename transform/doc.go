@@ -7,13 +7,16 @@
 // option parameters, HTTP or caches; the libvips implementation lives in
 // transform/libvips.
 //
-// The edge's call sequence is:
+// The edge's call sequence, each step once per miss:
 //
-//	opts, err := transform.Parse(query)             // 400 on ErrInvalidOption
+//	opts, err := transform.ParseChecked(query)      // 400 on ErrInvalidOption
 //	if opts.IsZero() { serve the original }
-//	src := fetch original; meta, err := transform.Probe(src)
-//	opts.Format = transform.Negotiate(accept, meta, opts.Format)
-//	opts.Accepts = transform.ParseAccept(accept)    // only if Format was auto
-//	key := opts.Canonical() + Format (+ opts.Accepts.Has(meta.Format))
-//	out, outMeta, err := processor.Process(ctx, src, opts)
+//	key := opts.Canonical() + the accepted FormatSet (or the explicit format)
+//	src, err := transform.NewSource(fetched original) // probed once
+//	opts, err = opts.WithFormat(order.Choose(accepted, src.Meta()), accepted)
+//	out, outMeta, err := processor.ProcessSource(ctx, src, opts)
+//
+// A Source and Checked options can only come from NewSource and Check, so
+// a SourceProcessor trusts them; Process, for callers with raw bytes and
+// options, probes and checks them itself.
 package transform

@@ -22,22 +22,22 @@ var ErrNoMaster = errors.New("the image needs no master")
 // variants are made almost as faithfully as from the original at a fraction
 // of the decode cost.
 type MasterProcessor interface {
-	Processor
+	SourceProcessor
 	// MakeMaster returns the master of src (long side bound, the other
 	// side in proportion), owned by the caller, and its Meta, or an error
 	// wrapping ErrNoMaster when src needs none. Other errors are those of
 	// Process. Safe for concurrent use; it takes a worker like Process.
-	MakeMaster(ctx context.Context, src []byte, bound int) ([]byte, Meta, error)
-	// MasterFits reports whether opts (valid, with a concrete or auto
-	// format) can be made from a master of size master of an original of
-	// size orig: the image it resizes to is no larger than the master on
+	MakeMaster(ctx context.Context, src Source, bound int) ([]byte, Meta, error)
+	// MasterFits reports whether opts (with a concrete or auto format)
+	// can be made from a master of size master of an original of size
+	// orig: the image it resizes to is no larger than the master on
 	// either side. Pure and cheap.
-	MasterFits(orig, master Size, opts Options) bool
-	// ProcessMaster is Process on a master of an original of size orig:
-	// the geometry comes from orig, so the result has exactly the size
-	// Process gives from the original. It refuses options that do not fit
-	// (MasterFits) with ErrInvalidOption.
-	ProcessMaster(ctx context.Context, master []byte, orig Size, opts Options) ([]byte, Meta, error)
+	MasterFits(orig, master Size, opts Checked) bool
+	// ProcessMaster is ProcessSource on a master of an original of size
+	// orig: the geometry comes from orig, so the result has exactly the
+	// size Process gives from the original. It refuses options that do
+	// not fit (MasterFits) with ErrInvalidOption.
+	ProcessMaster(ctx context.Context, master Source, orig Size, opts Checked) ([]byte, Meta, error)
 }
 
 type backgroundKey struct{}

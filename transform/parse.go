@@ -25,6 +25,33 @@ func Parse(query string) (Options, error) {
 
 // ParseValues is Parse over already-split parameters. It does not modify v.
 func ParseValues(v url.Values) (Options, error) {
+	o, err := setValues(v)
+	if err != nil {
+		return Options{}, err
+	}
+	if err := o.Validate(); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+// ParseChecked is Parse returning the options checked (Options.Check):
+// validated once and in normal form.
+func ParseChecked(query string) (Checked, error) {
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return Checked{}, optErr("query", "malformed query string")
+	}
+	o, err := setValues(vals)
+	if err != nil {
+		return Checked{}, err
+	}
+	return o.Check()
+}
+
+// setValues sets the options v names, each value checked as it is read;
+// the combinations are left to Validate.
+func setValues(v url.Values) (Options, error) {
 	keys := make([]string, 0, len(v))
 	for k := range v {
 		keys = append(keys, k)
@@ -42,9 +69,6 @@ func ParseValues(v url.Values) (Options, error) {
 		if err := set(&o, v[k][0]); err != nil {
 			return Options{}, err
 		}
-	}
-	if err := o.Validate(); err != nil {
-		return Options{}, err
 	}
 	return o, nil
 }

@@ -10,7 +10,10 @@ import (
 	"pixcdn/transform"
 )
 
-var _ transform.MasterProcessor = (*Processor)(nil)
+var (
+	_ transform.MasterProcessor = (*Processor)(nil)
+	_ transform.SourceProcessor = (*Processor)(nil)
+)
 
 // masterPipeline makes a working master: vips_thumbnail to the bound
 // (shrink-on-load, EXIF orientation applied, Lanczos 3 reduce), ICC → sRGB,
@@ -27,12 +30,12 @@ var masterPipeline = []step{
 // fraction of its pixels), or a PNG at zlib level 1 when the source has
 // alpha; metadata is stripped (its pixels are sRGB). docs/benchmarks.md,
 // "Working masters", has the measurements behind these choices.
-func (p *Processor) MakeMaster(ctx context.Context, src []byte, bound int) ([]byte, transform.Meta, error) {
+func (p *Processor) MakeMaster(ctx context.Context, src transform.Source, bound int) ([]byte, transform.Meta, error) {
 	return p.execute(ctx, func() (*job, error) {
 		if bound < 1 || bound > transform.MaxSide {
 			return nil, &transform.OptionError{Param: "bound", Reason: fmt.Sprintf("must be 1..%d", transform.MaxSide)}
 		}
-		in, err := p.probe(src)
+		in, err := p.admitSource(src)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +46,7 @@ func (p *Processor) MakeMaster(ctx context.Context, src []byte, bound int) ([]by
 		if in.HasAlpha {
 			o.Format = transform.PNG
 		}
-		j := &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: o, steps: masterPipeline}
+		j := &job{ctx: ctx, cfg: &p.cfg, src: src.Bytes(), in: in, opts: o, steps: masterPipeline}
 		w, h := masterSize(in.Width, in.Height, bound)
 		j.plan = plan{thumbW: w, thumbH: h, size: vips.SizeForce}
 		return j, nil
@@ -97,16 +100,16 @@ func encodeMaster(j *job) error {
 // makes for opts from the original (before any crop or embed) is no larger
 // than the master. A variant at the master's own size or close to it is
 // resampled twice, which the fidelity test bounds (master_test.go).
-func (p *Processor) MasterFits(orig, master transform.Size, opts transform.Options) bool {
-	if orig.W < 1 || orig.H < 1 || opts.Validate() != nil {
+func (p *Processor) MasterFits(orig, master transform.Size, opts transform.Checked) bool {
+	if orig.W < 1 || orig.H < 1 {
 		return false
 	}
-	pl := newPlan(orig.W, orig.H, opts.Normalize(), false)
+	pl := newPlan(orig.W, orig.H, opts.Options(), false)
 	w, h := pl.resized(orig.W, orig.H)
 	return w <= master.W && h <= master.H
 }
 
 // ProcessMaster implements transform.MasterProcessor.
-func (p *Processor) ProcessMaster(ctx context.Context, master []byte, orig transform.Size, opts transform.Options) ([]byte, transform.Meta, error) {
+func (p *Processor) ProcessMaster(ctx context.Context, master transform.Source, orig transform.Size, opts transform.Checked) ([]byte, transform.Meta, error) {
 	return p.execute(ctx, func() (*job, error) { return p.newJob(ctx, master, opts, &orig) })
 }

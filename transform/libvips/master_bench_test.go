@@ -50,7 +50,7 @@ func BenchmarkMaster(b *testing.B) {
 		start, n := time.Now(), 0
 		for ; b.Loop(); n++ {
 			for _, src := range files {
-				if _, _, err := p.MakeMaster(ctx, src, masterBound); err != nil {
+				if _, _, err := p.MakeMaster(ctx, probed(b, src), masterBound); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -63,7 +63,7 @@ func BenchmarkMaster(b *testing.B) {
 		m, _ := transform.Probe(src)
 		sizes[i] = transform.Size{W: m.Width, H: m.Height}
 		var err error
-		if masters[i], _, err = p.MakeMaster(ctx, src, masterBound); err != nil {
+		if masters[i], _, err = p.MakeMaster(ctx, probed(b, src), masterBound); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,7 +76,7 @@ func BenchmarkMaster(b *testing.B) {
 				for k := range files {
 					var err error
 					if from == "master" {
-						_, _, err = p.ProcessMaster(ctx, masters[k], sizes[k], o)
+						_, _, err = p.ProcessMaster(ctx, probed(b, masters[k]), sizes[k], checked(b, o))
 					} else {
 						_, _, err = p.Process(ctx, files[k], o)
 					}
@@ -183,7 +183,7 @@ func BenchmarkMasterEncoding(b *testing.B) {
 				for _, w := range widths {
 					webp := transform.Options{Width: w, Format: transform.WebP}
 					start = time.Now()
-					fromMaster, _, err := p.ProcessMaster(ctx, master, orig, webp)
+					fromMaster, _, err := p.ProcessMaster(ctx, probed(b, master), orig, checked(b, webp))
 					varT += time.Since(start)
 					if err != nil {
 						b.Fatal(err)
@@ -197,7 +197,7 @@ func BenchmarkMasterEncoding(b *testing.B) {
 					variants++
 					jpeg := webp
 					jpeg.Format = transform.JPEG
-					jm, _, err1 := p.ProcessMaster(ctx, master, orig, jpeg)
+					jm, _, err1 := p.ProcessMaster(ctx, probed(b, master), orig, checked(b, jpeg))
 					jo, _, err2 := p.Process(ctx, src, jpeg)
 					if err1 != nil || err2 != nil {
 						b.Fatal(err1, err2)
@@ -225,7 +225,7 @@ func masterPSNR(tb testing.TB, p *Processor, src, master []byte, orig transform.
 	if err != nil {
 		tb.Fatal(err)
 	}
-	fromMaster, _, err := p.ProcessMaster(context.Background(), master, orig, o)
+	fromMaster, _, err := p.ProcessMaster(context.Background(), probed(tb, master), orig, checked(tb, o))
 	if err != nil {
 		tb.Fatal(err)
 	}

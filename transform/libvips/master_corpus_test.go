@@ -54,7 +54,7 @@ func TestMasterFidelityAndSizeOverCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !p.MasterFits(orig, transform.Size{W: mm.Width, H: mm.Height}, o) {
+			if !p.MasterFits(orig, transform.Size{W: mm.Width, H: mm.Height}, checked(t, o)) {
 				continue
 			}
 			for _, f := range []transform.Format{transform.PNG, transform.WebP, transform.JPEG} {
@@ -66,7 +66,7 @@ func TestMasterFidelityAndSizeOverCorpus(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fromMaster, mmeta, err := p.ProcessMaster(context.Background(), master, orig, o)
+				fromMaster, mmeta, err := p.ProcessMaster(context.Background(), probed(t, master), orig, checked(t, o))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -15,7 +15,7 @@ import (
 
 func makeMaster(t *testing.T, p *Processor, src []byte, bound int) ([]byte, transform.Meta) {
 	t.Helper()
-	out, m, err := p.MakeMaster(context.Background(), src, bound)
+	out, m, err := p.MakeMaster(context.Background(), probed(t, src), bound)
 	if err != nil {
 		t.Fatalf("MakeMaster: %v (%s)", err, Detail(err))
 	}
@@ -23,6 +23,26 @@ func makeMaster(t *testing.T, p *Processor, src []byte, bound int) ([]byte, tran
 		t.Fatalf("master Meta %+v (%d bytes)", m, len(out))
 	}
 	return out, m
+}
+
+// probed is src as a transform.Source.
+func probed(tb testing.TB, src []byte) transform.Source {
+	tb.Helper()
+	s, err := transform.NewSource(src)
+	if err != nil {
+		tb.Fatalf("NewSource: %v", err)
+	}
+	return s
+}
+
+// checked is o checked (transform.Options.Check).
+func checked(tb testing.TB, o transform.Options) transform.Checked {
+	tb.Helper()
+	c, err := o.Check()
+	if err != nil {
+		tb.Fatalf("Check: %v", err)
+	}
+	return c
 }
 
 // A master has the bound as its long side (the short side rounded to a
@@ -50,7 +70,7 @@ func TestMakeMaster(t *testing.T) {
 		t.Errorf("CMYK master: %v, %d bands, ICC %v; want untagged 3-band sRGB", img.Interpretation(), img.Bands(), img.HasICCProfile())
 	}
 	for name, src := range map[string][]byte{"within the bound": photoJPEG(t, 600, 400, false), "animation": animatedGIF(t, 900, 600, 3)} {
-		if _, _, err := p.MakeMaster(context.Background(), src, 600); !errors.Is(err, transform.ErrNoMaster) {
+		if _, _, err := p.MakeMaster(context.Background(), probed(t, src), 600); !errors.Is(err, transform.ErrNoMaster) {
 			t.Errorf("%s: %v, want ErrNoMaster", name, err)
 		}
 	}
@@ -86,8 +106,12 @@ func TestProcessMasterSizes(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s %s: %v", src.name, query, err)
 				}
-				_, got, err := p.ProcessMaster(context.Background(), master, src.orig, o)
-				fits := p.MasterFits(src.orig, msize, o)
+				c, err := o.Check()
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, got, err := p.ProcessMaster(context.Background(), probed(t, master), src.orig, c)
+				fits := p.MasterFits(src.orig, msize, c)
 				switch {
 				case !fits && !errors.Is(err, transform.ErrInvalidOption):
 					t.Errorf("%s %s: does not fit the %v master, ProcessMaster = %v", src.name, query, msize, err)

@@ -52,7 +52,52 @@ func (p *Processor) Close() error {
 // running is not interrupted: the context is checked between steps, and the
 // limits bound how long one step can take.
 func (p *Processor) Process(ctx context.Context, src []byte, opts transform.Options) ([]byte, transform.Meta, error) {
+	return p.execute(ctx, func() (*job, error) {
+		s, o, err := p.admitInputs(src, opts)
+		if err != nil {
+			return nil, err
+		}
+		return p.newJob(ctx, s, o, nil)
+	})
+}
+
+// ProcessSource implements transform.SourceProcessor: Process without
+// probing or validating again.
+func (p *Processor) ProcessSource(ctx context.Context, src transform.Source, opts transform.Checked) ([]byte, transform.Meta, error) {
 	return p.execute(ctx, func() (*job, error) { return p.newJob(ctx, src, opts, nil) })
+}
+
+// admitInputs probes src and checks opts: what Process is given
+// unchecked.
+func (p *Processor) admitInputs(src []byte, opts transform.Options) (transform.Source, transform.Checked, error) {
+	o, err := opts.Check()
+	if err != nil {
+		return transform.Source{}, transform.Checked{}, err
+	}
+	if err := concreteFormat(o); err != nil {
+		return transform.Source{}, transform.Checked{}, err
+	}
+	s, err := p.source(src)
+	return s, o, err
+}
+
+// source probes src and checks it against Config.Limits.
+func (p *Processor) source(src []byte) (transform.Source, error) {
+	if len(src) > p.cfg.Limits.MaxSourceBytes {
+		return transform.Source{}, tooLarge(p.cfg.Limits.MaxSourceBytes)
+	}
+	s, err := transform.NewSource(src)
+	if err != nil {
+		return transform.Source{}, err
+	}
+	_, err = p.admitSource(s)
+	return s, err
+}
+
+// probe is source's Meta.
+func (p *Processor) probe(src []byte) (transform.Meta, error) {
+	s, err := p.source(src)
+	return s.Meta(), err
 }
 
 // execute runs the job newJob makes: entry, admission, the steps. newJob
@@ -94,27 +139,24 @@ func (p *Processor) enter() bool {
 	return true
 }
 
-// newJob validates the options, probes the source and plans the geometry,
-// refusing work beyond Config.Limits, before any decoding. With orig set,
+// newJob checks the source against Config.Limits and plans the geometry,
+// refusing work beyond the limits, before any decoding. With orig set,
 // src is a master of an original of that size, and the geometry is the
 // original's.
-func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Options, orig *transform.Size) (*job, error) {
-	if err := opts.Validate(); err != nil {
+func (p *Processor) newJob(ctx context.Context, src transform.Source, opts transform.Checked, orig *transform.Size) (*job, error) {
+	if err := concreteFormat(opts); err != nil {
 		return nil, err
 	}
-	if !opts.Format.Writable() {
-		return nil, &transform.OptionError{Param: "fm", Reason: "must be a concrete output format"}
-	}
-	in, err := p.probe(src)
+	in, err := p.admitSource(src)
 	if err != nil {
 		return nil, err
 	}
-	j := &job{ctx: ctx, cfg: &p.cfg, src: src, in: in, opts: opts.Normalize(), steps: pipeline}
+	j := &job{ctx: ctx, cfg: &p.cfg, src: src.Bytes(), in: in, opts: opts.Options(), steps: pipeline}
 	j.animated = in.Frames > 1 && (j.opts.Format == transform.WebP || j.opts.Format == transform.GIF)
 	geometry := transform.Size{W: in.Width, H: in.Height}
 	if orig != nil {
 		geometry, j.fromMaster = *orig, true
-		if j.animated || !p.MasterFits(geometry, transform.Size{W: in.Width, H: in.Height}, j.opts) {
+		if j.animated || !p.MasterFits(geometry, transform.Size{W: in.Width, H: in.Height}, opts) {
 			return nil, &transform.OptionError{Param: "w", Reason: "larger than the master"}
 		}
 	}
@@ -133,19 +175,31 @@ func (p *Processor) newJob(ctx context.Context, src []byte, opts transform.Optio
 	return j, nil
 }
 
-// probe reads src's header and checks it against Config.Limits.
-func (p *Processor) probe(src []byte) (transform.Meta, error) {
-	if len(src) > p.cfg.Limits.MaxSourceBytes {
-		return transform.Meta{}, fmt.Errorf("%w: more than %d bytes", transform.ErrTooLarge, p.cfg.Limits.MaxSourceBytes)
+// concreteFormat refuses options without an output format to write.
+func concreteFormat(opts transform.Checked) error {
+	if !opts.Options().Format.Writable() {
+		return &transform.OptionError{Param: "fm", Reason: "must be a concrete output format"}
 	}
-	in, err := transform.Probe(src)
-	if err != nil {
-		return transform.Meta{}, err
+	return nil
+}
+
+// admitSource checks a probed source against Config.Limits.
+func (p *Processor) admitSource(src transform.Source) (transform.Meta, error) {
+	if src.IsZero() {
+		return transform.Meta{}, fmt.Errorf("%w: no source", transform.ErrCorrupt)
 	}
+	if len(src.Bytes()) > p.cfg.Limits.MaxSourceBytes {
+		return transform.Meta{}, tooLarge(p.cfg.Limits.MaxSourceBytes)
+	}
+	in := src.Meta()
 	if err := p.cfg.Limits.Check(in); err != nil {
 		return transform.Meta{}, err
 	}
 	return in, nil
+}
+
+func tooLarge(limit int) error {
+	return fmt.Errorf("%w: more than %d bytes", transform.ErrTooLarge, limit)
 }
 
 // runSafely runs the pipeline, turning a Go panic in it into ErrCorrupt so
