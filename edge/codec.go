@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -55,6 +56,19 @@ func (c *codec) Parse(query string) (Variant, error) {
 		return Variant{Original: true}, nil
 	}
 	o, err := transform.ParseChecked(query)
+	return variantOf(o, err)
+}
+
+// ParseValues implements ValuesParser.
+func (c *codec) ParseValues(vals url.Values) (Variant, error) {
+	if len(vals) == 0 {
+		return Variant{Original: true}, nil
+	}
+	return variantOf(transform.ParseCheckedValues(vals))
+}
+
+// variantOf is the variant of parsed options.
+func variantOf(o transform.Checked, err error) (Variant, error) {
 	if err != nil {
 		return Variant{}, mapTransformError(err)
 	}

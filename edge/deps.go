@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -121,6 +122,15 @@ type Codec interface {
 	// wrap ErrUnsupported, ErrSourceTooLarge, ErrUndecodable,
 	// ErrOverloaded or a context error.
 	Transform(ctx context.Context, src transform.Source, v Variant, format string) (Rendered, error)
+}
+
+// ValuesParser is implemented by a Codec that parses options already
+// split into values (NewCodec's): the edge hands it the values the URL
+// parser decoded, so that a URL's query is parsed once.
+type ValuesParser interface {
+	// ParseValues is Parse of the query whose decoded values vals are
+	// (imgurl.Request.Values); it does not modify vals.
+	ParseValues(vals url.Values) (Variant, error)
 }
 
 // FormatBudget is implemented by a Codec whose negotiated formats may be

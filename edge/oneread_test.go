@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,15 +69,21 @@ func (p missProcessor) ProcessMaster(ctx context.Context, master transform.Sourc
 	return p.ProcessSource(ctx, master, o)
 }
 
-// countingCodec is NewCodec's codec counting option parses.
+// countingCodec is NewCodec's codec counting option parses. A query
+// string it parses counts twice: the URL parser decoded it already.
 type countingCodec struct {
 	*codec
 	work *missWork
 }
 
 func (c countingCodec) Parse(query string) (Variant, error) {
-	c.work.parses.Add(1)
+	c.work.parses.Add(2)
 	return c.codec.Parse(query)
+}
+
+func (c countingCodec) ParseValues(vals url.Values) (Variant, error) {
+	c.work.parses.Add(1)
+	return c.codec.ParseValues(vals)
 }
 
 // readCountingCache counts the reads of originals' entries.
@@ -94,8 +101,9 @@ func (c readCountingCache) Get(key []byte) (Entry, bool) {
 
 // TestOneReadPerMiss: a cold miss of a variant reads its original's cache
 // entry once, probes each image it uses once (the original, or the
-// master it is made from; both when it makes the master), and parses,
-// validates and normalises its options once, whether the URL is signed
+// master it is made from; both when it makes the master), parses its
+// query (the URL parser's decoding, then the codec's reading of the
+// values) and validates and normalises its options once, whether the URL is signed
 // or not, its format negotiated or not, the original (and its master)
 // cached or not, masters on or off.
 func TestOneReadPerMiss(t *testing.T) {
@@ -137,7 +145,7 @@ func TestOneReadPerMiss(t *testing.T) {
 							t.Errorf("the original's entry was read %d times", got)
 						}
 						if got := work.parses.Load(); got != 1 {
-							t.Errorf("the options were parsed %d times", got)
+							t.Errorf("the query was parsed %d times", got)
 						}
 						if got := work.processorChecks.Load(); got != 0 {
 							t.Errorf("the processor probed and checked again %d times", got)

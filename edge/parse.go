@@ -62,7 +62,12 @@ func (s *Server) parseURI(uri, accept []byte, h *fasthttp.RequestHeader) (*reque
 		return infoRequest(u), nil
 	}
 	options, use, hints := resolveHints(u.Options, h)
-	v, err := s.deps.Codec.Parse(options)
+	var v Variant
+	if vp, ok := s.deps.Codec.(ValuesParser); ok && use == 0 {
+		v, err = vp.ParseValues(u.Values) // options is u.Options, decoded in u.Values
+	} else {
+		v, err = s.deps.Codec.Parse(options)
+	}
 	if err != nil {
 		return nil, err
 	}

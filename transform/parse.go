@@ -42,7 +42,13 @@ func ParseChecked(query string) (Checked, error) {
 	if err != nil {
 		return Checked{}, optErr("query", "malformed query string")
 	}
-	o, err := setValues(vals)
+	return ParseCheckedValues(vals)
+}
+
+// ParseCheckedValues is ParseChecked over already-split parameters. It
+// does not modify v.
+func ParseCheckedValues(v url.Values) (Checked, error) {
+	o, err := setValues(v)
 	if err != nil {
 		return Checked{}, err
 	}

@@ -3,6 +3,8 @@ package imgurl
 import (
 	"bytes"
 	"errors"
+	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -195,6 +197,10 @@ func FuzzParse(f *testing.F) {
 		r2, err := p.expand(r.Options)
 		if err != nil || r2 != r.Options {
 			t.Fatalf("expand not idempotent: %q → %q, %v", r.Options, r2, err)
+		}
+		// Values are Options decoded, as transform.Parse would read them.
+		if v, err := url.ParseQuery(r.Options); err != nil || (len(v) > 0 || r.Values != nil) && !reflect.DeepEqual(v, r.Values) {
+			t.Fatalf("values %v of %q, parsed %v, %v", r.Values, r.Options, v, err)
 		}
 	})
 }

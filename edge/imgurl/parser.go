@@ -3,6 +3,7 @@ package imgurl
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -87,6 +88,10 @@ type Request struct {
 	// (explicit parameters override the preset's), `p` and `s` removed,
 	// parameters sorted by key. Empty means "serve the original".
 	Options string
+	// Values are Options as decoded, one value per key, for a caller
+	// that would otherwise parse Options again (transform.ParseValues);
+	// nil when Options is empty.
+	Values url.Values
 	// Signed reports that a signature was present and verified.
 	Signed bool
 	// Expires is when the signed URL stops being valid (its exp parameter);
@@ -144,9 +149,11 @@ func (p *Parser) ParseAt(rawPath, rawQuery string, now time.Time) (Request, erro
 	if r.Info, err = infoOnly(params); err != nil || r.Info {
 		return r, err
 	}
-	if r.Options, err = p.expandParams(params); err != nil {
+	options, err := p.expandParams(params)
+	if err != nil {
 		return Request{}, err
 	}
+	r.Options, r.Values = encodeParams(options), decodedValues(options)
 	return r, nil
 }
 
@@ -156,12 +163,13 @@ func (p *Parser) expand(rawQuery string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return p.expandParams(params)
+	options, err := p.expandParams(params)
+	return encodeParams(options), err
 }
 
 // expandParams applies presets and the presets-only rule to the parameters
 // of a query without `s`, leaving out `p` and `exp`.
-func (p *Parser) expandParams(params []param) (string, error) {
+func (p *Parser) expandParams(params []param) ([]param, error) {
 	var preset []param
 	explicit := params[:0:0]
 	for _, pr := range params {
@@ -174,13 +182,13 @@ func (p *Parser) expandParams(params []param) (string, error) {
 		}
 		var ok bool
 		if preset, ok = p.presets[pr.value]; !ok {
-			return "", fmt.Errorf("%w: p: unknown preset %q", ErrBadQuery, truncate(pr.value))
+			return nil, fmt.Errorf("%w: p: unknown preset %q", ErrBadQuery, truncate(pr.value))
 		}
 	}
 	if p.cfg.PresetsOnly && len(explicit) > 0 {
-		return "", fmt.Errorf("%w: %s: only presets (p=) are allowed", ErrBadQuery, truncate(explicit[0].key))
+		return nil, fmt.Errorf("%w: %s: only presets (p=) are allowed", ErrBadQuery, truncate(explicit[0].key))
 	}
-	return encodeParams(merge(preset, explicit)), nil
+	return merge(preset, explicit), nil
 }
 
 // merge returns the preset's parameters overridden by the explicit ones.

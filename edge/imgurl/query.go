@@ -59,6 +59,18 @@ func encodeParams(params []param) string {
 	return b.String()
 }
 
+// decodedValues returns params as url.Values; nil for none.
+func decodedValues(params []param) url.Values {
+	if len(params) == 0 {
+		return nil
+	}
+	v := make(url.Values, len(params))
+	for _, p := range params {
+		v[p.key] = []string{p.value}
+	}
+	return v
+}
+
 // withoutSignature returns the raw query as sent with every "s" parameter
 // removed (the other parameters keep their order and spelling) and the
 // signature value, if any.
