@@ -33,6 +33,10 @@
 #   make corpus bench-miss                    # the defaults
 #   ROUNDS=3 REQS=21 DUR=10s ZIPF_ROUNDS=1 PARTS="cold zipf" make bench-miss
 #   BIN=/tmp/pixcdn-at-commit make bench-miss # a prebuilt edge
+#   BIN_B=/tmp/pixcdn-old PARTS=cold make bench-miss  # this tree (a) vs another build (b)
+#
+# With BIN_B, every part runs two edges with masters on, a-on (BIN, or this
+# tree) and b-on (BIN_B), in place of on and off, and prints their ratio.
 #
 # The summary goes to stdout and OUT/summary-DATE.txt (OUT: .run/bench-miss).
 set -euo pipefail
@@ -66,8 +70,9 @@ mapfile -t PHOTOS < <(ls "$WORK/img/bench")
 HAS_MASTERS=0
 if "$BIN" edge --help 2>&1 | grep -q -- '--master-bound'; then HAS_MASTERS=1; fi
 EDGES=(off); [ $HAS_MASTERS = 1 ] && EDGES=(on off)
+[ -z "${BIN_B:-}" ] || EDGES=(a-on b-on)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-say "# pixcdn miss-path benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), tree $COMMIT, binary $BIN"
+say "# pixcdn miss-path benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), tree $COMMIT, binary $BIN${BIN_B:+ (a), $BIN_B (b)}"
 say "# $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), server on CPU $SERVER_CPU, load on CPU $LOAD_CPU"
 say "# $IMAGES photos, $(du -sh "$WORK/img/bench" | cut -f1); masters: $([ $HAS_MASTERS = 1 ] && echo "on = --master-bound $MASTER_BOUND, off = --master-bound 0" || echo "the binary has no --master-bound: today's edge only (masters off)")"
 loadavg() { say "# load average $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
@@ -80,15 +85,16 @@ declare -A EPID EPORT
 # are never refused for their number (a transform waiting more than the
 # edge's 3 s for the worker is still a 503), caches that evict nothing.
 start_edge() {
-  local name=$1 port=$PORT flags=()
+  local name=$1 port=$PORT flags=() bin=$BIN
   PORT=$((PORT + 2))
+  case $name in b-* | *-b-*) bin=$BIN_B ;; esac
   case ${name##*-} in # on, fmt-on, z-on …
   on) flags=(--master-bound "$MASTER_BOUND") ;;
   off) [ $HAS_MASTERS = 1 ] && flags=(--master-bound 0) ;;
   *) echo "start_edge $name: the name must end in on or off"; exit 1 ;;
   esac
   rm -rf "$WORK/cache-$name"
-  taskset -c "$SERVER_CPU" "$BIN" edge --public 127.0.0.1:$port --internal 127.0.0.1:$((port + 1)) \
+  taskset -c "$SERVER_CPU" "$bin" edge --public 127.0.0.1:$port --internal 127.0.0.1:$((port + 1)) \
     --origin "dir:$WORK/img" --cache-dir "$WORK/cache-$name" --cache-size 8GiB --mem-cache 2GiB \
     --workers 1 --transform-queue 64 --max-misses-per-client 65 --request-timeout 60s \
     --log-level warn "${flags[@]}" >>"$WORK/edge-$name.log" 2>&1 &
@@ -200,7 +206,7 @@ part_cold() {
   done
   say "  per-round ratios by req/CPU-s (by req/s in brackets):"
   local pair
-  for pair in "on naive" "off naive" "on off"; do
+  for pair in "on naive" "off naive" "on off" "a-on naive" "b-on naive" "a-on b-on"; do
     set -- $pair
     [ -s "$WORK/cold-$1.res" ] || continue
     say "    $1/$2: $(ratios "$WORK/cold-$1.res" "$WORK/cold-$2.res" 2 | spread)  [$(ratios "$WORK/cold-$1.res" "$WORK/cold-$2.res" 1 | spread)]"
@@ -237,7 +243,7 @@ part_zipf() {
       "$(cut -d' ' -f5 "$WORK/zipf-$name.res" | median)" "$(cut -d' ' -f6 "$WORK/zipf-$name.res" | median)" \
       "$(median <"$WORK/zipf-$name.rss")" "$ZIPF_ROUNDS")"
   done
-  if [ $HAS_MASTERS = 1 ]; then
+  if [ $HAS_MASTERS = 1 ] && [ -s "$WORK/zipf-on.res" ]; then
     say "  per-round ratio on/off, served: $(ratios "$WORK/zipf-on.res" "$WORK/zipf-off.res" 3 | spread)"
     say "  per-round ratio on/off, peak RSS: $(ratios "$WORK/zipf-on.rss" "$WORK/zipf-off.rss" 1 | spread)"
   fi
