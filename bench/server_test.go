@@ -15,7 +15,7 @@ import (
 // testEdge is a real fasthttp server on loopback that behaves like a tiny
 // edge: the first request for a (path, Accept) is a MISS, later ones HIT;
 // ETags per path; If-None-Match → 304; "/sleep/DURATION" sleeps;
-// "/pause" stalls once for pauseFor. It counts what it sent so tests can
+// "/pause" stalls once for pauseFor; latency delays every request. It counts what it sent so tests can
 // check the engine's report against the server's own tally.
 type testEdge struct {
 	url      string
@@ -24,6 +24,7 @@ type testEdge struct {
 	done     chan struct{}
 	pauseFor time.Duration
 	paused   atomic.Bool
+	latency  atomic.Int64 // nanoseconds every image request waits
 
 	mu          sync.Mutex
 	uris        map[string]int // request URIs as received
@@ -94,6 +95,7 @@ func (e *testEdge) handle(ctx *fasthttp.RequestCtx) {
 }
 
 func (e *testEdge) delay(path string) {
+	time.Sleep(time.Duration(e.latency.Load()))
 	if d, ok := strings.CutPrefix(path, "/sleep/"); ok {
 		if dur, err := time.ParseDuration(d); err == nil {
 			time.Sleep(dur)
