@@ -3,11 +3,11 @@ package edge
 import (
 	"context"
 	"net/url"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"pixcdn/contract"
+	"pixcdn/edge/eventfeed"
 	"pixcdn/edge/peer"
 	"pixcdn/transform"
 )
@@ -26,9 +26,9 @@ type Deps struct {
 	Codec       Codec
 	Peers       PeerClient
 	Broadcaster Broadcaster
-	Events      EventSource
+	Events      eventfeed.Source
 	// FeedState persists the last applied event sequence; required with Events.
-	FeedState SeqStore
+	FeedState eventfeed.Store
 }
 
 // Cache is the tiered byte cache (cachestore). Implementations are safe for
@@ -188,18 +188,6 @@ type Variant struct {
 type PeerClient interface {
 	Forward(ctx context.Context, addr string, req *fasthttp.Request, resp *fasthttp.Response) error
 	FetchOriginal(ctx context.Context, addr, tenant, publicID string, revalidate bool, variant string) (peer.Original, error)
-}
-
-// EventSource is the origin's invalidation feed (origin/client.Events).
-type EventSource interface {
-	// Events long-polls for events with Seq > after, waiting up to wait.
-	Events(ctx context.Context, after int64, wait time.Duration) ([]Event, error)
-}
-
-// SeqStore persists the last applied event sequence number.
-type SeqStore interface {
-	Load() (int64, error)
-	Save(seq int64) error
 }
 
 // StatusFetcher is implemented by a PeerClient that can read another

@@ -30,7 +30,7 @@
 // feedposition.go (a peer's answer from before an origin event this node
 // applied is refused), purge.go, purgelog.go, purgesettle.go and feed.go
 // (purges from the internal port, gossip, pushes and the origin's event
-// feed; Event, Original and PurgeRequest are package contract's, the
+// feed, which package eventfeed follows; Event, Original and PurgeRequest are package contract's, the
 // edge–origin wire), prerender.go (the master and Config.Prerender presets
 // of an image the event feed announces, made in the background on idle
 // CPU), internal.go (what the internal port, package internalport,

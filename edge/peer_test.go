@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"pixcdn/edge/eventfeed"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
 )
@@ -193,7 +194,7 @@ func TestNoHotCopyOfSignedImages(t *testing.T) {
 // an original; once b has applied the event, a forwards to it again.
 func TestPeersBehindAnOriginEventAreNotTrusted(t *testing.T) {
 	withFeed := func(_ *Config, d *Deps) {
-		d.Events, d.FeedState = &feed{}, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+		d.Events, d.FeedState = &feed{}, eventfeed.FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 	}
 	a, b := twoNodes(t, withFeed)
 	if r := a.get("/acme/cat.jpg?w=40&fm=png"); r.code != 200 || r.h("X-Cache") != "PEER" || r.body != catJPEG+"|w=40|png" {

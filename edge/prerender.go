@@ -125,9 +125,10 @@ func (s *Server) prerenderLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case j := <-s.prerenders:
-			sleepCtx(ctx, time.Until(j.notBefore)) // jobs come in order: the head is due first
-			if ctx.Err() != nil {
+			select { // jobs come in order: the head is due first
+			case <-ctx.Done():
 				return
+			case <-time.After(time.Until(j.notBefore)):
 			}
 			s.metrics.prerenders.WithLabelValues(j.kind(), s.prerender(ctx, j)).Inc()
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"pixcdn/edge/eventfeed"
 	"pixcdn/internal/testenv"
 )
 
@@ -18,7 +19,7 @@ func TestAnnouncedImagesArePrerendered(t *testing.T) {
 	n := newTestNode(t, withMasters(mc), func(c *Config, d *Deps) {
 		c.URL.Presets = map[string]string{"thumb": "w=200", "card": "w=600"}
 		c.Prerender = []string{"thumb"}
-		d.Events, d.FeedState = &feed{}, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+		d.Events, d.FeedState = &feed{}, eventfeed.FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 	})
 	big := fakeSizedJPEG("BIG", 4000, 3000)
 	n.origin.put("acme", "big.jpg", Original{Body: []byte(big), ETag: `"b"`, CacheControl: "public, max-age=600", Visibility: "public"})
@@ -60,7 +61,7 @@ func TestOldAnnouncementsAreNotPrerendered(t *testing.T) {
 	mc := &fakeMasterCodec{fakeCodec: &fakeCodec{}}
 	f := &feed{events: []Event{{Seq: 1, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now()}}}
 	n := newTestNode(t, withMasters(mc), func(c *Config, d *Deps) {
-		d.Events, d.FeedState = f, FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+		d.Events, d.FeedState = f, eventfeed.FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 		d.Origin.(*fakeOrigin).put("acme", "big.jpg", Original{Body: []byte(fakeSizedJPEG("BIG", 4000, 3000)), ETag: `"b"`, Visibility: "public"})
 	})
 	follow(n.srv, Event{Seq: 2, Tenant: "acme", PublicID: "big.jpg", Kind: "updated", At: time.Now().Add(-2 * prerenderMaxAge)})

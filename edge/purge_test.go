@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"pixcdn/edge/eventfeed"
 	"pixcdn/internal/testenv"
 )
 
@@ -167,7 +168,7 @@ func (f *feed) Events(ctx context.Context, after int64, wait time.Duration) ([]E
 }
 
 func TestEventFeed(t *testing.T) {
-	store := FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+	store := eventfeed.FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 	if err := store.Save(4); err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestStartCatchesUpBeforeServing(t *testing.T) {
 	if r := before.get(uri); r.h("X-Cache") != "HIT" {
 		t.Fatalf("not cached: %q", r.h("X-Cache"))
 	}
-	store := FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+	store := eventfeed.FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 	if err := store.Save(4); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,7 @@ func TestStartDoesNotWaitLongForAnUnreachableFeed(t *testing.T) {
 		{"origin hanging", &feed{delay: time.Hour}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			store := FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
+			store := eventfeed.FileSeq{Path: filepath.Join(t.TempDir(), "seq")}
 			start := time.Now()
 			n := newTestNode(t, func(c *Config, d *Deps) {
 				c.CatchUpTimeout = 200 * time.Millisecond

@@ -148,8 +148,9 @@ func (s *Server) Start() {
 		s.goBackground(s.prerenderLoop)
 	}
 	if s.deps.Events != nil {
-		after := s.catchUp(s.cfg.CatchUpTimeout)
-		s.goBackground(func(ctx context.Context) { s.followEvents(ctx, after) })
+		f := s.follower()
+		after := f.CatchUp(s.ctx, s.cfg.CatchUpTimeout)
+		s.goBackground(func(ctx context.Context) { f.Follow(ctx, after) })
 	}
 	close(s.ready)
 }

@@ -11,6 +11,7 @@ import (
 
 	"pixcdn/cachestore"
 	"pixcdn/edge"
+	"pixcdn/edge/eventfeed"
 )
 
 // cacheAdapter adapts cachestore.Store to edge.Cache. What cachestore.Entry
@@ -120,11 +121,11 @@ func (c cacheHealth) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(diskReopensDesc, prometheus.CounterValue, float64(h.Reopens))
 }
 
-// feedPosition is the edge's SeqStore: an edge.FileSeq that remembers the
+// feedPosition is the edge's SeqStore: an eventfeed.FileSeq that remembers the
 // last position loaded or saved, so that it can write it again (restore)
 // after the directory holding the file was removed and recreated.
 type feedPosition struct {
-	file  edge.FileSeq
+	file  eventfeed.FileSeq
 	mu    sync.Mutex
 	seq   int64
 	known bool

@@ -11,6 +11,7 @@ import (
 
 	"pixcdn/cachestore"
 	"pixcdn/edge"
+	"pixcdn/edge/eventfeed"
 )
 
 func TestEdgeEntryRoundTripsThroughCachestore(t *testing.T) {
@@ -52,7 +53,7 @@ func TestEdgeEntryRoundTripsThroughCachestore(t *testing.T) {
 func TestFeedPositionIsWrittenAgainWhenTheCacheDirIsRecreated(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "cache")
 	n := &edgeNode{}
-	pos := &feedPosition{file: edge.FileSeq{Path: filepath.Join(cacheDir, "feed.seq")}}
+	pos := &feedPosition{file: eventfeed.FileSeq{Path: filepath.Join(cacheDir, "feed.seq")}}
 	n.feed.Store(pos)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := cachestore.DefaultConfig()
@@ -78,7 +79,7 @@ func TestFeedPositionIsWrittenAgainWhenTheCacheDirIsRecreated(t *testing.T) {
 			t.Fatalf("cache not reopened: %+v", st.Health())
 		}
 	}
-	if seq, err := (edge.FileSeq{Path: pos.file.Path}).Load(); err != nil || seq != 42 {
+	if seq, err := (eventfeed.FileSeq{Path: pos.file.Path}).Load(); err != nil || seq != 42 {
 		t.Fatalf("feed position after the cache directory was recreated: %d, %v; want 42", seq, err)
 	}
 }

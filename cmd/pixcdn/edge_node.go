@@ -19,6 +19,7 @@ import (
 	"pixcdn/cluster"
 	"pixcdn/edge"
 	"pixcdn/edge/certwatch"
+	"pixcdn/edge/eventfeed"
 	"pixcdn/edge/imgurl"
 	"pixcdn/edge/peer"
 	"pixcdn/transform"
@@ -65,7 +66,7 @@ func startEdgeNode(ctx context.Context, s *edgeSettings, log *slog.Logger) (_ *e
 	if err := n.wireOrigin(s, log, &deps); err != nil {
 		return nil, err
 	}
-	if file, ok := deps.FeedState.(edge.FileSeq); ok {
+	if file, ok := deps.FeedState.(eventfeed.FileSeq); ok {
 		pos := &feedPosition{file: file}
 		n.feed.Store(pos)
 		deps.FeedState = pos

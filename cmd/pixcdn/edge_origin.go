@@ -7,6 +7,7 @@ import (
 
 	"pixcdn/edge"
 	"pixcdn/edge/dirorigin"
+	"pixcdn/edge/eventfeed"
 	"pixcdn/edge/guarded"
 )
 
@@ -30,7 +31,7 @@ func (n *edgeNode) wireOrigin(s *edgeSettings, log *slog.Logger, deps *edge.Deps
 		}
 		inner = o
 		if path := feedStatePath(s); path != "" {
-			deps.Events, deps.FeedState = o, edge.FileSeq{Path: path}
+			deps.Events, deps.FeedState = o, eventfeed.FileSeq{Path: path}
 		} else {
 			log.Warn("no --cache-dir or --feed-state: not following the origin's event feed")
 		}

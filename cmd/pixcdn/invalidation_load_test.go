@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"pixcdn/edge"
+	"pixcdn/edge/eventfeed"
 	"pixcdn/internal/testenv"
 )
 
@@ -117,7 +117,7 @@ func TestNoInvalidationLost(t *testing.T) {
 	s.waitApplied(t, seqs, 90*time.Second)
 	final := seqs[len(seqs)-1].Seq
 	for _, n := range s.edges.Nodes {
-		if pos, err := (edge.FileSeq{Path: filepath.Join(n.CacheDir, "feed.seq")}).Load(); err != nil || pos < final {
+		if pos, err := (eventfeed.FileSeq{Path: filepath.Join(n.CacheDir, "feed.seq")}).Load(); err != nil || pos < final {
 			t.Errorf("%s's feed position is %d (%v), want ≥ %d", n.Name, pos, err, final)
 		}
 	}

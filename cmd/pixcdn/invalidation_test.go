@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"pixcdn/edge"
+	"pixcdn/edge/eventfeed"
 	"pixcdn/internal/demo"
 	"pixcdn/internal/testenv"
 	originclient "pixcdn/origin/client"
@@ -325,7 +325,7 @@ func TestRestartedEdgeCatchesUpFromTheFeed(t *testing.T) {
 	if err := e.Stop(60 * time.Second); err != nil {
 		t.Fatalf("%s after SIGTERM: %v, want exit 0", e.Name, err)
 	}
-	feed := edge.FileSeq{Path: filepath.Join(e.CacheDir, "feed.seq")} // --feed-state's default
+	feed := eventfeed.FileSeq{Path: filepath.Join(e.CacheDir, "feed.seq")} // --feed-state's default
 	stoppedAt, err := feed.Load()
 	if err != nil {
 		t.Fatal(err)
