@@ -53,6 +53,7 @@ func (s *Service) Handler(opts HandlerOptions) http.Handler {
 		})
 	}
 	route("POST /v1/tenants", "create_tenant", s.createTenant)
+	route("GET /v1/{tenant}/key", "key", s.describeKey)
 	route("POST /v1/{tenant}/keys", "create_key", s.createTenantKey)
 	route("POST /v1/keys", "create_key", s.createSystemKey)
 	route("GET /v1/events", "events", s.events)

@@ -66,6 +66,28 @@ func (s *Service) createTenant(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, t)
 }
 
+// KeyInfo is the answer of GET /v1/{tenant}/key: what the presented key
+// may do on the tenant, so a client (the console) offers only that.
+type KeyInfo struct {
+	Tenant string `json:"tenant"`
+	Role   Role   `json:"role"`
+	// Write says the key may change images (upload, edit, delete, purge,
+	// sign URLs).
+	Write bool `json:"write"`
+}
+
+// describeKey: GET /v1/{tenant}/key → KeyInfo, for any key that may read
+// the tenant's images.
+func (s *Service) describeKey(w http.ResponseWriter, r *http.Request) {
+	tenant := r.PathValue("tenant")
+	p, err := s.authorize(r, ReadImages, tenant)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, KeyInfo{Tenant: tenant, Role: p.Role, Write: p.Can(WriteImages, tenant)})
+}
+
 // createTenantKey: POST /v1/{tenant}/keys {"role":"editor"} → {"key":…}.
 func (s *Service) createTenantKey(w http.ResponseWriter, r *http.Request) {
 	s.createKey(w, r, r.PathValue("tenant"), ManageKeys)

@@ -91,3 +91,30 @@ func TestSignURLs(t *testing.T) {
 		t.Errorf("origin without a signing key: %d %q, want 404 naming --sign-key", code, body)
 	}
 }
+
+// GET /v1/{tenant}/key tells a key what it may do on its tenant, and no
+// one else's.
+func TestKeyDescribesItsRole(t *testing.T) {
+	h := newHarness(t)
+	admin, editor, viewer := h.tenant("acme")
+	h.tenant("other")
+	for _, c := range []struct {
+		key, role string
+		write     bool
+	}{{admin, "admin", true}, {editor, "editor", true}, {viewer, "viewer", false}} {
+		code, _, b := h.do(http.MethodGet, "/v1/acme/key", c.key, nil)
+		var got origin.KeyInfo
+		if code != http.StatusOK || json.Unmarshal(b, &got) != nil {
+			t.Fatalf("%s: %d %s", c.role, code, b)
+		}
+		if got != (origin.KeyInfo{Tenant: "acme", Role: origin.Role(c.role), Write: c.write}) {
+			t.Errorf("%s key: %+v", c.role, got)
+		}
+	}
+	if code, _, _ := h.do(http.MethodGet, "/v1/other/key", editor, nil); code != http.StatusForbidden {
+		t.Errorf("another tenant's key: %d, want 403", code)
+	}
+	if code, _, _ := h.do(http.MethodGet, "/v1/acme/key", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("no key: %d, want 401", code)
+	}
+}

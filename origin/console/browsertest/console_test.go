@@ -3,6 +3,7 @@ package browsertest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/color"
@@ -195,7 +196,8 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 //     Accept negotiated, and reads its format and bytes; for a signed image
 //     the preview URL is signed by the origin and loads;
 //   - "Purge from edges" makes the edge's next answer for a cached variant
-//     a MISS.
+//     a MISS;
+//   - a viewer key is offered no upload, save, purge or delete.
 func TestConsole(t *testing.T) {
 	testenv.SkipIfShort(t, "starts PostgreSQL, MinIO, a pixcdn origin and edge, and Chromium")
 	start := time.Now()
@@ -241,14 +243,7 @@ func TestConsole(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.consoleURL+"")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the sign-in form", `!document.getElementById("view-signin").hidden`, 20*time.Second)
-	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#signin-tenant"), tenant),
-		chromedp.SendKeys(chromedp.CSS("#signin-key"), s.editorKey),
-		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)),
-	); err != nil {
-		t.Fatal(err)
-	}
+	signIn(t, ctx, s.editorKey)
 	// Gallery: the first page of 24 in id order, the first six (in view)
 	// loaded from the edge, with a 2x candidate.
 	waitFor(t, ctx, "six thumbnails loaded", `(() => { const imgs = [...document.querySelectorAll("#gallery img")];
@@ -449,7 +444,57 @@ func TestConsole(t *testing.T) {
 	if url := eval[string](t, ctx, `document.getElementById("b-url").value`); !strings.Contains(url, "&exp=") || !strings.Contains(url, "&s=") {
 		t.Errorf("URL of a signed image %q: want exp= and s=", url)
 	}
+
+	phase("signed preview")
+	// A viewer key reads: no upload, save, purge or delete is offered,
+	// and the upload page sends it back to the gallery.
+	code, answer := s.origin.Call(t, http.MethodPost, "/v1/"+tenant+"/keys", []byte(`{"role":"viewer"}`))
+	var viewer struct{ Key string }
+	if code != http.StatusCreated || json.Unmarshal(answer, &viewer) != nil || viewer.Key == "" {
+		t.Fatalf("viewer key: %d %s", code, answer)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#sign-out"))); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, ctx, viewer.Key)
+	waitFor(t, ctx, "the viewer's gallery", `!document.getElementById("view-gallery").hidden &&
+		document.getElementById("who").textContent.includes("(viewer)")`, 30*time.Second)
+	shown := func(selector string) bool {
+		return eval[bool](t, ctx, `getComputedStyle(document.querySelector(`+strconv.Quote(selector)+`)).display !== "none"`)
+	}
+	if shown(`a[href="#/upload"]`) {
+		t.Error("a viewer is offered uploads")
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.consoleURL+"#/image/uploads%2Fvalley.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the viewer's image page", `!document.getElementById("view-image").hidden &&
+		document.getElementById("image-title").textContent.includes("valley")`, 30*time.Second)
+	for _, sel := range []string{"#image-save", "#image-purge", "#image-delete"} {
+		if shown(sel) {
+			t.Errorf("a viewer is offered %s", sel)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.consoleURL+"#/upload")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the upload page refused to a viewer", `!document.getElementById("view-gallery").hidden &&
+		document.getElementById("notice").textContent.includes("may only read")`, 30*time.Second)
 	if _, _, errs := w.snapshot(); len(errs) > 0 {
 		t.Errorf("the page threw: %q", errs)
+	}
+}
+
+// signIn fills the console's sign-in form, once it shows, with the test
+// tenant and key, and submits it.
+func signIn(t *testing.T, ctx context.Context, key string) {
+	t.Helper()
+	waitFor(t, ctx, "the sign-in form", `!document.getElementById("view-signin").hidden`, 20*time.Second)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#signin-tenant"), tenant),
+		chromedp.SendKeys(chromedp.CSS("#signin-key"), key),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)),
+	); err != nil {
+		t.Fatal(err)
 	}
 }

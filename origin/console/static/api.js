@@ -22,8 +22,10 @@ export function session() {
   }
 }
 
-export function saveSession(tenant, key) {
-  sessionStorage.setItem(SESSION, JSON.stringify({ tenant, key }));
+// saveSession keeps the signed-in key with its role and whether it may
+// change images (GET /v1/{tenant}/key), so the console offers only that.
+export function saveSession(tenant, key, role, write) {
+  sessionStorage.setItem(SESSION, JSON.stringify({ tenant, key, role, write }));
 }
 
 export function clearSession() {

@@ -11,7 +11,9 @@ function show(name) {
   for (const v of views) $('view-' + v).hidden = v !== name;
   $('nav').hidden = name === 'signin';
   const s = session();
-  $('who').textContent = s ? 'tenant ' + s.tenant : '';
+  $('who').textContent = s ? 'tenant ' + s.tenant + (s.role ? ' (' + s.role + ')' : '') : '';
+  // Controls marked needs-write are hidden for keys that may only read.
+  document.body.dataset.write = s && s.write ? 'yes' : 'no';
 }
 
 export function notice(msg) {
@@ -30,6 +32,10 @@ async function route() {
     if (hash.startsWith('#/image/')) {
       show('image');
       await showImage(decodeURIComponent(hash.slice('#/image/'.length)));
+    } else if (hash === '#/upload' && !session().write) {
+      show('gallery');
+      notice('This key may only read: uploads need an editor or admin key.');
+      await showGallery();
     } else if (hash === '#/upload') {
       show('upload');
       await showUpload();
@@ -54,16 +60,17 @@ async function signIn(event) {
   const tenant = $('signin-tenant').value.trim();
   const key = $('signin-key').value.trim();
   $('signin-error').hidden = true;
+  let info;
   try {
-    // Any read of the tenant proves the key: viewers may list.
-    await api('GET', '/images?limit=1', undefined, { tenant, key });
+    // What the key may do on the tenant; viewers may read.
+    info = await api('GET', '/key', undefined, { tenant, key });
   } catch (err) {
     $('signin-error').textContent = err.status === 401 || err.status === 403
       ? 'This key cannot read tenant ' + tenant + '.' : err.message;
     $('signin-error').hidden = false;
     return;
   }
-  saveSession(tenant, key);
+  saveSession(tenant, key, info.role, info.write);
   $('signin-key').value = '';
   route();
 }
