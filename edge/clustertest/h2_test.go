@@ -24,10 +24,7 @@ func requireTool(t *testing.T, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing (Debian package %s, installed by make deps)", name, pkg)
-		}
-		t.Skipf("%s missing: run make deps (Debian package %s)", name, pkg)
+		testenv.Unavailable(t, name+" (Debian package "+pkg+")", err)
 	}
 	return path
 }
