@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"pixcdn/bench"
@@ -378,42 +379,29 @@ func rssTable(w *bytes.Buffer, samples []rssSample, at []time.Duration) {
 	}
 	fmt.Fprintln(w)
 	for _, name := range soakProcesses {
-		fmt.Fprintf(w, "  %-13s", name)
-		for _, a := range at {
-			s := nearestSample(samples, a)
-			if rss, ok := s.rss[name]; ok {
-				fmt.Fprintf(w, " %8.1f", float64(rss)/(1<<20))
-			} else {
-				fmt.Fprintf(w, " %8s", "-")
-			}
-		}
-		fmt.Fprintln(w)
+		rssRow(w, name, samples, at, func(s rssSample) (int64, bool) { b, ok := s.rss[name]; return b, ok })
 	}
 	for _, name := range goHeapProcesses {
-		fmt.Fprintf(w, "  %-13s", name+" heap")
-		for _, a := range at {
-			s := nearestSample(samples, a)
-			if b, ok := s.goHeap[name]; ok {
-				fmt.Fprintf(w, " %8.1f", float64(b)/(1<<20))
-			} else {
-				fmt.Fprintf(w, " %8s", "-")
-			}
-		}
-		fmt.Fprintln(w)
+		rssRow(w, name+" heap", samples, at, func(s rssSample) (int64, bool) { b, ok := s.goHeap[name]; return b, ok })
 	}
 	for i := range 3 {
 		name := "edge" + strconv.Itoa(i+1)
-		fmt.Fprintf(w, "  %-13s", name+" mem")
-		for _, a := range at {
-			s := nearestSample(samples, a)
-			if b, ok := s.memTier[name]; ok {
-				fmt.Fprintf(w, " %8.1f", float64(b)/(1<<20))
-			} else {
-				fmt.Fprintf(w, " %8s", "-")
-			}
-		}
-		fmt.Fprintln(w)
+		rssRow(w, name+" mem", samples, at, func(s rssSample) (int64, bool) { b, ok := s.memTier[name]; return b, ok })
 	}
+}
+
+// rssRow prints one row of rssTable: label, then the MiB value reads from
+// the sample nearest each moment, "-" where it has none.
+func rssRow(w *bytes.Buffer, label string, samples []rssSample, at []time.Duration, value func(rssSample) (int64, bool)) {
+	fmt.Fprintf(w, "  %-13s", label)
+	for _, a := range at {
+		if b, ok := value(nearestSample(samples, a)); ok {
+			fmt.Fprintf(w, " %8.1f", float64(b)/(1<<20))
+		} else {
+			fmt.Fprintf(w, " %8s", "-")
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 func nearestSample(samples []rssSample, at time.Duration) rssSample {
@@ -429,4 +417,23 @@ func nearestSample(samples []rssSample, at time.Duration) rssSample {
 // fmtMinutes prints a duration as minutes, "2m" or "0.5m".
 func fmtMinutes(d time.Duration) string {
 	return strconv.FormatFloat(math.Round(d.Minutes()*10)/10, 'f', -1, 64) + "m"
+}
+
+func TestRSSTablePrintsEveryRow(t *testing.T) {
+	sample := rssSample{rss: map[string]int64{}, goHeap: map[string]int64{}, memTier: map[string]int64{"edge1": 3 << 20}}
+	for _, name := range soakProcesses {
+		sample.rss[name] = 100 << 20
+	}
+	var b bytes.Buffer
+	rssTable(&b, []rssSample{sample}, []time.Duration{0})
+	out := b.String()
+	if !strings.Contains(out, "edge1 mem") || !strings.Contains(out, "3.0") || !strings.Contains(out, "100.0") {
+		t.Fatalf("table:\n%s", out)
+	}
+	if want := 1 + len(soakProcesses) + len(goHeapProcesses) + 3; strings.Count(out, "\n") != want {
+		t.Fatalf("%d lines, want %d:\n%s", strings.Count(out, "\n"), want, out)
+	}
+	if !strings.Contains(out, "origin heap          -") {
+		t.Fatalf("a missing value is not shown as -:\n%s", out)
+	}
 }
